@@ -1,0 +1,84 @@
+import { mkdir } from 'node:fs/promises';
+import { isAbsolute, resolve } from 'node:path';
+import type { Readable, Writable } from 'node:stream';
+import type { Logger, StageContext, StageDefinition } from '../plugin-api/types.js';
+import type { Channel } from './channel.js';
+
+/** What the engine hands to one stage attempt. */
+export interface StageRunOptions {
+  stage: StageDefinition<unknown, unknown>;
+  stageName: string;
+  params: unknown;
+  inputs: Record<string, AsyncIterable<unknown>>;
+  /** One channel per consumer (fan-out). Empty for a sink or an unconsumed output. */
+  outputs: Channel<unknown>[];
+  signal: AbortSignal;
+  log: Logger;
+  scratchDir: string;
+  threads: number;
+  /** Directory that relative paths in params are resolved against. */
+  baseDir: string;
+  stdin: () => Readable;
+  stdout: () => Writable;
+  onInputFile?: (path: string) => void;
+  onStatus?: (text: string) => void;
+}
+
+/** Counts that end up in the trace. */
+export interface StageStats {
+  recordsOut: number;
+  counters: Record<string, number>;
+}
+
+/** Runs one stage to completion, pumping its output into its consumers' channels. */
+export async function runStage(options: StageRunOptions): Promise<StageStats> {
+  const counters: Record<string, number> = {};
+  const ctx: StageContext<unknown> = {
+    params: options.params,
+    stageName: options.stageName,
+    inputs: options.inputs,
+    log: options.log,
+    progress: {
+      status: (text) => options.onStatus?.(text),
+      count: (name, n = 1) => {
+        counters[name] = (counters[name] ?? 0) + n;
+      },
+    },
+    signal: options.signal,
+    scratchDir: options.scratchDir,
+    threads: options.threads,
+    resolvePath: (path) => (isAbsolute(path) ? path : resolve(options.baseDir, path)),
+    stdin: options.stdin,
+    stdout: options.stdout,
+    declareInputFile: (path) => options.onInputFile?.(path),
+  };
+  await mkdir(options.scratchDir, { recursive: true });
+  options.signal.throwIfAborted();
+  const result = options.stage.run(ctx);
+  let recordsOut = 0;
+  if (isAsyncIterable(result)) {
+    const records = result[Symbol.asyncIterator]();
+    const outputs = options.outputs;
+    try {
+      for (;;) {
+        if (outputs.length && outputs.every((o) => o.cancelled)) break;
+        const next = await records.next();
+        if (next.done) break;
+        recordsOut++;
+        let full: Channel<unknown>[] | undefined;
+        for (const out of outputs) if (!out.push(next.value)) (full ??= []).push(out);
+        if (full) await Promise.all(full.map((o) => o.room()));
+      }
+    } finally {
+      await records.return?.(undefined);
+    }
+  } else {
+    await result;
+  }
+  for (const out of options.outputs) out.close();
+  return { recordsOut, counters };
+}
+
+function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {
+  return value != null && typeof (value as AsyncIterable<unknown>)[Symbol.asyncIterator] === 'function';
+}

@@ -1,0 +1,27 @@
+/**
+ * The public API that plugins are written against. Nothing here knows about genomics;
+ * nothing outside this folder may be imported by a plugin.
+ */
+export { z } from 'zod';
+export { definePlugin, defineStage } from './define.js';
+export {
+  decompressed,
+  displayName,
+  formatLine,
+  lineBatches,
+  type Output,
+  openBytes,
+  openOutput,
+  readLineBatches,
+} from './io.js';
+export { workerFile } from './worker-file.js';
+export type {
+  InputPort,
+  Logger,
+  PluginDefinition,
+  PortCodec,
+  PortType,
+  Progress,
+  StageContext,
+  StageDefinition,
+} from './types.js';

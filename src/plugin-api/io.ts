@@ -1,0 +1,160 @@
+import { once } from 'node:events';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { rename, rm } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { type Duplex, PassThrough, Readable, type Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { StringDecoder } from 'node:string_decoder';
+import { createGunzip } from 'node:zlib';
+import type { StageContext } from './types.js';
+
+/** Where a stage reads from: `-` is the run's stdin, anything else a file path. */
+export function openBytes(ctx: StageContext<unknown>, path: string): Readable {
+  if (path === '-') return ctx.stdin();
+  const file = ctx.resolvePath(path);
+  ctx.declareInputFile(file);
+  return createReadStream(file, { highWaterMark: 1 << 20, signal: ctx.signal });
+}
+
+/** The label used in error messages for a path (`<stdin>` for `-`). */
+export function displayName(path: string): string {
+  return path === '-' ? '<stdin>' : path;
+}
+
+/**
+ * Returns the bytes of `source`, gunzipped when they start with the gzip magic bytes
+ * (gzip and BGZF alike: BGZF is a series of gzip members). A truncated stream is an error.
+ */
+export function decompressed(source: Readable, name: string): Readable {
+  return Readable.from(decompress(source, name), { objectMode: false });
+}
+
+async function* decompress(source: Readable, name: string): AsyncGenerator<Buffer> {
+  const chunks = source[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+  let head = Buffer.alloc(0);
+  while (head.length < 2) {
+    const next = await chunks.next();
+    if (next.done) break;
+    head = Buffer.concat([head, next.value]);
+  }
+  async function* rest(): AsyncGenerator<Buffer> {
+    if (head.length) yield head;
+    for (let next = await chunks.next(); !next.done; next = await chunks.next()) yield next.value;
+  }
+  if (head.length < 2 || head[0] !== 0x1f || head[1] !== 0x8b) {
+    yield* rest();
+    return;
+  }
+  const gunzip = createGunzip({ chunkSize: 1 << 18 });
+  const piping = pipeline(Readable.from(rest()), gunzip).catch((err: Error) => {
+    gunzip.destroy(new Error(`${name}: gzip stream is corrupt or truncated (${err.message})`));
+  });
+  try {
+    for await (const chunk of gunzip) yield chunk as Buffer;
+  } catch (err) {
+    const message = (err as Error).message;
+    throw new Error(message.startsWith(name) ? message : `${name}: gzip stream is corrupt or truncated (${message})`);
+  } finally {
+    await piping;
+  }
+}
+
+/**
+ * Splits bytes into lines (UTF-8, `\n` or `\r\n`), yielded in batches for speed. A final
+ * line without a newline is still a line.
+ */
+export async function* lineBatches(source: AsyncIterable<Buffer | string>): AsyncGenerator<string[]> {
+  const decoder = new StringDecoder('utf8');
+  let pending = '';
+  for await (const chunk of source) {
+    const text = pending + (typeof chunk === 'string' ? chunk : decoder.write(chunk));
+    const lines = text.split('\n');
+    pending = lines.pop()!;
+    if (lines.length) yield stripCarriageReturns(lines);
+  }
+  pending += decoder.end();
+  if (pending.length) yield stripCarriageReturns([pending]);
+}
+
+function stripCarriageReturns(lines: string[]): string[] {
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!;
+    if (line.charCodeAt(line.length - 1) === 13) lines[i] = line.slice(0, -1);
+  }
+  return lines;
+}
+
+/** Lines of a file or stdin, decompressed when gzipped. */
+export function readLineBatches(ctx: StageContext<unknown>, path: string): AsyncGenerator<string[]> {
+  return lineBatches(decompressed(openBytes(ctx, path), displayName(path)));
+}
+
+/** How a record is written as one line of text. */
+export function formatLine(record: unknown): string {
+  if (typeof record === 'string') return record;
+  if (record !== null && typeof record === 'object' && record.toString !== Object.prototype.toString) {
+    return String(record);
+  }
+  return JSON.stringify(record);
+}
+
+/** An output that becomes visible only when committed. */
+export interface Output {
+  /** Writes a chunk, resolving once the stream can take more (backpressure). */
+  write(chunk: string | Uint8Array): Promise<void>;
+  /** Flushes and publishes the output (a file: fsync, then rename into place). */
+  commit(): Promise<void>;
+  /** Drops a partial output (a file: removes the temporary file). */
+  discard(): Promise<void>;
+}
+
+/**
+ * Opens `-` (the run's stdout) or a file. A file is written under a temporary name in the
+ * same directory and renamed into place by `commit`, so a failed run never leaves a
+ * half-written file that looks complete. `transform` (e.g. a BGZF compressor) is applied
+ * before the bytes reach their destination.
+ */
+export function openOutput(ctx: StageContext<unknown>, path: string, transform?: Duplex): Output {
+  if (path === '-') return streamOutput(ctx.stdout(), transform, false);
+  const file = ctx.resolvePath(path);
+  const temp = join(dirname(file), `.${basename(file)}.${process.pid}.${Date.now()}.partial`);
+  const stream = createWriteStream(file === temp ? `${temp}~` : temp, { flush: true });
+  const out = streamOutput(stream, transform, true);
+  return {
+    write: out.write,
+    async commit() {
+      await out.commit();
+      await rename(temp, file);
+    },
+    async discard() {
+      await out.discard();
+      await rm(temp, { force: true });
+    },
+  };
+}
+
+function streamOutput(destination: Writable, transform: Duplex | undefined, end: boolean): Output {
+  const head: Duplex = transform ?? new PassThrough();
+  const flowing = pipeline(head, destination, { end }).catch((err: Error) => err);
+  let failure: Error | undefined;
+  flowing.then((result) => {
+    if (result instanceof Error) failure = result;
+  });
+  return {
+    async write(chunk) {
+      if (failure) throw failure;
+      if (!head.write(chunk)) {
+        await Promise.race([once(head, 'drain'), flowing.then((e) => Promise.reject(e ?? new Error('output closed')))]);
+      }
+    },
+    async commit() {
+      head.end();
+      const result = await flowing;
+      if (result instanceof Error) throw result;
+    },
+    async discard() {
+      head.destroy();
+      await flowing;
+    },
+  };
+}

@@ -1,0 +1,74 @@
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough, Readable } from 'node:stream';
+import { Channel } from '../engine/channel.js';
+import { createLogger } from '../engine/logger.js';
+import { runStage } from '../engine/stage-runner.js';
+import type { StageDefinition } from './types.js';
+
+export interface StageTestOptions {
+  /** Raw params, validated by the stage's schema as in a workflow. */
+  params?: Record<string, unknown>;
+  /** Input records by port name. */
+  inputs?: Record<string, Iterable<unknown> | AsyncIterable<unknown>>;
+  /** Bytes served as the run's stdin. */
+  stdin?: Buffer | string | Readable;
+  baseDir?: string;
+  threads?: number;
+  signal?: AbortSignal;
+}
+
+export interface StageTestResult<Out> {
+  records: Out[];
+  stdout: Buffer;
+  counters: Record<string, number>;
+  inputFiles: string[];
+}
+
+/**
+ * Runs one stage outside a workflow, through the same runner the engine uses, and collects
+ * its output: for plugin unit tests.
+ */
+export async function runStageForTest<P, Out>(
+  stage: StageDefinition<P, Out>,
+  options: StageTestOptions = {},
+): Promise<StageTestResult<Out>> {
+  const output = new Channel<unknown>(1024);
+  const stdout = new PassThrough();
+  const stdoutChunks: Buffer[] = [];
+  stdout.on('data', (c: Buffer) => stdoutChunks.push(c));
+  const inputFiles: string[] = [];
+  const inputs = Object.fromEntries(
+    Object.entries(options.inputs ?? {}).map(([name, items]) => [name, toAsync(items)]),
+  );
+  const collected: Out[] = [];
+  const collecting = (async () => {
+    for await (const record of output) collected.push(record as Out);
+  })();
+  const stats = await runStage({
+    stage: stage as StageDefinition<unknown, unknown>,
+    stageName: 'test',
+    params: stage.params.parse(options.params ?? {}),
+    inputs,
+    outputs: stage.output === null ? [] : [output],
+    signal: options.signal ?? new AbortController().signal,
+    log: createLogger('warn', 'test'),
+    scratchDir: await mkdtemp(join(tmpdir(), 'genoflow-test-')),
+    threads: options.threads ?? 2,
+    baseDir: options.baseDir ?? process.cwd(),
+    stdin: () => (options.stdin instanceof Readable ? options.stdin : Readable.from([Buffer.from(options.stdin ?? '')])),
+    stdout: () => stdout,
+    onInputFile: (path) => inputFiles.push(path),
+  }).catch((err) => {
+    output.fail(err);
+    throw err;
+  });
+  if (stage.output === null) output.close();
+  await collecting;
+  return { records: collected, stdout: Buffer.concat(stdoutChunks), counters: stats.counters, inputFiles };
+}
+
+async function* toAsync<T>(items: Iterable<T> | AsyncIterable<T>): AsyncGenerator<T> {
+  yield* items;
+}

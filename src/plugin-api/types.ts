@@ -1,0 +1,99 @@
+import type { Readable, Writable } from 'node:stream';
+import type { z } from 'zod';
+
+/**
+ * The name of the kind of record that flows on an edge: `line`, `record`, `vcf-record`,
+ * `sequence`, `token-batch`, `prediction`, `model`, `file`, ... `any` on an input accepts
+ * every type. Plugins may introduce new names freely.
+ */
+export type PortType = string;
+
+/** An input port accepts one type or any of several. */
+export type InputPort = PortType | readonly PortType[];
+
+export interface Logger {
+  debug(message: string): void;
+  info(message: string): void;
+  warn(message: string): void;
+  error(message: string): void;
+}
+
+/** Live progress of a stage, shown on stderr. Records in/out are counted by the engine. */
+export interface Progress {
+  /** A short status text, e.g. `epoch 3/10 loss 0.41`. */
+  status(text: string): void;
+  /** Adds to a named counter that ends up in the trace (e.g. `rejected`). */
+  count(name: string, n?: number): void;
+}
+
+/**
+ * Serialises the records of one port type to bytes for the stage cache. Encoders and
+ * decoders are created per stream, so they may keep state (e.g. write a shared header once).
+ */
+export interface PortCodec<T = unknown> {
+  createEncoder(): (record: T) => Uint8Array;
+  createDecoder(): (bytes: Uint8Array) => T;
+}
+
+export interface StageContext<P = unknown> {
+  /** The stage's params, validated and defaulted by its schema. */
+  readonly params: P;
+  /** The name of this stage in the workflow. */
+  readonly stageName: string;
+  /** Named input streams (`in` when the workflow gives `from: other`). Each may be read once. */
+  readonly inputs: Readonly<Record<string, AsyncIterable<unknown>>>;
+  readonly log: Logger;
+  readonly progress: Progress;
+  /** Aborted when the run fails elsewhere, or on Ctrl-C; stop work and release resources. */
+  readonly signal: AbortSignal;
+  /** A directory private to this stage and attempt, created before `run` is called. */
+  readonly scratchDir: string;
+  /** How many threads the stage may use (from `--threads`). */
+  readonly threads: number;
+  /** Resolves a path written in the workflow (relative to the directory it was run from). */
+  resolvePath(path: string): string;
+  /**
+   * The run's standard input as bytes. Only one stage of a run may read it; the engine
+   * spools it so that a resumed run can replay it.
+   */
+  stdin(): Readable;
+  /** The run's standard output. Only one stage of a run may write to it. */
+  stdout(): Writable;
+  /**
+   * Declares a file the stage reads, so its content fingerprint enters the cache key.
+   * Call it for every input file the stage opens (index files too).
+   */
+  declareInputFile(path: string): void;
+}
+
+export interface StageDefinition<P = unknown, Out = unknown> {
+  /** One line saying what the stage does (shown by `genoflow plugins`). */
+  description: string;
+  /** Param schema; unknown keys are rejected, defaults applied. */
+  params: z.ZodType<P>;
+  /** Named inputs and the port types they take. `{}` for a source. */
+  inputs: Readonly<Record<string, InputPort>>;
+  /** The port type the stage gives, or `null` for a sink. */
+  output: PortType | null;
+  /**
+   * Whether the stage's output is worth storing in the cache (slow to compute, e.g.
+   * training). Cheap transforms stream without being stored.
+   */
+  expensive?: boolean;
+  /**
+   * Does the work: reads `ctx.inputs`, and either returns an async iterable of output
+   * records (a generator) or, for a sink, a promise that settles when done.
+   */
+  run(ctx: StageContext<P>): AsyncIterable<Out> | Promise<void>;
+}
+
+export interface PluginDefinition {
+  /** The plugin's name: stages are used as `name.stage`. */
+  name: string;
+  /** Semantic version; enters every cache key of the plugin's stages. */
+  version: string;
+  description?: string;
+  stages: Readonly<Record<string, StageDefinition<any, any>>>;
+  /** Codecs for the port types this plugin introduces, used to store them in the cache. */
+  codecs?: Readonly<Record<PortType, PortCodec<any>>>;
+}
