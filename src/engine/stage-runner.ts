@@ -15,12 +15,14 @@ export interface StageRunOptions {
   signal: AbortSignal;
   log: Logger;
   scratchDir: string;
+  checkpointDir: string;
   threads: number;
   /** Directory that relative paths in params are resolved against. */
   baseDir: string;
   stdin: () => Readable;
   stdout: () => Writable;
   onInputFile?: (path: string) => void;
+  onOutputFile?: (path: string) => void;
   onStatus?: (text: string) => void;
 }
 
@@ -51,8 +53,11 @@ export async function runStage(options: StageRunOptions): Promise<StageStats> {
     stdin: options.stdin,
     stdout: options.stdout,
     declareInputFile: (path) => options.onInputFile?.(path),
+    declareOutputFile: (path) => options.onOutputFile?.(path),
+    checkpointDir: options.checkpointDir,
   };
   await mkdir(options.scratchDir, { recursive: true });
+  await mkdir(options.checkpointDir, { recursive: true });
   options.signal.throwIfAborted();
   const result = options.stage.run(ctx);
   let recordsOut = 0;

@@ -14,6 +14,12 @@ export interface SequenceRecord {
   chrom?: string;
   start?: number;
   end?: number;
+  /**
+   * Why no sequence could be built (contig missing, REF mismatch, symbolic allele). Such a
+   * record still flows to the end, in order, so every input record comes out; models give it
+   * a missing (NaN) score.
+   */
+  invalid?: string;
 }
 
 /** The tokenizer settings a model was trained with; predict refuses any other. */

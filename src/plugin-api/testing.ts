@@ -17,6 +17,8 @@ export interface StageTestOptions {
   baseDir?: string;
   threads?: number;
   signal?: AbortSignal;
+  /** Reuse a checkpoint directory across calls (to test resuming long stages). */
+  checkpointDir?: string;
 }
 
 export interface StageTestResult<Out> {
@@ -24,6 +26,7 @@ export interface StageTestResult<Out> {
   stdout: Buffer;
   counters: Record<string, number>;
   inputFiles: string[];
+  outputFiles: string[];
 }
 
 /**
@@ -39,10 +42,12 @@ export async function runStageForTest<P, Out>(
   const stdoutChunks: Buffer[] = [];
   stdout.on('data', (c: Buffer) => stdoutChunks.push(c));
   const inputFiles: string[] = [];
+  const outputFiles: string[] = [];
   const inputs = Object.fromEntries(
     Object.entries(options.inputs ?? {}).map(([name, items]) => [name, toAsync(items)]),
   );
   const collected: Out[] = [];
+  const scratch = await mkdtemp(join(tmpdir(), 'genoflow-test-'));
   const collecting = (async () => {
     for await (const record of output) collected.push(record as Out);
   })();
@@ -54,19 +59,21 @@ export async function runStageForTest<P, Out>(
     outputs: stage.output === null ? [] : [output],
     signal: options.signal ?? new AbortController().signal,
     log: createLogger('warn', 'test'),
-    scratchDir: await mkdtemp(join(tmpdir(), 'genoflow-test-')),
+    scratchDir: join(scratch, 'scratch'),
+    checkpointDir: options.checkpointDir ?? join(scratch, 'checkpoint'),
     threads: options.threads ?? 2,
     baseDir: options.baseDir ?? process.cwd(),
     stdin: () => (options.stdin instanceof Readable ? options.stdin : Readable.from([Buffer.from(options.stdin ?? '')])),
     stdout: () => stdout,
     onInputFile: (path) => inputFiles.push(path),
+    onOutputFile: (path) => outputFiles.push(path),
   }).catch((err) => {
     output.fail(err);
     throw err;
   });
   if (stage.output === null) output.close();
   await collecting;
-  return { records: collected, stdout: Buffer.concat(stdoutChunks), counters: stats.counters, inputFiles };
+  return { records: collected, stdout: Buffer.concat(stdoutChunks), counters: stats.counters, inputFiles, outputFiles };
 }
 
 async function* toAsync<T>(items: Iterable<T> | AsyncIterable<T>): AsyncGenerator<T> {

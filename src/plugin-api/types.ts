@@ -8,7 +8,10 @@ import type { z } from 'zod';
  */
 export type PortType = string;
 
-/** An input port accepts one type or any of several. */
+/**
+ * An input port accepts one type or any of several. A type ending in `?` marks the port
+ * optional: the workflow may leave it unconnected, and `ctx.inputs` then lacks it.
+ */
 export type InputPort = PortType | readonly PortType[];
 
 export interface Logger {
@@ -64,6 +67,17 @@ export interface StageContext<P = unknown> {
    * Call it for every input file the stage opens (index files too).
    */
   declareInputFile(path: string): void;
+  /**
+   * Declares a file or directory the stage writes outside its output stream (a model
+   * bundle, a report). A cached stage whose declared outputs have gone or changed re-runs.
+   */
+  declareOutputFile(path: string): void;
+  /**
+   * A directory that survives a failed or killed attempt and is keyed by the stage's cache
+   * key: long stages (training) checkpoint here and pick up on `--resume`. Removed once the
+   * stage completes.
+   */
+  readonly checkpointDir: string;
 }
 
 export interface StageDefinition<P = unknown, Out = unknown> {
