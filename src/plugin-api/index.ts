@@ -14,6 +14,7 @@ export {
   openOutput,
   readLineBatches,
 } from './io.js';
+export { createPool, mapInOrder, movable, type PoolTask, type WorkerPool } from './pool.js';
 export type { Prediction, SequenceRecord, TokenBatch, TokenizerSpec } from './records.js';
 export { workerFile } from './worker-file.js';
 export type {

@@ -95,6 +95,11 @@ export interface StageDefinition<P = unknown, Out = unknown> {
    */
   expensive?: boolean;
   /**
+   * Params holding a shell command: `${params.x}` inside them is substituted shell-quoted,
+   * so a value with spaces or quotes stays one word.
+   */
+  shellParams?: readonly string[];
+  /**
    * Does the work: reads `ctx.inputs`, and either returns an async iterable of output
    * records (a generator) or, for a sink, a promise that settles when done.
    */

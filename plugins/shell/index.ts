@@ -1,0 +1,89 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { definePlugin, defineStage, formatLine, lineBatches, z } from '../../src/plugin-api/index.js';
+
+const run = defineStage({
+  description: "Runs a command (Nextflow's process): upstream records as lines on its stdin, its stdout lines out",
+  params: z.strictObject({
+    /** An argv list, or a string run by `sh -c` (params substituted shell-quoted). */
+    command: z.union([z.string().min(1), z.array(z.string()).min(1)]),
+    /** Extra environment variables. */
+    env: z.record(z.string(), z.string()).default({}),
+    /** Lines of the command's stderr quoted when it fails. */
+    'stderr-lines': z.number().int().min(0).default(20),
+  }),
+  shellParams: ['command'],
+  inputs: { in: 'any?' },
+  output: 'line',
+  async *run(ctx) {
+    const { command, env } = ctx.params;
+    const [file, args] = typeof command === 'string' ? ['sh', ['-c', command]] : [command[0]!, command.slice(1)];
+    // Own process group, so the whole pipeline a command starts can be ended with it.
+    const child = spawn(file, args, { stdio: ['pipe', 'pipe', 'pipe'], detached: true, env: { ...process.env, ...env } });
+    const spawned = Promise.race([once(child, 'spawn'), once(child, 'error').then(([err]) => Promise.reject(err))]);
+    const exited = new Promise<[number | null, NodeJS.Signals | null]>((resolve) =>
+      child.on('close', (code, signal) => resolve([code, signal])),
+    );
+    let running = true;
+    exited.then(() => {
+      running = false;
+    });
+    const killGroup = () => {
+      if (!running || child.pid === undefined) return;
+      try {
+        process.kill(-child.pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    };
+    ctx.signal.addEventListener('abort', killGroup, { once: true });
+    const stderrTail: string[] = [];
+    const keep = ctx.params['stderr-lines'];
+    const collectingStderr = (async () => {
+      for await (const batch of lineBatches(child.stderr)) {
+        stderrTail.push(...batch);
+        if (stderrTail.length > keep) stderrTail.splice(0, stderrTail.length - keep);
+      }
+    })();
+    const feeding = (async () => {
+      child.stdin.on('error', () => {}); // a command that stops reading is not an error by itself
+      const input = ctx.inputs.in;
+      if (input) {
+        let chunk = '';
+        for await (const record of input) {
+          chunk += `${formatLine(record)}\n`;
+          if (chunk.length >= 1 << 16) {
+            if (!child.stdin.write(chunk) && running) await once(child.stdin, 'drain');
+            chunk = '';
+          }
+          if (!running) break;
+        }
+        if (chunk && running) child.stdin.write(chunk);
+      }
+      child.stdin.end();
+    })();
+    feeding.catch(killGroup);
+    try {
+      await spawned;
+      for await (const batch of lineBatches(child.stdout)) yield* batch;
+      await feeding;
+      const [code, signal] = await exited;
+      await collectingStderr;
+      if (code !== 0) {
+        const why = signal ? `was killed by ${signal}` : `exited with status ${code}`;
+        const tail = stderrTail.length ? `; its stderr ended with:\n  ${stderrTail.join('\n  ')}` : '';
+        throw new Error(`command ${typeof command === 'string' ? command : command.join(' ')} ${why}${tail}`);
+      }
+    } finally {
+      killGroup();
+      ctx.signal.removeEventListener('abort', killGroup);
+    }
+  },
+});
+
+export default definePlugin({
+  name: 'shell',
+  version: '1.0.0',
+  description: 'Runs external commands as stages',
+  stages: { run },
+});

@@ -1,0 +1,76 @@
+import { copyFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { createReporter } from '../../engine/progress.js';
+import { runWorkflow } from '../../engine/run.js';
+import { runDir } from '../../engine/workdir.js';
+import { exitWith } from '../exit.js';
+import { loadPlan, type WorkflowArgs } from '../load.js';
+
+export interface RunArgs extends WorkflowArgs {
+  workDir: string;
+  resume: boolean;
+  reuseStdin: boolean;
+  dryRun: boolean;
+  threads: number;
+  trace?: string;
+  backend?: string;
+  logLevel: 'debug' | 'info' | 'warn' | 'error';
+}
+
+export async function runCommand(args: RunArgs): Promise<void> {
+  if (args.backend) process.env.GENOFLOW_TF_BACKEND = args.backend;
+  const { plan, registry } = await loadPlan(args);
+  const controller = new AbortController();
+  let exitCode = 1;
+  const interrupt = (signal: NodeJS.Signals, code: number) => () => {
+    if (controller.signal.aborted) process.exit(code);
+    exitCode = code;
+    process.stderr.write(`genoflow: ${signal}: stopping every stage\n`);
+    controller.abort(new Error(`interrupted by ${signal}`));
+  };
+  process.once('SIGINT', interrupt('SIGINT', 130));
+  process.once('SIGTERM', interrupt('SIGTERM', 143));
+  // A closed stdout (`| head`) ends the run quietly, as it would for any Unix filter.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') {
+      exitCode = 0;
+      controller.abort(new Error('stdout closed'));
+    }
+  });
+  const quiet = args.logLevel === 'error' || args.logLevel === 'warn';
+  const result = await runWorkflow({
+    plan,
+    registry,
+    workDir: args.workDir,
+    baseDir: process.cwd(),
+    threads: Math.max(1, args.threads),
+    resume: args.resume || args.dryRun,
+    reuseStdin: args.reuseStdin,
+    stdin: process.stdin,
+    stdout: process.stdout,
+    logLevel: args.logLevel,
+    signal: controller.signal,
+    reporter: createReporter(quiet || args.dryRun ? 'off' : process.stderr.isTTY ? 'tty' : 'lines'),
+    dryRun: args.dryRun,
+  });
+  if (args.dryRun) {
+    const width = Math.max(...plan.stages.map((s) => s.name.length));
+    for (const d of result.decisions.values()) {
+      process.stdout.write(`${d.stage.name.padEnd(width)}  ${d.action.padEnd(6)}  ${d.reason}\n`);
+    }
+    return;
+  }
+  const traceFile = join(runDir(args.workDir, result.id), 'trace.tsv');
+  if (args.trace) await copyFile(traceFile, args.trace);
+  const count = (status: string) => result.rows.filter((r) => r.status === status).length;
+  if (!quiet) {
+    process.stderr.write(
+      `${result.rows.length} stages: ${count('CACHED')} cached, ${count('COMPLETED')} run, ${count('FAILED')} failed${count('ABORTED') ? `, ${count('ABORTED')} aborted` : ''} (run ${result.id}, trace ${traceFile})\n`,
+    );
+  }
+  if (result.status !== 'COMPLETED') {
+    if (result.error && result.status === 'ABORTED') process.stderr.write(`genoflow: ${result.error.message}\n`);
+    exitWith(result.status === 'ABORTED' ? exitCode : 1);
+  }
+  exitWith(0);
+}

@@ -1,0 +1,6 @@
+import { loadPlan, type WorkflowArgs } from '../load.js';
+
+export async function validateCommand(args: WorkflowArgs): Promise<void> {
+  const { plan } = await loadPlan(args);
+  process.stderr.write(`${plan.workflow.file}: ok (${plan.stages.length} stages)\n`);
+}

@@ -1,0 +1,20 @@
+import { dirname } from 'node:path';
+import { PluginRegistry } from '../engine/plugin-loader.js';
+import { loadWorkflow } from '../workflow/load.js';
+import { resolveParams } from '../workflow/params.js';
+import { type Plan, planWorkflow } from '../workflow/plan.js';
+
+/** Options every command that reads a workflow takes. */
+export interface WorkflowArgs {
+  workflow: string;
+  param?: string[];
+  paramsFile?: string;
+}
+
+/** Loads, resolves and checks a workflow: everything short of running it. */
+export async function loadPlan(args: WorkflowArgs): Promise<{ plan: Plan; registry: PluginRegistry }> {
+  const workflow = await loadWorkflow(args.workflow);
+  const registry = await PluginRegistry.create({ extra: workflow.spec.plugins, baseDir: dirname(workflow.path) });
+  const params = await resolveParams(workflow, { set: args.param, file: args.paramsFile });
+  return { plan: await planWorkflow(workflow, params, registry), registry };
+}

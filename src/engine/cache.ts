@@ -1,0 +1,209 @@
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+
+/** What a stage's cache key is made of; kept so that `why` can say what changed. */
+export interface KeyParts {
+  plugin: string;
+  version: string;
+  uses: string;
+  stage: string;
+  params: unknown;
+  /** Input port → the full key of the upstream stage. */
+  inputs: Record<string, string>;
+}
+
+/** A file a stage read or wrote, by path relative to the run's base directory. */
+export interface FileFingerprint {
+  path: string;
+  hash: string;
+}
+
+/** What a completed stage left in the index: enough to decide and to explain. */
+export interface KeyRecord {
+  parts: KeyParts;
+  staticKey: string;
+  key: string;
+  files: FileFingerprint[];
+  outputFiles: FileFingerprint[];
+  /** Whether an output entry was committed under `key`. */
+  stored: boolean;
+}
+
+export interface EntryManifest {
+  key: string;
+  stage: string;
+  uses: string;
+  records: number;
+  bytes: number;
+  sha256: string;
+  created: string;
+}
+
+/** JSON with sorted keys, so equal values hash equally. */
+export function stableJson(value: unknown): string {
+  return JSON.stringify(value, (_, v) =>
+    v && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, v[k]]))
+      : v,
+  );
+}
+
+const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+
+export const staticKeyOf = (parts: KeyParts): string => sha256(stableJson(parts));
+
+export const fullKeyOf = (staticKey: string, files: FileFingerprint[]): string =>
+  sha256(`${staticKey}\n${stableJson([...files].sort((a, b) => a.path.localeCompare(b.path)))}`);
+
+/**
+ * The content-addressed stage cache in `<work>/cache`: an index from static key to the
+ * last full key (with the files it read), and committed output entries by full key.
+ * An entry becomes visible only when its manifest is written, after its data is synced.
+ */
+export class StageCache {
+  readonly dir: string;
+  constructor(workDir: string) {
+    this.dir = join(workDir, 'cache');
+  }
+
+  private indexPath = (staticKey: string) => join(this.dir, 'index', `${staticKey}.json`);
+  private lastPath = (workflow: string, stage: string) =>
+    join(this.dir, 'last', encodeURIComponent(workflow), `${encodeURIComponent(stage)}.json`);
+  entryDir = (key: string) => join(this.dir, 'entries', key);
+
+  async lookup(staticKey: string): Promise<KeyRecord | undefined> {
+    return readJson<KeyRecord>(this.indexPath(staticKey));
+  }
+
+  /** The key record of a stage's most recent completion, for `why`. */
+  async last(workflow: string, stage: string): Promise<KeyRecord | undefined> {
+    return readJson<KeyRecord>(this.lastPath(workflow, stage));
+  }
+
+  async remember(workflow: string, record: KeyRecord): Promise<void> {
+    await writeJsonAtomic(this.indexPath(record.staticKey), record);
+    await writeJsonAtomic(this.lastPath(workflow, record.parts.stage), record);
+  }
+
+  /** The manifest of a committed entry whose data file is intact in size, else undefined. */
+  async manifest(key: string): Promise<EntryManifest | undefined> {
+    const manifest = await readJson<EntryManifest>(join(this.entryDir(key), 'manifest.json'));
+    if (!manifest) return undefined;
+    const size = await stat(join(this.entryDir(key), 'output.bin')).then((s) => s.size, () => -1);
+    return size === manifest.bytes ? manifest : undefined;
+  }
+
+  /** Starts writing an entry under a temporary name. */
+  async createWriter(stage: string, uses: string): Promise<EntryWriter> {
+    const temp = join(this.dir, 'entries', `.partial-${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2)}`);
+    await mkdir(temp, { recursive: true });
+    return new EntryWriter(this, temp, stage, uses);
+  }
+
+  /** Frames of a committed entry, checked against its checksum as they are read. */
+  async *replay(key: string): AsyncGenerator<Uint8Array> {
+    const manifest = await this.manifest(key);
+    if (!manifest) throw new Error(`cache entry ${key} is missing or incomplete`);
+    const hash = createHash('sha256');
+    let pending: Buffer = Buffer.alloc(0);
+    for await (const chunk of createReadStream(join(this.entryDir(key), 'output.bin'), { highWaterMark: 1 << 20 })) {
+      hash.update(chunk as Buffer);
+      pending = pending.length ? Buffer.concat([pending, chunk as Buffer]) : (chunk as Buffer);
+      let offset = 0;
+      while (pending.length - offset >= 4) {
+        const length = pending.readUInt32LE(offset);
+        if (pending.length - offset - 4 < length) break;
+        yield pending.subarray(offset + 4, offset + 4 + length);
+        offset += 4 + length;
+      }
+      pending = pending.subarray(offset);
+    }
+    if (pending.length || hash.digest('hex') !== manifest.sha256) {
+      throw new Error(`cache entry ${key} is corrupt (checksum mismatch); remove it with \`genoflow clean --all\` and re-run`);
+    }
+  }
+}
+
+/** Writes framed records (`u32 length, bytes`) and commits them atomically. */
+export class EntryWriter {
+  private handle: Awaited<ReturnType<typeof open>> | undefined;
+  private buffer: Buffer[] = [];
+  private buffered = 0;
+  private readonly hash = createHash('sha256');
+  records = 0;
+  bytes = 0;
+
+  constructor(
+    private readonly cache: StageCache,
+    private readonly temp: string,
+    private readonly stage: string,
+    private readonly uses: string,
+  ) {}
+
+  async write(frame: Uint8Array): Promise<void> {
+    const header = Buffer.allocUnsafe(4);
+    header.writeUInt32LE(frame.byteLength);
+    this.buffer.push(header, Buffer.from(frame.buffer, frame.byteOffset, frame.byteLength));
+    this.buffered += 4 + frame.byteLength;
+    this.records++;
+    if (this.buffered >= 1 << 20) await this.flush();
+  }
+
+  private async flush(): Promise<void> {
+    if (!this.buffered) return;
+    this.handle ??= await open(join(this.temp, 'output.bin'), 'w');
+    const data = Buffer.concat(this.buffer, this.buffered);
+    this.buffer = [];
+    this.buffered = 0;
+    this.hash.update(data);
+    this.bytes += data.length;
+    await this.handle.write(data);
+  }
+
+  /** fsync the data, write the manifest last, then move the entry into place. */
+  async commit(key: string): Promise<void> {
+    await this.flush();
+    this.handle ??= await open(join(this.temp, 'output.bin'), 'w');
+    await this.handle.sync();
+    await this.handle.close();
+    const manifest: EntryManifest = {
+      key,
+      stage: this.stage,
+      uses: this.uses,
+      records: this.records,
+      bytes: this.bytes,
+      sha256: this.hash.digest('hex'),
+      created: new Date().toISOString(),
+    };
+    await writeJsonAtomic(join(this.temp, 'manifest.json'), manifest);
+    const target = this.cache.entryDir(key);
+    await rm(target, { recursive: true, force: true });
+    await rename(this.temp, target);
+  }
+
+  async discard(): Promise<void> {
+    await this.handle?.close().catch(() => {});
+    await rm(this.temp, { recursive: true, force: true });
+  }
+}
+
+async function readJson<T>(path: string): Promise<T | undefined> {
+  try {
+    return JSON.parse(await readFile(path, 'utf8')) as T;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Writes JSON to a temp file, fsyncs and renames it over `path`. */
+export async function writeJsonAtomic(path: string, value: unknown): Promise<void> {
+  await mkdir(join(path, '..'), { recursive: true });
+  const temp = `${path}.${process.pid}.tmp`;
+  const handle = await open(temp, 'w');
+  await handle.writeFile(JSON.stringify(value, null, 1));
+  await handle.sync();
+  await handle.close();
+  await rename(temp, path);
+}

@@ -1,0 +1,145 @@
+import { relative, resolve } from 'node:path';
+import type { Plan, PlannedStage } from '../workflow/plan.js';
+import { type KeyParts, type KeyRecord, type StageCache, stableJson, staticKeyOf } from './cache.js';
+import type { FingerprintStore } from './fingerprint.js';
+import { STDIN_PATH } from './stdin.js';
+
+/** What `--resume` will do with a stage, and why. */
+export interface Decision {
+  stage: PlannedStage;
+  action: 'cached' | 'run';
+  reason: string;
+  /** Static key parts when all upstream keys are known. */
+  parts?: KeyParts;
+  staticKey?: string;
+  /** Full key of a stage whose inputs, params and files are unchanged. */
+  key?: string;
+  /** A committed output entry that can be replayed. */
+  replayable: boolean;
+}
+
+export interface DecideOptions {
+  plan: Plan;
+  cache: StageCache;
+  fingerprints: FingerprintStore;
+  baseDir: string;
+  resume: boolean;
+  /** The content hash of the stdin the run would read, when known. */
+  stdinHash?: string;
+}
+
+export function keyParts(stage: PlannedStage, inputs: Record<string, string>): KeyParts {
+  return {
+    plugin: stage.pluginName,
+    version: stage.pluginVersion,
+    uses: stage.uses,
+    stage: stage.name,
+    params: stage.rawParams,
+    inputs,
+  };
+}
+
+/** Paths in keys are relative to the base dir, so a moved project keeps its cache. */
+export const keyPath = (baseDir: string, path: string) => (path === STDIN_PATH ? path : relative(baseDir, path) || '.');
+
+/**
+ * Decides, for every stage, whether its committed result can be reused: its static key
+ * (plugin, version, params, upstream keys) must match the index, and every file it read or
+ * wrote must still have the same content. A matched stage that some re-running consumer
+ * needs must have a stored output, or it runs again to feed it.
+ */
+export async function decide(options: DecideOptions): Promise<Map<string, Decision>> {
+  const { plan, cache } = options;
+  const decisions = new Map<string, Decision>();
+  for (const stage of plan.stages) {
+    if (!options.resume) {
+      decisions.set(stage.name, { stage, action: 'run', reason: 'no --resume', replayable: false });
+      continue;
+    }
+    const upstreamKeys: Record<string, string> = {};
+    let reason: string | undefined;
+    for (const [port, upstream] of Object.entries(stage.inputs)) {
+      const up = decisions.get(upstream)!;
+      if (up.key) upstreamKeys[port] = up.key;
+      else reason ??= `upstream stage ${upstream} changed`;
+    }
+    if (reason) {
+      decisions.set(stage.name, { stage, action: 'run', reason, replayable: false });
+      continue;
+    }
+    const parts = keyParts(stage, upstreamKeys);
+    const staticKey = staticKeyOf(parts);
+    const record = await cache.lookup(staticKey);
+    if (!record) {
+      const last = await cache.last(plan.workflow.spec.name, stage.name);
+      const why = last ? describeChange(last.parts, parts) : 'never ran';
+      decisions.set(stage.name, { stage, action: 'run', reason: why, parts, staticKey, replayable: false });
+      continue;
+    }
+    reason = await changedFile(record, options);
+    if (reason) {
+      decisions.set(stage.name, { stage, action: 'run', reason, parts, staticKey, replayable: false });
+      continue;
+    }
+    const replayable = record.stored && (await cache.manifest(record.key)) !== undefined;
+    decisions.set(stage.name, {
+      stage,
+      action: 'cached',
+      reason: 'unchanged',
+      parts,
+      staticKey,
+      key: record.key,
+      replayable,
+    });
+  }
+  // A matched but unstored stage whose consumer re-runs must stream again.
+  for (const stage of [...plan.stages].reverse()) {
+    const decision = decisions.get(stage.name)!;
+    if (decision.action !== 'cached' || decision.replayable) continue;
+    const needy = stage.consumers.find((c) => decisions.get(c.stage)!.action === 'run');
+    if (needy) {
+      decision.action = 'run';
+      decision.reason = `unchanged, but not stored and ${needy.stage} needs its output`;
+    }
+  }
+  return decisions;
+}
+
+async function changedFile(record: KeyRecord, options: DecideOptions): Promise<string | undefined> {
+  for (const file of record.files) {
+    if (file.path === STDIN_PATH) {
+      if (options.stdinHash === undefined) return 'reads stdin, and no stdin was given (pipe it again, or use --reuse-stdin)';
+      if (options.stdinHash !== file.hash) return 'input <stdin>: content changed';
+      continue;
+    }
+    const hash = await options.fingerprints.tryFingerprint(resolve(options.baseDir, file.path));
+    if (hash === undefined) return `input ${file.path}: missing`;
+    if (hash !== file.hash) return `input ${file.path}: content changed`;
+  }
+  for (const file of record.outputFiles) {
+    const hash = await options.fingerprints.tryFingerprint(resolve(options.baseDir, file.path));
+    if (hash === undefined) return `output ${file.path}: missing`;
+    if (hash !== file.hash) return `output ${file.path}: changed since it was written`;
+  }
+  return undefined;
+}
+
+/** `param k: 5 -> 6`, `plugin kmer 1.0.0 -> 1.1.0`, `upstream stage tokens changed`. */
+export function describeChange(before: KeyParts, now: KeyParts): string {
+  const changes: string[] = [];
+  if (before.plugin !== now.plugin || before.uses !== now.uses) changes.push(`uses ${before.uses} -> ${now.uses}`);
+  else if (before.version !== now.version) changes.push(`plugin ${now.plugin} ${before.version} -> ${now.version}`);
+  const was = (before.params ?? {}) as Record<string, unknown>;
+  const is = (now.params ?? {}) as Record<string, unknown>;
+  for (const name of new Set([...Object.keys(was), ...Object.keys(is)])) {
+    if (stableJson(was[name]) !== stableJson(is[name])) {
+      changes.push(`param ${name}: ${show(was[name])} -> ${show(is[name])}`);
+    }
+  }
+  for (const port of new Set([...Object.keys(before.inputs), ...Object.keys(now.inputs)])) {
+    if (before.inputs[port] !== now.inputs[port]) changes.push(`upstream input ${port} changed`);
+  }
+  return changes.length ? changes.join('; ') : 'key changed';
+}
+
+const show = (value: unknown) => (value === undefined ? '(unset)' : stableJson(value));

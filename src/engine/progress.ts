@@ -1,0 +1,62 @@
+import cliProgress from 'cli-progress';
+
+/** Live counts of one stage, read by the reporter. */
+export interface StageProgress {
+  name: string;
+  records: () => number;
+  status: string;
+  started: number;
+  done: boolean;
+}
+
+/** Shows progress on stderr: live bars on a TTY, a line per stage every few seconds otherwise. */
+export interface ProgressReporter {
+  track(stage: StageProgress): void;
+  stop(): void;
+}
+
+export function createReporter(mode: 'tty' | 'lines' | 'off', intervalMs = 5000): ProgressReporter {
+  if (mode === 'off') return { track() {}, stop() {} };
+  const stages: StageProgress[] = [];
+  const describe = (s: StageProgress) => {
+    const seconds = (Date.now() - s.started) / 1000;
+    const n = s.records();
+    return { n, rate: seconds > 0 ? Math.round(n / seconds) : 0, seconds: seconds.toFixed(1) };
+  };
+  if (mode === 'lines') {
+    const timer = setInterval(() => {
+      for (const s of stages) {
+        if (s.done) continue;
+        const { n, rate, seconds } = describe(s);
+        process.stderr.write(`[${s.name}] ${n} records, ${rate}/s, ${seconds}s${s.status ? `, ${s.status}` : ''}\n`);
+      }
+    }, intervalMs);
+    timer.unref();
+    return { track: (s) => stages.push(s), stop: () => clearInterval(timer) };
+  }
+  const bars = new cliProgress.MultiBar(
+    {
+      format: '{stage} {records} records {rate}/s {seconds}s {status}',
+      stream: process.stderr,
+      hideCursor: true,
+      clearOnComplete: false,
+      fps: 5,
+    },
+    cliProgress.Presets.shades_classic,
+  );
+  const live = new Map<StageProgress, cliProgress.SingleBar>();
+  const timer = setInterval(() => {
+    for (const [s, bar] of live) {
+      const { n, rate, seconds } = describe(s);
+      bar.update(0, { stage: s.name.padEnd(16), records: n, rate, seconds, status: s.done ? 'done' : s.status });
+    }
+  }, 200);
+  timer.unref();
+  return {
+    track: (s) => live.set(s, bars.create(1, 0, { stage: s.name.padEnd(16), records: 0, rate: 0, seconds: 0, status: '' })),
+    stop: () => {
+      clearInterval(timer);
+      bars.stop();
+    },
+  };
+}

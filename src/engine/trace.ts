@@ -1,0 +1,53 @@
+import { writeFile } from 'node:fs/promises';
+
+export type StageStatus = 'COMPLETED' | 'CACHED' | 'FAILED' | 'ABORTED';
+
+/** One row of `trace.tsv`. */
+export interface TraceRow {
+  stage: string;
+  uses: string;
+  status: StageStatus;
+  attempt: number;
+  start: string;
+  duration_ms: number;
+  records_in: number;
+  records_out: number;
+  bytes_out: number;
+  peak_rss_mb: number;
+  cache_key: string;
+}
+
+export const traceColumns: (keyof TraceRow)[] = [
+  'stage',
+  'uses',
+  'status',
+  'attempt',
+  'start',
+  'duration_ms',
+  'records_in',
+  'records_out',
+  'bytes_out',
+  'peak_rss_mb',
+  'cache_key',
+];
+
+export function formatTrace(rows: TraceRow[]): string {
+  const lines = rows.map((row) => traceColumns.map((c) => String(row[c])).join('\t'));
+  return `${traceColumns.join('\t')}\n${lines.map((l) => `${l}\n`).join('')}`;
+}
+
+export async function writeTrace(path: string, rows: TraceRow[]): Promise<void> {
+  await writeFile(path, formatTrace(rows));
+}
+
+export function parseTrace(text: string): TraceRow[] {
+  const [header, ...lines] = text.trimEnd().split('\n');
+  const columns = header!.split('\t');
+  return lines.map((line) => {
+    const cells = line.split('\t');
+    const row: Record<string, string | number> = Object.fromEntries(columns.map((c, i) => [c, cells[i] ?? '']));
+    for (const n of ['attempt', 'duration_ms', 'records_in', 'records_out', 'bytes_out', 'peak_rss_mb']) row[n] = Number(row[n]);
+
+    return row as unknown as TraceRow;
+  });
+}

@@ -1,0 +1,107 @@
+import { readFile } from 'node:fs/promises';
+import { dirname, relative, resolve } from 'node:path';
+import { isMap, isNode, LineCounter, type Node, parseDocument } from 'yaml';
+import type { z } from 'zod';
+import { didYouMean, type SourcePosition, WorkflowError, WorkflowErrors } from './errors.js';
+import { stageKeys, type WorkflowFile, workflowFileSchema, workflowKeys } from './schema.js';
+
+export type YamlPath = readonly (string | number)[];
+
+/** A parsed YAML file that can say where any value in it was written. */
+export interface YamlSource {
+  /** The file name as given by the user, for messages. */
+  file: string;
+  /** Position of the value at `path` (or of its key), falling back to the nearest parent. */
+  locate(path: YamlPath, part?: 'key' | 'value'): SourcePosition;
+  /** A WorkflowError at `path`. */
+  error(path: YamlPath, message: string, part?: 'key' | 'value'): WorkflowError;
+}
+
+export interface LoadedWorkflow extends YamlSource {
+  /** Absolute path of the workflow file. */
+  path: string;
+  spec: WorkflowFile;
+}
+
+/** Parses YAML text, turning syntax errors into `file:line:col` errors. */
+export function parseYaml(text: string, file: string): { data: unknown; source: YamlSource } {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  const at = (offset: number): SourcePosition => ({ file, ...lineCounter.linePos(offset) });
+  if (doc.errors.length) {
+    throw new WorkflowErrors(
+      doc.errors.map((e) => new WorkflowError(`invalid YAML: ${e.message.split('\n')[0]}`, at(e.pos[0]))),
+    );
+  }
+  const locate = (path: YamlPath, part: 'key' | 'value' = 'value'): SourcePosition => {
+    for (let depth = path.length; depth >= 0; depth--) {
+      const prefix = path.slice(0, depth);
+      if (part === 'key' && depth === path.length && depth > 0) {
+        const parent = doc.getIn(prefix.slice(0, -1), true);
+        if (isMap(parent)) {
+          const pair = parent.items.find((p) => isNode(p.key) && (p.key as Node & { value?: unknown }).value === prefix.at(-1));
+          if (pair && isNode(pair.key) && pair.key.range) return at(pair.key.range[0]);
+        }
+        continue;
+      }
+      const node = depth === 0 ? doc.contents : doc.getIn(prefix, true);
+      if (isNode(node) && node.range) return at(node.range[0]);
+    }
+    return { file, line: 1, col: 1 };
+  };
+  return {
+    data: doc.toJS(),
+    source: { file, locate, error: (path, message, part) => new WorkflowError(message, locate(path, part)) },
+  };
+}
+
+/** Turns zod issues into positioned errors, with did-you-mean for unknown keys. */
+export function schemaErrors(
+  issues: readonly z.core.$ZodIssue[],
+  source: YamlSource,
+  base: YamlPath,
+  knownKeys: (path: YamlPath) => readonly string[],
+): WorkflowError[] {
+  return issues.flatMap((issue) => {
+    const path = [...base, ...(issue.path as (string | number)[])];
+    const inParams = path[0] === 'stages' && path[2] === 'with';
+    if (issue.code === 'unrecognized_keys') {
+      return issue.keys.map((key) =>
+        source.error(
+          [...path, key],
+          `${describe(path)}unknown ${inParams && path.length === 3 ? 'parameter' : 'key'} "${key}"${didYouMean(key, knownKeys(issue.path as YamlPath))}`,
+          'key',
+        ),
+      );
+    }
+    return [source.error(path, `${describe(path)}${issue.message}`)];
+  });
+}
+
+function describe(path: YamlPath): string {
+  if (path[0] === 'stages' && path.length >= 2) {
+    const inParams = path[2] === 'with' && path.length > 3;
+    const rest = path.slice(inParams ? 3 : 2).join('.');
+    return `stage "${path[1]}": ${rest ? `${inParams ? 'parameter ' : ''}"${rest}": ` : ''}`;
+  }
+  return path.length ? `${path.join('.')}: ` : '';
+}
+
+/** Reads and checks the shape of a workflow file (not yet its plugins or DAG). */
+export async function loadWorkflow(file: string): Promise<LoadedWorkflow> {
+  const path = resolve(file);
+  const text = await readFile(path, 'utf8').catch((err: NodeJS.ErrnoException) => {
+    throw new WorkflowError(`cannot read workflow ${file}: ${err.code === 'ENOENT' ? 'no such file' : err.message}`);
+  });
+  const display = relative(process.cwd(), path).startsWith('..') ? path : relative(process.cwd(), path);
+  const { data, source } = parseYaml(text, display);
+  const parsed = workflowFileSchema.safeParse(data ?? {});
+  if (!parsed.success) {
+    throw new WorkflowErrors(
+      schemaErrors(parsed.error.issues, source, [], (p) => (p[0] === 'stages' && p.length === 2 ? stageKeys : workflowKeys)),
+    );
+  }
+  return { ...source, path, spec: parsed.data };
+}
+
+export const workflowDir = (workflow: LoadedWorkflow): string => dirname(workflow.path);

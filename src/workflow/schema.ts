@@ -1,0 +1,29 @@
+import { z } from 'zod';
+
+const stageName = z.string().regex(/^[A-Za-z_][\w-]*$/, 'a stage name of letters, digits, _ and -');
+
+/** One stage of a workflow file. */
+export const stageSpecSchema = z.strictObject({
+  uses: z.string().regex(/^[\w-]+\.[\w-]+$/, 'plugin.stage, e.g. vcf.read'),
+  from: z.union([stageName, z.record(z.string(), stageName)]).optional(),
+  with: z.record(z.string(), z.unknown()).optional(),
+  store: z.boolean().optional(),
+  retries: z.number().int().min(0).max(100).optional(),
+  'on-error': z.enum(['terminate', 'finish']).optional(),
+});
+
+/** The top level of a workflow file. */
+export const workflowFileSchema = z.strictObject({
+  name: z.string().min(1),
+  description: z.string().optional(),
+  params: z.record(z.string(), z.unknown()).optional(),
+  plugins: z.array(z.string()).optional(),
+  stages: z.record(stageName, stageSpecSchema).refine((s) => Object.keys(s).length > 0, 'at least one stage'),
+});
+
+export type StageSpec = z.infer<typeof stageSpecSchema>;
+export type WorkflowFile = z.infer<typeof workflowFileSchema>;
+
+/** Keys allowed at each level, for did-you-mean suggestions. */
+export const workflowKeys = Object.keys(workflowFileSchema.shape);
+export const stageKeys = Object.keys(stageSpecSchema.shape);
