@@ -82,4 +82,5 @@ await yargs(argv)
   })
   .help()
   .parseAsync()
+  .then(() => exitWith(0))
   .catch(reportError);

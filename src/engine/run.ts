@@ -84,7 +84,10 @@ interface StageState {
   committed: Promise<void>;
   resolveCommitted: () => void;
   rejectCommitted: (err: unknown) => void;
-  /** Output channels to streaming consumers, by consumer stage name. */
+  /** Resolves once the stage has settled, whatever its outcome. */
+  settled: Promise<void>;
+  resolveSettled: () => void;
+  /** Output channels to streaming consumers, by edge. */
   outputs: Map<string, Channel<unknown>>;
   progress: StageProgress;
 }
@@ -195,6 +198,7 @@ async function execute(
   for (const planned of plan.stages) {
     const key = deferred<string>();
     const committed = deferred<void>();
+    const settled = deferred<void>();
     const decision = run.decisions.get(planned.name)!;
     const state: StageState = {
       planned,
@@ -213,6 +217,8 @@ async function execute(
       committed: committed.promise,
       resolveCommitted: committed.resolve,
       rejectCommitted: committed.reject,
+      settled: settled.promise,
+      resolveSettled: () => settled.resolve(),
       outputs: new Map(),
       progress: { name: planned.name, records: () => state.recordsOut, status: '', started: Date.now(), done: false },
     };
@@ -229,9 +235,9 @@ async function execute(
   const streams = (producer: StageState, consumer: StageState) =>
     producer.decision.action === 'run' && producer.planned.retries === 0 && consumer.planned.retries === 0;
   for (const consumer of running) {
-    for (const upstream of Object.values(consumer.planned.inputs)) {
+    for (const [port, upstream] of Object.entries(consumer.planned.inputs)) {
       const producer = states.get(upstream)!;
-      if (streams(producer, consumer)) producer.outputs.set(consumer.planned.name, new Channel(capacity));
+      if (streams(producer, consumer)) producer.outputs.set(edge(consumer.planned.name, port), new Channel(capacity));
     }
   }
 
@@ -284,6 +290,7 @@ async function execute(
       } finally {
         state.end = Date.now();
         state.progress.done = true;
+        state.resolveSettled();
       }
     }),
   );
@@ -311,6 +318,9 @@ async function execute(
   const status = options.signal.aborted ? 'ABORTED' : firstError ? 'FAILED' : 'COMPLETED';
   return { status, rows, error: firstError ?? (options.signal.aborted ? asError(options.signal.reason) : undefined) };
 }
+
+/** Names the edge into a consumer's port (one stage may read another on two ports). */
+const edge = (consumer: string, port: string) => `${consumer}\0${port}`;
 
 const asError = (reason: unknown) => (reason instanceof Error ? reason : new Error(String(reason)));
 
@@ -367,7 +377,7 @@ async function executeStage(
       const producer = states.get(upstream)!;
       const counter = { n: 0 };
       counters.push(counter);
-      const channel = producer.outputs.get(planned.name);
+      const channel = producer.outputs.get(edge(planned.name, port));
       if (channel && state.attempt === 1) {
         inputs[port] = counted(channel, counter);
       } else {
@@ -422,7 +432,20 @@ async function executeStage(
       });
       state.recordsOut = stats.recordsOut;
       await storing;
-      await complete(state, states, options, run, writer);
+      if (stats.truncated) {
+        // Every consumer stopped reading: the output is not whole, so it is neither
+        // stored nor remembered. If they stopped because they failed, so did this stage.
+        await writer?.discard();
+        await complete(state, states, options, run, undefined, false);
+        for (const c of planned.consumers) await states.get(c.stage)!.settled;
+        const failed = planned.consumers.find((c) => states.get(c.stage)!.status !== 'COMPLETED');
+        if (failed || signal.aborted) {
+          state.controller.abort(new Error(`consumer ${failed?.stage ?? ''} stopped`));
+          throw signal.reason;
+        }
+      } else {
+        await complete(state, states, options, run, writer, true);
+      }
       await rm(scratch, { recursive: true, force: true });
       await rm(checkpointDir, { recursive: true, force: true });
       return;
@@ -447,6 +470,7 @@ async function complete(
   options: RunOptions,
   run: ExecuteContext,
   writer: EntryWriter | undefined,
+  whole: boolean,
 ): Promise<void> {
   const { planned } = state;
   const upstreamKeys: Record<string, string> = {};
@@ -464,8 +488,8 @@ async function complete(
   const files = await fingerprint(state.inputFiles);
   const key = fullKeyOf(staticKey, files);
   if (writer) {
-    state.bytesOut = writer.bytes;
     await writer.commit(key);
+    state.bytesOut = writer.bytes;
   }
   const record: KeyRecord = {
     parts,
@@ -475,7 +499,7 @@ async function complete(
     outputFiles: await fingerprint(state.outputFiles),
     stored: writer !== undefined,
   };
-  await run.cache.remember(options.plan.workflow.spec.name, record);
+  if (whole) await run.cache.remember(options.plan.workflow.spec.name, record);
   state.resolveKey(key);
   state.resolveCommitted();
 }

@@ -29,6 +29,8 @@ export interface StageRunOptions {
 /** Counts that end up in the trace. */
 export interface StageStats {
   recordsOut: number;
+  /** Stopped early because every consumer stopped reading. */
+  truncated: boolean;
   counters: Record<string, number>;
 }
 
@@ -61,12 +63,16 @@ export async function runStage(options: StageRunOptions): Promise<StageStats> {
   options.signal.throwIfAborted();
   const result = options.stage.run(ctx);
   let recordsOut = 0;
+  let truncated = false;
   if (isAsyncIterable(result)) {
     const records = result[Symbol.asyncIterator]();
     const outputs = options.outputs;
     try {
       for (;;) {
-        if (outputs.length && outputs.every((o) => o.cancelled)) break;
+        if (outputs.length && outputs.every((o) => o.cancelled)) {
+          truncated = true;
+          break;
+        }
         const next = await records.next();
         if (next.done) break;
         recordsOut++;
@@ -81,7 +87,7 @@ export async function runStage(options: StageRunOptions): Promise<StageStats> {
     await result;
   }
   for (const out of options.outputs) out.close();
-  return { recordsOut, counters };
+  return { recordsOut, truncated, counters };
 }
 
 function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {

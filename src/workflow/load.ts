@@ -80,7 +80,7 @@ export function schemaErrors(
 
 function describe(path: YamlPath): string {
   if (path[0] === 'stages' && path.length >= 2) {
-    const inParams = path[2] === 'with' && path.length > 3;
+    const inParams = path[2] === 'with';
     const rest = path.slice(inParams ? 3 : 2).join('.');
     return `stage "${path[1]}": ${rest ? `${inParams ? 'parameter ' : ''}"${rest}": ` : ''}`;
   }

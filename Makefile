@@ -1,0 +1,36 @@
+# genoflow: `make demo` runs the default workflow on the bundled samples, `make test` runs the checks.
+NODE_MODULES := node_modules/.package-lock.json
+GENOFLOW := node dist/src/cli/main.js
+
+.PHONY: demo build typecheck lint fmt test bench samples clean
+
+$(NODE_MODULES): package.json package-lock.json
+	npm ci
+	@touch $@
+
+build: $(NODE_MODULES)
+	npx tsc -p tsconfig.json
+
+typecheck: $(NODE_MODULES)
+	npx tsc --noEmit -p tsconfig.json
+
+lint: $(NODE_MODULES)
+	npx biome lint .
+
+fmt: $(NODE_MODULES)
+	npx biome check --write .
+
+demo: build
+	$(GENOFLOW) run workflows/promoter-classifier.yaml
+
+samples: build
+	node dist/samples/generate.js
+
+test: typecheck lint build
+	npx vitest run --reporter=default --reporter=json --outputFile.json=test/out/vitest.json
+
+bench: build
+	node dist/bench/run-all.js
+
+clean:
+	rm -rf dist .genoflow results bench/out test/out
