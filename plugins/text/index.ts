@@ -1,4 +1,13 @@
-import { definePlugin, defineStage, formatLine, openOutput, readLineBatches, z } from '../../src/plugin-api/index.js';
+import {
+  batch,
+  definePlugin,
+  defineStage,
+  formatLine,
+  inputBatches,
+  openOutput,
+  readLineBatches,
+  z,
+} from '../../src/plugin-api/index.js';
 
 const read = defineStage({
   description: 'Lines of a text file or stdin (-); gzip and bgzip are detected by their magic bytes',
@@ -6,7 +15,7 @@ const read = defineStage({
   inputs: {},
   output: 'line',
   async *run(ctx) {
-    for await (const batch of readLineBatches(ctx, ctx.params.path)) yield* batch;
+    for await (const lines of readLineBatches(ctx, ctx.params.path)) yield batch(lines);
   },
 });
 
@@ -18,15 +27,11 @@ const write = defineStage({
   async run(ctx) {
     const out = openOutput(ctx, ctx.params.path);
     try {
-      let chunk = '';
-      for await (const record of ctx.inputs.in!) {
-        chunk += `${formatLine(record)}\n`;
-        if (chunk.length >= 1 << 16) {
-          await out.write(chunk);
-          chunk = '';
-        }
+      for await (const records of inputBatches(ctx.inputs.in!)) {
+        let chunk = '';
+        for (const record of records) chunk += `${formatLine(record)}\n`;
+        await out.write(chunk);
       }
-      if (chunk) await out.write(chunk);
       await out.commit();
     } catch (err) {
       await out.discard();

@@ -30,6 +30,16 @@ export class Channel<T> implements AsyncIterable<T> {
     return this.buffer.length < this.capacity;
   }
 
+  /** Adds many items at once; same contract as `push`. */
+  pushMany(items: readonly T[]): boolean {
+    if (this.failure) throw this.failure.error;
+    if (this.cancelled) return true;
+    for (const item of items) this.buffer.push(item);
+    if (this.buffer.length > this.maxBuffered) this.maxBuffered = this.buffer.length;
+    this.wakeConsumer();
+    return this.buffer.length < this.capacity;
+  }
+
   /** Resolves when the buffer has room again (or the consumer went away). */
   room(): Promise<void> {
     if (this.failure) return Promise.reject(this.failure.error);

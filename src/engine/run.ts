@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
+import { BATCHES } from '../plugin-api/batch.js';
 import type { PortCodec } from '../plugin-api/types.js';
 import type { Plan, PlannedStage } from '../workflow/plan.js';
 import { type EntryWriter, type FileFingerprint, fullKeyOf, type KeyRecord, StageCache, stableJson, staticKeyOf } from './cache.js';
@@ -331,22 +332,34 @@ function codecOf(registry: PluginRegistry, portType: string | null): PortCodec<u
   return (portType && registry.codec(portType)) || structuredCloneCodec;
 }
 
-/** Records of a committed entry, decoded. */
-async function* replay(cache: StageCache, key: string, codec: PortCodec<unknown>): AsyncGenerator<unknown> {
+/** Records of a committed entry, decoded, in arrays. */
+async function* replayBatches(cache: StageCache, key: string, codec: PortCodec<unknown>): AsyncGenerator<unknown[]> {
   const decode = codec.createDecoder();
-  for await (const frame of cache.replay(key)) yield decode(frame);
+  let pending: unknown[] = [];
+  for await (const frame of cache.replay(key)) {
+    pending.push(decode(frame));
+    if (pending.length >= 512) {
+      yield pending;
+      pending = [];
+    }
+  }
+  if (pending.length) yield pending;
 }
 
-/** Counts what flows through an input, for the trace. */
-function counted(source: AsyncIterable<unknown>, counter: { n: number }): AsyncIterable<unknown> {
-  return {
-    async *[Symbol.asyncIterator]() {
-      for await (const record of source) {
-        counter.n++;
-        yield record;
-      }
-    },
+/** An input stream that counts what flows through it and hands out whole arrays. */
+function countedInput(source: () => AsyncIterable<unknown[]>, counter: { n: number }): AsyncIterable<unknown> {
+  const batches = async function* () {
+    for await (const records of source()) {
+      counter.n += records.length;
+      yield records;
+    }
   };
+  return {
+    [BATCHES]: batches,
+    async *[Symbol.asyncIterator]() {
+      for await (const records of batches()) yield* records;
+    },
+  } as AsyncIterable<unknown>;
 }
 
 async function executeStage(
@@ -379,16 +392,13 @@ async function executeStage(
       counters.push(counter);
       const channel = producer.outputs.get(edge(planned.name, port));
       if (channel && state.attempt === 1) {
-        inputs[port] = counted(channel, counter);
+        inputs[port] = countedInput(() => channel.batches(), counter);
       } else {
         const codec = codecOf(options.registry, producer.planned.stage.output);
-        inputs[port] = counted(
-          (async function* () {
-            await producer.committed;
-            yield* replay(run.cache, await producer.key, codec);
-          })(),
-          counter,
-        );
+        inputs[port] = countedInput(async function* () {
+          await producer.committed;
+          yield* replayBatches(run.cache, await producer.key, codec);
+        }, counter);
       }
     }
     state.recordsIn = () => counters.reduce((sum, c) => sum + c.n, 0);

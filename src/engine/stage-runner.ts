@@ -1,6 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import { isAbsolute, resolve } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
+import { isBatch } from '../plugin-api/batch.js';
 import type { Logger, StageContext, StageDefinition } from '../plugin-api/types.js';
 import type { Channel } from './channel.js';
 
@@ -75,9 +76,15 @@ export async function runStage(options: StageRunOptions): Promise<StageStats> {
         }
         const next = await records.next();
         if (next.done) break;
-        recordsOut++;
         let full: Channel<unknown>[] | undefined;
-        for (const out of outputs) if (!out.push(next.value)) (full ??= []).push(out);
+        const value = next.value;
+        if (isBatch(value)) {
+          recordsOut += value.records.length;
+          for (const out of outputs) if (!out.pushMany(value.records)) (full ??= []).push(out);
+        } else {
+          recordsOut++;
+          for (const out of outputs) if (!out.push(value)) (full ??= []).push(out);
+        }
         if (full) await Promise.all(full.map((o) => o.room()));
       }
     } finally {

@@ -3,6 +3,7 @@
  * nothing outside this folder may be imported by a plugin.
  */
 export { z } from 'zod';
+export { type Batch, batch, inputBatches } from './batch.js';
 export { definePlugin, defineStage } from './define.js';
 export {
   decompressed,

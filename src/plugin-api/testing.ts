@@ -51,6 +51,7 @@ export async function runStageForTest<P, Out>(
   const collecting = (async () => {
     for await (const record of output) collected.push(record as Out);
   })();
+  collecting.catch(() => {}); // a failed stage's error is the one reported
   const stats = await runStage({
     stage: stage as StageDefinition<unknown, unknown>,
     stageName: 'test',

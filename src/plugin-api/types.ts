@@ -1,5 +1,6 @@
 import type { Readable, Writable } from 'node:stream';
 import type { z } from 'zod';
+import type { Batch } from './batch.js';
 
 /**
  * The name of the kind of record that flows on an edge: `line`, `record`, `vcf-record`,
@@ -101,9 +102,10 @@ export interface StageDefinition<P = unknown, Out = unknown> {
   shellParams?: readonly string[];
   /**
    * Does the work: reads `ctx.inputs`, and either returns an async iterable of output
-   * records (a generator) or, for a sink, a promise that settles when done.
+   * records (a generator, which may also yield `batch(records)`) or, for a sink, a promise
+   * that settles when done.
    */
-  run(ctx: StageContext<P>): AsyncIterable<Out> | Promise<void>;
+  run(ctx: StageContext<P>): AsyncIterable<Out | Batch<Out>> | Promise<void>;
 }
 
 export interface PluginDefinition {
