@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { definePlugin, defineStage, formatLine, lineBatches, z } from '../../src/plugin-api/index.js';
+import { batch, definePlugin, defineStage, formatLine, inputBatches, lineBatches, z } from '../../src/plugin-api/index.js';
 
 const run = defineStage({
   description: "Runs a command (Nextflow's process): upstream records as lines on its stdin, its stdout lines out",
@@ -49,23 +49,19 @@ const run = defineStage({
       child.stdin.on('error', () => {}); // a command that stops reading is not an error by itself
       const input = ctx.inputs.in;
       if (input) {
-        let chunk = '';
-        for await (const record of input) {
-          chunk += `${formatLine(record)}\n`;
-          if (chunk.length >= 1 << 16) {
-            if (!child.stdin.write(chunk) && running) await once(child.stdin, 'drain');
-            chunk = '';
-          }
+        for await (const records of inputBatches(input)) {
+          let chunk = '';
+          for (const record of records) chunk += `${formatLine(record)}\n`;
+          if (!child.stdin.write(chunk) && running) await once(child.stdin, 'drain');
           if (!running) break;
         }
-        if (chunk && running) child.stdin.write(chunk);
       }
       child.stdin.end();
     })();
     feeding.catch(killGroup);
     try {
       await spawned;
-      for await (const batch of lineBatches(child.stdout)) yield* batch;
+      for await (const lines of lineBatches(child.stdout)) yield batch(lines);
       await feeding;
       const [code, signal] = await exited;
       await collectingStderr;

@@ -129,8 +129,10 @@ export class StageCache {
 /** Writes framed records (`u32 length, bytes`) and commits them atomically. */
 export class EntryWriter {
   private handle: Awaited<ReturnType<typeof open>> | undefined;
-  private buffer: Buffer[] = [];
+  private buffer = Buffer.allocUnsafe(1 << 20);
   private buffered = 0;
+  /** Filled buffers waiting to be written. */
+  private full: Buffer[] = [];
   private readonly hash = createHash('sha256');
   records = 0;
   bytes = 0;
@@ -142,21 +144,33 @@ export class EntryWriter {
     private readonly uses: string,
   ) {}
 
-  async write(frame: Uint8Array): Promise<void> {
-    const header = Buffer.allocUnsafe(4);
-    header.writeUInt32LE(frame.byteLength);
-    this.buffer.push(header, Buffer.from(frame.buffer, frame.byteOffset, frame.byteLength));
-    this.buffered += 4 + frame.byteLength;
+  /** Adds a frame; call `flushIfFull` now and then to write what has piled up. */
+  add(frame: Uint8Array): void {
+    const needed = 4 + frame.byteLength;
+    if (this.buffered + needed > this.buffer.length) this.spill(needed);
+    this.buffer.writeUInt32LE(frame.byteLength, this.buffered);
+    this.buffer.set(frame, this.buffered + 4);
+    this.buffered += needed;
     this.records++;
-    if (this.buffered >= 1 << 20) await this.flush();
+  }
+
+  /** Writes the pending frames once a megabyte has piled up. */
+  async flushIfFull(): Promise<void> {
+    if (this.full.length || this.buffered >= 1 << 20) await this.flush();
+  }
+
+  private spill(needed: number): void {
+    if (this.buffered) this.full.push(this.buffer.subarray(0, this.buffered));
+    this.buffer = Buffer.allocUnsafe(Math.max(needed, 1 << 20));
+    this.buffered = 0;
   }
 
   private async flush(): Promise<void> {
-    if (!this.buffered) return;
+    this.spill(0);
+    const data = this.full.length === 1 ? this.full[0]! : Buffer.concat(this.full);
+    this.full = [];
+    if (!data.length) return;
     this.handle ??= await open(join(this.temp, 'output.bin'), 'w');
-    const data = Buffer.concat(this.buffer, this.buffered);
-    this.buffer = [];
-    this.buffered = 0;
     this.hash.update(data);
     this.bytes += data.length;
     await this.handle.write(data);

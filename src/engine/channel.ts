@@ -8,6 +8,7 @@ export class Channel<T> implements AsyncIterable<T> {
   private buffer: T[] = [];
   private closed = false;
   private failure: { error: unknown } | undefined;
+  private consumerFailure: { error: unknown } | undefined;
   private consumerWaiting: (() => void) | undefined;
   private producerWaiting: { resolve: () => void; reject: (e: unknown) => void } | undefined;
   private iterated = false;
@@ -66,6 +67,19 @@ export class Channel<T> implements AsyncIterable<T> {
     producer?.reject(error);
   }
 
+  /**
+   * Stops the consumer side with an error while the producer goes on undisturbed: its
+   * further pushes are dropped (used when a consumer is aborted but its producer is not).
+   */
+  detach(error: unknown): void {
+    if (this.failure || this.cancelled) return;
+    this.cancelled = true;
+    this.buffer = [];
+    this.consumerFailure = { error };
+    this.wakeConsumer();
+    this.wakeProducer();
+  }
+
   /** Batches of items as they arrive. */
   async *batches(): AsyncGenerator<T[]> {
     if (this.iterated) throw new Error('a stream can be read only once');
@@ -73,6 +87,7 @@ export class Channel<T> implements AsyncIterable<T> {
     try {
       for (;;) {
         if (this.failure) throw this.failure.error;
+        if (this.consumerFailure) throw this.consumerFailure.error;
         if (this.buffer.length) {
           const batch = this.buffer;
           this.buffer = [];

@@ -7,7 +7,7 @@ import type { PortCodec } from '../plugin-api/types.js';
 import type { Plan, PlannedStage } from '../workflow/plan.js';
 import { type EntryWriter, type FileFingerprint, fullKeyOf, type KeyRecord, StageCache, stableJson, staticKeyOf } from './cache.js';
 import { Channel } from './channel.js';
-import { structuredCloneCodec } from './codec.js';
+import { defaultCodec } from './codec.js';
 import { type Decision, decide, keyParts, keyPath } from './decide.js';
 import { FingerprintStore } from './fingerprint.js';
 import { createLogger, type LogLevel } from './logger.js';
@@ -108,8 +108,8 @@ function deferred<T>(): { promise: Promise<T>; resolve: (v: T) => void; reject: 
 export async function runWorkflow(options: RunOptions): Promise<RunResult> {
   const { plan, workDir } = options;
   await ensureWorkDir(workDir);
-  const unlock = await lockWorkDir(workDir, options.lockWaitMs ?? 0);
   const id = newRunId();
+  const unlock = await lockWorkDir(workDir, options.lockWaitMs ?? 0, { run: id, workflow: plan.workflow.spec.name });
   const started = Date.now();
   const record: RunRecord = {
     id,
@@ -242,23 +242,47 @@ async function execute(
     }
   }
 
-  const onAbort = () => abortAll(options.signal.reason);
+  const onAbort = () => abortStages([...states.values()], options.signal.reason);
   options.signal.addEventListener('abort', onAbort, { once: true });
   let firstError: Error | undefined;
-  const abortAll = (reason: unknown) => {
-    for (const s of states.values()) abortStage(s, reason);
+  /** Cancels stages: their reads throw, their consumers see the error, their producers go on. */
+  const abortStages = (victims: StageState[], reason: unknown) => {
+    for (const s of victims) {
+      if (s.decision.action !== 'run' || s.controller.signal.aborted) continue;
+      s.controller.abort(reason);
+      for (const channel of s.outputs.values()) channel.fail(reason);
+      for (const [port, upstream] of Object.entries(s.planned.inputs)) {
+        states.get(upstream)!.outputs.get(edge(s.planned.name, port))?.detach(reason);
+      }
+    }
   };
-  const abortStage = (s: StageState, reason: unknown) => {
-    if (!s.controller.signal.aborted) s.controller.abort(reason);
-    for (const channel of s.outputs.values()) channel.fail(reason);
-  };
-  const abortDownstream = (s: StageState, reason: unknown) => {
+  const downstreamOf = (s: StageState, found = new Set<StageState>()): Set<StageState> => {
     for (const c of s.planned.consumers) {
       const consumer = states.get(c.stage)!;
-      if (consumer.decision.action === 'run' && !consumer.controller.signal.aborted) {
-        abortStage(consumer, reason);
-        abortDownstream(consumer, reason);
-      }
+      if (!found.has(consumer)) downstreamOf(consumer, found.add(consumer));
+    }
+    return found;
+  };
+  const upstreamOf = (s: StageState, found = new Set<StageState>()): Set<StageState> => {
+    for (const name of Object.values(s.planned.inputs)) {
+      const producer = states.get(name)!;
+      if (!found.has(producer)) upstreamOf(producer, found.add(producer));
+    }
+    return found;
+  };
+  /**
+   * After a failure: everything stops, except the stored stages upstream of the failed
+   * one (and what feeds them), which finish and commit, so `--resume` starts from them.
+   */
+  const afterFailure = (failed: StageState, error: Error) => {
+    if (failed.planned.onError === 'finish') return abortStages([...downstreamOf(failed)], error);
+    const keep = new Set<StageState>();
+    for (const up of upstreamOf(failed)) {
+      if (up.planned.store) for (const s of [up, ...upstreamOf(up)]) keep.add(s);
+    }
+    abortStages([...states.values()].filter((s) => s !== failed && !keep.has(s)), error);
+    for (const [port, upstream] of Object.entries(failed.planned.inputs)) {
+      states.get(upstream)!.outputs.get(edge(failed.planned.name, port))?.detach(error);
     }
   };
 
@@ -284,8 +308,7 @@ async function execute(
             err instanceof StageError ? err : new StageError(state.planned.name, err, scratchDir(options, run, state));
           firstError ??= error;
           run.log.error(error.message);
-          if (state.planned.onError === 'finish') abortDownstream(state, error);
-          else abortAll(error);
+          afterFailure(state, error);
         }
         for (const channel of state.outputs.values()) channel.fail(err);
       } finally {
@@ -329,7 +352,7 @@ const scratchDir = (options: RunOptions, run: ExecuteContext, state: StageState)
   join(runDir(options.workDir, run.id), 'scratch', state.planned.name, String(Math.max(1, state.attempt)));
 
 function codecOf(registry: PluginRegistry, portType: string | null): PortCodec<unknown> {
-  return (portType && registry.codec(portType)) || structuredCloneCodec;
+  return (portType && registry.codec(portType)) || defaultCodec;
 }
 
 /** Records of a committed entry, decoded, in arrays. */
@@ -412,7 +435,10 @@ async function executeStage(
       const encode = codecOf(options.registry, planned.stage.output).createEncoder();
       const entry = writer;
       storing = (async () => {
-        for await (const batch of tap.batches()) for (const record of batch) await entry.write(encode(record));
+        for await (const records of tap.batches()) {
+          for (const record of records) entry.add(encode(record));
+          await entry.flushIfFull();
+        }
       })();
     }
     const scratch = scratchDir(options, run, state);

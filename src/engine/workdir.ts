@@ -1,6 +1,6 @@
-import { mkdir, readdir, readFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
-import lockfile from 'proper-lockfile';
 import { writeJsonAtomic } from './cache.js';
 
 /**
@@ -32,29 +32,56 @@ export async function ensureWorkDir(workDir: string): Promise<void> {
   for (const sub of ['runs', 'cache', 'checkpoints', 'stdin']) await mkdir(join(workDir, sub), { recursive: true, mode: 0o700 });
 }
 
-/**
- * Takes the work dir's lock, failing clearly when another run holds it. The lock is
- * refreshed while held, so one left by a crashed run goes stale and is taken over.
- */
-export async function lockWorkDir(workDir: string, waitMs: number): Promise<() => Promise<void>> {
+interface LockOwner {
+  pid: number;
+  host: string;
+  run: string;
+  workflow: string;
+  start: string;
+}
+
+const alive = (pid: number) => {
   try {
-    return await lockfile.lock(workDir, {
-      lockfilePath: join(workDir, 'lock'),
-      stale: 10_000,
-      update: 2_000,
-      retries: waitMs > 0 ? { retries: Math.ceil(waitMs / 500), minTimeout: 500, maxTimeout: 500 } : 0,
-      onCompromised: (err) => {
-        throw err;
-      },
-    });
+    process.kill(pid, 0);
+    return true;
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ELOCKED') {
-      const holder = await latestRun(workDir);
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+};
+
+/**
+ * Takes the work dir's lock: a file created exclusively, naming the run that holds it.
+ * A lock whose process is gone (a run killed with -9) is taken over at once; a live one
+ * is waited for up to `waitMs`, then refused with a message naming its holder.
+ */
+export async function lockWorkDir(
+  workDir: string,
+  waitMs: number,
+  owner: { run: string; workflow: string } = { run: '-', workflow: '-' },
+): Promise<() => Promise<void>> {
+  const path = join(workDir, 'lock');
+  const me: LockOwner = { pid: process.pid, host: hostname(), start: new Date().toISOString(), ...owner };
+  const deadline = Date.now() + waitMs;
+  for (;;) {
+    try {
+      await writeFile(path, JSON.stringify(me), { flag: 'wx', mode: 0o600 });
+      return async () => {
+        await rm(path, { force: true });
+      };
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
+    const holder = await readFile(path, 'utf8').then((t) => JSON.parse(t) as LockOwner, () => undefined);
+    if (holder && holder.host === me.host && !alive(holder.pid)) {
+      await rm(path, { force: true });
+      continue;
+    }
+    if (Date.now() >= deadline) {
       throw new Error(
-        `work dir ${workDir} is in use by another genoflow run${holder?.status === 'RUNNING' ? ` (${holder.id}, ${holder.workflow}, started ${holder.start})` : ''}; wait for it to finish, or use --work-dir DIR`,
+        `work dir ${workDir} is in use by another genoflow run${holder ? ` (${holder.run}, ${holder.workflow}, pid ${holder.pid}, started ${holder.start})` : ''}; wait for it to finish, or use --work-dir DIR`,
       );
     }
-    throw err;
+    await new Promise((r) => setTimeout(r, 200));
   }
 }
 
@@ -81,8 +108,4 @@ export async function listRuns(workDir: string): Promise<RunRecord[]> {
     }
   }
   return runs;
-}
-
-async function latestRun(workDir: string): Promise<RunRecord | undefined> {
-  return (await listRuns(workDir)).at(-1);
 }

@@ -70,6 +70,13 @@ export function createPool<Task, Result>(options: PoolOptions): WorkerPool<Task,
     idleTimeout: Number.POSITIVE_INFINITY,
   });
   let closing: Promise<void> | undefined;
+  // A worker that dies outside a task (piscina's 'error' event) fails every later task.
+  let broken: Error | undefined;
+  piscina.on('error', (err: Error) => {
+    if (closing) return;
+    broken = err;
+    destroy();
+  });
   const destroy = () => {
     signal?.removeEventListener('abort', destroy);
     closing = piscina.destroy();
@@ -84,8 +91,11 @@ export function createPool<Task, Result>(options: PoolOptions): WorkerPool<Task,
   };
   // Abort reaches running tasks through destroy (it terminates the threads), so tasks need
   // no abort listener each.
-  const run = (task: Task, transfer?: TransferList) =>
-    piscina.run(task, { transferList: transfer as ArrayBuffer[] | undefined });
+  const run = (task: Task, transfer?: TransferList) => {
+    if (broken) return Promise.reject(broken);
+    if (closing) return Promise.reject(new Error('the worker pool is closed'));
+    return piscina.run(task, { transferList: transfer as ArrayBuffer[] | undefined });
+  };
 
   async function* map<T>(
     inputs: AsyncIterable<T>,
