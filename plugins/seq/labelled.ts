@@ -1,0 +1,82 @@
+import { defineStage, z } from '../../src/plugin-api/index.js';
+import { fastaRecords } from './fasta-source.js';
+import type { LabelledEvent } from './labelled-events.js';
+import { Rejects } from './rejects.js';
+import { tableRecords } from './table-source.js';
+
+const column = z.union([z.string(), z.number().int().nonnegative()]);
+
+export const labelled = defineStage({
+  description: 'Labelled sequences from a TSV/CSV table, or from one FASTA file per class',
+  params: z
+    .strictObject({
+      /** A TSV/CSV table with a sequence and a label column. */
+      path: z.string().optional(),
+      format: z.enum(['auto', 'tsv', 'csv']).default('auto'),
+      /** Whether the first row names the columns; `auto` decides from the columns given and the row. */
+      header: z.enum(['auto', 'yes', 'no']).default('auto'),
+      /** Columns by header name or 0-based index. */
+      'sequence-column': column.default('sequence'),
+      'label-column': column.default('label'),
+      'id-column': column.optional(),
+      /** One FASTA per class, e.g. `{ promoter: prom.fa, other: non_prom.fa }`: the key is the label. */
+      classes: z.record(z.string(), z.string()).optional(),
+      /** Upper-case the bases (soft-masked or lower-case sets become one alphabet). */
+      uppercase: z.boolean().default(true),
+      'on-invalid': z.enum(['error', 'skip']).default('error'),
+      rejects: z.string().optional(),
+    })
+    .refine((p) => (p.path === undefined) !== (p.classes === undefined), {
+      message: "give exactly one of 'path' (a table) or 'classes' (one FASTA per class)",
+    }),
+  inputs: {},
+  output: 'sequence',
+  async *run(ctx) {
+    const { params } = ctx;
+    const skip = params['on-invalid'] === 'skip';
+    const rejects = new Rejects(ctx, params.rejects);
+    const counts = new Map<string, number>();
+    let succeeded = false;
+    try {
+      for await (const events of sources()) {
+        ctx.signal.throwIfAborted();
+        for (const event of events) {
+          if ('rejection' in event) {
+            const { where, reason, lines } = event.rejection;
+            if (!skip) throw new Error(`${where}: ${reason}`);
+            ctx.log.warn(`${where}: skipped: ${reason}`);
+            await rejects.add(lines);
+            continue;
+          }
+          const label = event.record.label!;
+          counts.set(label, (counts.get(label) ?? 0) + 1);
+          yield event.record;
+        }
+      }
+      succeeded = true;
+    } finally {
+      await rejects.close(succeeded);
+    }
+    for (const [label, n] of counts) ctx.progress.count(`class:${label}`, n);
+    const summary = [...counts].map(([label, n]) => `${label} ${n}`).join(', ');
+    ctx.log.info(`class counts: ${summary || 'no records'}`);
+
+    async function* sources(): AsyncGenerator<LabelledEvent[]> {
+      if (params.classes) {
+        for (const [label, path] of Object.entries(params.classes)) {
+          yield* fastaRecords(ctx, path, label, params.uppercase);
+        }
+        return;
+      }
+      yield* tableRecords(ctx, {
+        path: params.path!,
+        format: params.format,
+        header: params.header,
+        sequence: params['sequence-column'],
+        label: params['label-column'],
+        id: params['id-column'],
+        uppercase: params.uppercase,
+      });
+    }
+  },
+});

@@ -1,0 +1,145 @@
+import { defineStage, type Output, openOutput, z } from '../../src/plugin-api/index.js';
+import { BgzfCompressor, BLOCK_DATA_SIZE, bgzfBlockSync, EOF_BLOCK } from './bgzf.js';
+import { headerFromText } from './header.js';
+import { IndexBuilder, TBI_MAX_END } from './index-builder.js';
+import { parseRecord, VcfRecord, withAddedInfo } from './record.js';
+import { recordEnd } from './span.js';
+
+/** Bytes gathered before one write: few large writes instead of one per record. */
+const WRITE_BATCH = 1 << 18;
+
+export const write = defineStage({
+  description:
+    'Writes VCF (plain or BGZF with a .tbi/.csi index) to a file or stdout (-), adding INFO fields',
+  params: z.strictObject({
+    path: z.string().default('-'),
+    /** INFO key -> field of the incoming record, e.g. `{ GF_SCORE: score }`. */
+    info: z.record(z.string().regex(/^[A-Za-z_][0-9A-Za-z_.]*$/), z.string()).default({}),
+    /** `auto`: BGZF for paths ending in .gz or .bgz, plain otherwise. */
+    compression: z.enum(['auto', 'none', 'bgzf']).default('auto'),
+    /** `auto`: .tbi beside a BGZF file (.csi when positions pass 2^29), none for plain or stdout. */
+    index: z.enum(['auto', 'tbi', 'csi', 'none']).default('auto'),
+  }),
+  inputs: { in: ['vcf-record', 'prediction', 'sequence'] },
+  output: null,
+  async run(ctx) {
+    const { path, info } = ctx.params;
+    const bgzf =
+      ctx.params.compression === 'bgzf' || (ctx.params.compression === 'auto' && /\.(gz|bgz)$/.test(path));
+    const indexKind =
+      ctx.params.index === 'auto' ? (bgzf && path !== '-' ? 'auto' : 'none') : ctx.params.index;
+    if (indexKind !== 'none' && (!bgzf || path === '-')) {
+      throw new Error(
+        `vcf.write: index: ${indexKind} needs a BGZF file (a path ending in .gz, or compression: bgzf), not ${path === '-' ? 'stdout' : 'plain text'}`,
+      );
+    }
+    const compressor = bgzf ? new BgzfCompressor() : undefined;
+    const index = indexKind === 'none' ? undefined : new IndexBuilder();
+    const output = openOutput(ctx, path, compressor);
+    if (path !== '-') ctx.declareOutputFile(ctx.resolvePath(path));
+    const infoFields = Object.entries(info);
+    let headerWritten = false;
+    let offset = 0;
+    let parts: string[] = [];
+    let pending = 0;
+    let count = 0;
+    try {
+      for await (const item of ctx.inputs.in!) {
+        count++;
+        const record = vcfRecordOf(item, count);
+        let added: Record<string, string | number | undefined> | undefined = record.infoAdd;
+        if (infoFields.length) {
+          added = { ...added };
+          for (const [key, field] of infoFields)
+            added[key] = infoValue((item as Record<string, unknown>)[field]);
+        }
+        const line = added
+          ? withAddedInfo(record.line, record.infoStart, record.infoEnd, added)
+          : record.line;
+        if (!headerWritten) {
+          const header = record.header.withInfo(
+            Object.keys(added ?? {}).map((key) => ({
+              id: key,
+              number: '1',
+              type: typeof added![key] === 'string' ? 'String' : 'Float',
+              description: `Added by genoflow${info[key] ? ` from field ${info[key]}` : ''}`,
+            })),
+          );
+          parts.push(header);
+          offset += Buffer.byteLength(header);
+          headerWritten = true;
+        }
+        parts.push(line, '\n');
+        pending += line.length + 1;
+        if (index) {
+          const length = Buffer.byteLength(line) + 1;
+          const end = recordEnd(line, record.infoStart, record.infoEnd, record.pos, record.ref.length);
+          index.add(record.chrom, record.pos - 1, end, offset, offset + length);
+          offset += length;
+        }
+        if (pending >= WRITE_BATCH) {
+          await output.write(parts.join(''));
+          parts = [];
+          pending = 0;
+        }
+      }
+      if (parts.length) await output.write(parts.join(''));
+      if (!headerWritten) ctx.log.warn(`vcf.write: no records came in, ${path} has no VCF header`);
+      await output.commit();
+    } catch (err) {
+      await output.discard();
+      throw err;
+    }
+    if (index && compressor) {
+      const kind = indexKind === 'auto' ? (index.maxEnd > TBI_MAX_END ? 'csi' : 'tbi') : indexKind;
+      if (kind !== 'tbi' && indexKind === 'auto') ctx.log.info(`positions pass 2^29: writing a .csi index`);
+      const bytes = index.build(kind as 'tbi' | 'csi', (u) => compressor.virtualOffset(u));
+      await writeBgzfFile(openOutput(ctx, `${path}.${kind}`), bytes);
+      ctx.declareOutputFile(ctx.resolvePath(`${path}.${kind}`));
+    }
+  },
+});
+
+/** The VCF record behind an incoming record: itself, or the `source` of a prediction or sequence. */
+function vcfRecordOf(item: unknown, count: number): VcfRecord {
+  if (item instanceof VcfRecord) return item;
+  const source = (item as { source?: unknown } | null)?.source;
+  if (source instanceof VcfRecord) return source;
+  // A record that crossed a worker thread or the cache as plain data: rebuild it.
+  for (const candidate of [source, item]) {
+    const plain = candidate as {
+      line?: unknown;
+      header?: { text?: unknown };
+      infoAdd?: VcfRecord['infoAdd'];
+    } | null;
+    if (plain && typeof plain.line === 'string' && typeof plain.header?.text === 'string') {
+      const record = parseRecord(plain.line, headerFromText(plain.header.text), false);
+      if (plain.infoAdd) record.infoAdd = plain.infoAdd;
+      return record;
+    }
+  }
+  throw new Error(
+    `vcf.write: record ${count} carries no VCF record (expected a vcf-record, or a prediction or sequence whose source is one)`,
+  );
+}
+
+function infoValue(value: unknown): string | number | undefined {
+  if (typeof value === 'number') return Number.isFinite(value) ? value : undefined;
+  if (typeof value === 'string') return value === '' ? undefined : value;
+  if (typeof value === 'boolean') return value ? 1 : 0;
+  return undefined;
+}
+
+/** Writes a whole small buffer (an index) as a BGZF file. */
+async function writeBgzfFile(output: Output, bytes: Buffer): Promise<void> {
+  try {
+    for (let at = 0; at < bytes.length; at += BLOCK_DATA_SIZE) {
+      await output.write(bgzfBlockSync(bytes.subarray(at, at + BLOCK_DATA_SIZE)));
+    }
+    await output.write(EOF_BLOCK);
+    await output.commit();
+  } catch (err) {
+    await output.discard();
+    throw err;
+  }
+}
