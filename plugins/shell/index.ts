@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { batch, definePlugin, defineStage, formatLine, inputBatches, lineBatches, z } from '../../src/plugin-api/index.js';
+import { definePlugin, defineStage, inputText, lineBatches, lineBlock, lineText, z } from '../../src/plugin-api/index.js';
 
 const run = defineStage({
   description: "Runs a command (Nextflow's process): upstream records as lines on its stdin, its stdout lines out",
@@ -49,10 +49,8 @@ const run = defineStage({
       child.stdin.on('error', () => {}); // a command that stops reading is not an error by itself
       const input = ctx.inputs.in;
       if (input) {
-        for await (const records of inputBatches(input)) {
-          let chunk = '';
-          for (const record of records) chunk += `${formatLine(record)}\n`;
-          if (!child.stdin.write(chunk) && running) await once(child.stdin, 'drain');
+        for await (const text of inputText(input)) {
+          if (!child.stdin.write(text) && running) await once(child.stdin, 'drain');
           if (!running) break;
         }
       }
@@ -61,7 +59,7 @@ const run = defineStage({
     feeding.catch(killGroup);
     try {
       await spawned;
-      for await (const lines of lineBatches(child.stdout)) yield batch(lines);
+      for await (const text of lineText(child.stdout)) yield lineBlock(text);
       await feeding;
       const [code, signal] = await exited;
       await collectingStderr;

@@ -1,13 +1,4 @@
-import {
-  batch,
-  definePlugin,
-  defineStage,
-  formatLine,
-  inputBatches,
-  openOutput,
-  readLineBatches,
-  z,
-} from '../../src/plugin-api/index.js';
+import { definePlugin, defineStage, inputText, lineBlock, openOutput, readLineText, z } from '../../src/plugin-api/index.js';
 
 const read = defineStage({
   description: 'Lines of a text file or stdin (-); gzip and bgzip are detected by their magic bytes',
@@ -15,7 +6,7 @@ const read = defineStage({
   inputs: {},
   output: 'line',
   async *run(ctx) {
-    for await (const lines of readLineBatches(ctx, ctx.params.path)) yield batch(lines);
+    for await (const text of readLineText(ctx, ctx.params.path)) yield lineBlock(text);
   },
 });
 
@@ -27,11 +18,7 @@ const write = defineStage({
   async run(ctx) {
     const out = openOutput(ctx, ctx.params.path);
     try {
-      for await (const records of inputBatches(ctx.inputs.in!)) {
-        let chunk = '';
-        for (const record of records) chunk += `${formatLine(record)}\n`;
-        await out.write(chunk);
-      }
+      for await (const text of inputText(ctx.inputs.in!)) await out.write(text);
       await out.commit();
     } catch (err) {
       await out.discard();

@@ -41,6 +41,14 @@ export interface EntryManifest {
   created: string;
 }
 
+/** An entry's frames: `u32 length, u8 kind, payload`. */
+export const FRAME_RECORD = 0;
+export const FRAME_LINES = 1;
+export interface Frame {
+  kind: number;
+  payload: Buffer;
+}
+
 /** JSON with sorted keys, so equal values hash equally. */
 export function stableJson(value: unknown): string {
   return JSON.stringify(value, (_, v) =>
@@ -103,7 +111,7 @@ export class StageCache {
   }
 
   /** Frames of a committed entry, checked against its checksum as they are read. */
-  async *replay(key: string): AsyncGenerator<Uint8Array> {
+  async *replay(key: string): AsyncGenerator<Frame> {
     const manifest = await this.manifest(key);
     if (!manifest) throw new Error(`cache entry ${key} is missing or incomplete`);
     const hash = createHash('sha256');
@@ -115,7 +123,7 @@ export class StageCache {
       while (pending.length - offset >= 4) {
         const length = pending.readUInt32LE(offset);
         if (pending.length - offset - 4 < length) break;
-        yield pending.subarray(offset + 4, offset + 4 + length);
+        yield { kind: pending[offset + 4]!, payload: pending.subarray(offset + 5, offset + 4 + length) };
         offset += 4 + length;
       }
       pending = pending.subarray(offset);
@@ -126,7 +134,7 @@ export class StageCache {
   }
 }
 
-/** Writes framed records (`u32 length, bytes`) and commits them atomically. */
+/** Writes framed records and commits them atomically. */
 export class EntryWriter {
   private handle: Awaited<ReturnType<typeof open>> | undefined;
   private buffer = Buffer.allocUnsafe(1 << 20);
@@ -144,14 +152,25 @@ export class EntryWriter {
     private readonly uses: string,
   ) {}
 
-  /** Adds a frame; call `flushIfFull` now and then to write what has piled up. */
-  add(frame: Uint8Array): void {
-    const needed = 4 + frame.byteLength;
-    if (this.buffered + needed > this.buffer.length) this.spill(needed);
-    this.buffer.writeUInt32LE(frame.byteLength, this.buffered);
-    this.buffer.set(frame, this.buffered + 4);
-    this.buffered += needed;
+  /** Adds one encoded record; call `flushIfFull` now and then to write what has piled up. */
+  add(record: Uint8Array): void {
+    this.frame(FRAME_RECORD, record);
     this.records++;
+  }
+
+  /** Adds a block of `count` lines of text as one frame. */
+  addBlock(text: string, count: number): void {
+    this.frame(FRAME_LINES, Buffer.from(text));
+    this.records += count;
+  }
+
+  private frame(kind: number, payload: Uint8Array): void {
+    const needed = 5 + payload.byteLength;
+    if (this.buffered + needed > this.buffer.length) this.spill(needed);
+    this.buffer.writeUInt32LE(payload.byteLength + 1, this.buffered);
+    this.buffer[this.buffered + 4] = kind;
+    this.buffer.set(payload, this.buffered + 5);
+    this.buffered += needed;
   }
 
   /** Writes the pending frames once a megabyte has piled up. */

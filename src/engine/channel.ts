@@ -1,11 +1,17 @@
+import { type Batch, batch } from '../plugin-api/batch.js';
+
 /**
- * A bounded queue between one producer and one consumer. `push` reports when the queue is
- * full so the producer waits (backpressure); the consumer takes everything buffered at
- * once, which keeps per-record overhead low. A consumer that stops early cancels the
- * channel: further pushes are dropped and the producer can tell nobody is listening.
+ * A bounded queue between one producer and one consumer. It holds batches, counted in
+ * records: `push` reports when the queue is full so the producer waits (backpressure); the
+ * consumer takes everything buffered at once, which keeps per-record overhead low. A
+ * consumer that stops early cancels the channel: further pushes are dropped and the
+ * producer can tell nobody is listening.
  */
 export class Channel<T> implements AsyncIterable<T> {
-  private buffer: T[] = [];
+  private entries: Batch<T>[] = [];
+  /** Records pushed one at a time since the last batch, gathered into one. */
+  private loose: T[] = [];
+  private buffered = 0;
   private closed = false;
   private failure: { error: unknown } | undefined;
   private consumerFailure: { error: unknown } | undefined;
@@ -14,43 +20,54 @@ export class Channel<T> implements AsyncIterable<T> {
   private iterated = false;
   /** True once the consumer has stopped reading. */
   cancelled = false;
-  /** Items delivered to the consumer. */
-  delivered = 0;
-  /** The most items ever buffered at once (for tests of the bound). */
+  /** The most records ever buffered at once (for tests of the bound). */
   maxBuffered = 0;
 
   constructor(readonly capacity: number) {}
 
-  /** Adds an item; returns false when the producer should `await room()` before the next. */
+  /** Adds a record; returns false when the producer should `await room()` before the next. */
   push(item: T): boolean {
     if (this.failure) throw this.failure.error;
     if (this.cancelled) return true;
-    this.buffer.push(item);
-    if (this.buffer.length > this.maxBuffered) this.maxBuffered = this.buffer.length;
-    this.wakeConsumer();
-    return this.buffer.length < this.capacity;
+    if (!this.loose.length) this.entries.push(batch(this.loose));
+    this.loose.push(item);
+    return this.added(1);
   }
 
-  /** Adds many items at once; same contract as `push`. */
-  pushMany(items: readonly T[]): boolean {
+  /** Adds a batch whole; same contract as `push`. */
+  pushBatch(entry: Batch<T>): boolean {
     if (this.failure) throw this.failure.error;
     if (this.cancelled) return true;
-    for (const item of items) this.buffer.push(item);
-    if (this.buffer.length > this.maxBuffered) this.maxBuffered = this.buffer.length;
+    this.seal();
+    this.entries.push(entry);
+    return this.added(entry.count);
+  }
+
+  private added(n: number): boolean {
+    this.buffered += n;
+    if (this.buffered > this.maxBuffered) this.maxBuffered = this.buffered;
     this.wakeConsumer();
-    return this.buffer.length < this.capacity;
+    return this.buffered < this.capacity;
+  }
+
+  /** Ends the batch that single pushes are gathered into. */
+  private seal(): void {
+    if (!this.loose.length) return;
+    const last = this.entries.length - 1;
+    this.entries[last] = batch(this.loose);
+    this.loose = [];
   }
 
   /** Resolves when the buffer has room again (or the consumer went away). */
   room(): Promise<void> {
     if (this.failure) return Promise.reject(this.failure.error);
-    if (this.cancelled || this.buffer.length < this.capacity) return Promise.resolve();
+    if (this.cancelled || this.buffered < this.capacity) return Promise.resolve();
     return new Promise((resolve, reject) => {
       this.producerWaiting = { resolve, reject };
     });
   }
 
-  /** No more items will come. */
+  /** No more records will come. */
   close(): void {
     this.closed = true;
     this.wakeConsumer();
@@ -60,7 +77,7 @@ export class Channel<T> implements AsyncIterable<T> {
   fail(error: unknown): void {
     if (this.failure) return;
     this.failure = { error };
-    this.buffer = [];
+    this.clear();
     this.wakeConsumer();
     const producer = this.producerWaiting;
     this.producerWaiting = undefined;
@@ -74,26 +91,26 @@ export class Channel<T> implements AsyncIterable<T> {
   detach(error: unknown): void {
     if (this.failure || this.cancelled) return;
     this.cancelled = true;
-    this.buffer = [];
+    this.clear();
     this.consumerFailure = { error };
     this.wakeConsumer();
     this.wakeProducer();
   }
 
-  /** Batches of items as they arrive. */
-  async *batches(): AsyncGenerator<T[]> {
+  /** Batches as they arrive. */
+  async *batches(): AsyncGenerator<Batch<T>> {
     if (this.iterated) throw new Error('a stream can be read only once');
     this.iterated = true;
     try {
       for (;;) {
         if (this.failure) throw this.failure.error;
         if (this.consumerFailure) throw this.consumerFailure.error;
-        if (this.buffer.length) {
-          const batch = this.buffer;
-          this.buffer = [];
-          this.delivered += batch.length;
+        if (this.entries.length) {
+          this.seal();
+          const taken = this.entries;
+          this.clear();
           this.wakeProducer();
-          yield batch;
+          yield* taken;
         } else if (this.closed) {
           return;
         } else {
@@ -103,18 +120,22 @@ export class Channel<T> implements AsyncIterable<T> {
         }
       }
     } finally {
-      if (!this.closed) this.cancel();
+      if (!this.closed) {
+        this.cancelled = true;
+        this.clear();
+        this.wakeProducer();
+      }
     }
   }
 
   async *[Symbol.asyncIterator](): AsyncGenerator<T> {
-    for await (const batch of this.batches()) yield* batch;
+    for await (const entry of this.batches()) yield* entry.records;
   }
 
-  private cancel(): void {
-    this.cancelled = true;
-    this.buffer = [];
-    this.wakeProducer();
+  private clear(): void {
+    this.entries = [];
+    this.loose = [];
+    this.buffered = 0;
   }
 
   private wakeConsumer(): void {

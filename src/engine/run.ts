@@ -2,10 +2,10 @@ import { createHash } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
-import { BATCHES } from '../plugin-api/batch.js';
+import { BATCHES, type Batch, batch, lineBlock } from '../plugin-api/batch.js';
 import type { PortCodec } from '../plugin-api/types.js';
 import type { Plan, PlannedStage } from '../workflow/plan.js';
-import { type EntryWriter, type FileFingerprint, fullKeyOf, type KeyRecord, StageCache, stableJson, staticKeyOf } from './cache.js';
+import { type EntryWriter, FRAME_LINES, type FileFingerprint, fullKeyOf, type KeyRecord, StageCache, stableJson, staticKeyOf } from './cache.js';
 import { Channel } from './channel.js';
 import { defaultCodec } from './codec.js';
 import { type Decision, decide, keyParts, keyPath } from './decide.js';
@@ -355,32 +355,38 @@ function codecOf(registry: PluginRegistry, portType: string | null): PortCodec<u
   return (portType && registry.codec(portType)) || defaultCodec;
 }
 
-/** Records of a committed entry, decoded, in arrays. */
-async function* replayBatches(cache: StageCache, key: string, codec: PortCodec<unknown>): AsyncGenerator<unknown[]> {
+/** The batches of a committed entry, decoded. */
+async function* replayBatches(cache: StageCache, key: string, codec: PortCodec<unknown>): AsyncGenerator<Batch<unknown>> {
   const decode = codec.createDecoder();
   let pending: unknown[] = [];
   for await (const frame of cache.replay(key)) {
-    pending.push(decode(frame));
+    if (frame.kind === FRAME_LINES) {
+      if (pending.length) yield batch(pending);
+      pending = [];
+      yield lineBlock(frame.payload.toString('utf8'));
+      continue;
+    }
+    pending.push(decode(frame.payload));
     if (pending.length >= 512) {
-      yield pending;
+      yield batch(pending);
       pending = [];
     }
   }
-  if (pending.length) yield pending;
+  if (pending.length) yield batch(pending);
 }
 
-/** An input stream that counts what flows through it and hands out whole arrays. */
-function countedInput(source: () => AsyncIterable<unknown[]>, counter: { n: number }): AsyncIterable<unknown> {
+/** An input stream that counts what flows through it and hands out whole batches. */
+function countedInput(source: () => AsyncIterable<Batch<unknown>>, counter: { n: number }): AsyncIterable<unknown> {
   const batches = async function* () {
-    for await (const records of source()) {
-      counter.n += records.length;
-      yield records;
+    for await (const entry of source()) {
+      counter.n += entry.count;
+      yield entry;
     }
   };
   return {
     [BATCHES]: batches,
     async *[Symbol.asyncIterator]() {
-      for await (const records of batches()) yield* records;
+      for await (const entry of batches()) yield* entry.records;
     },
   } as AsyncIterable<unknown>;
 }
@@ -436,7 +442,8 @@ async function executeStage(
       const entry = writer;
       storing = (async () => {
         for await (const records of tap.batches()) {
-          for (const record of records) entry.add(encode(record));
+          if (records.text !== undefined) entry.addBlock(records.text, records.count);
+          else for (const record of records.records) entry.add(encode(record));
           await entry.flushIfFull();
         }
       })();

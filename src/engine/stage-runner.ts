@@ -1,7 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import { isAbsolute, resolve } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
-import { isBatch } from '../plugin-api/batch.js';
+import { type Batch, isBatch } from '../plugin-api/batch.js';
 import type { Logger, StageContext, StageDefinition } from '../plugin-api/types.js';
 import type { Channel } from './channel.js';
 
@@ -79,8 +79,8 @@ export async function runStage(options: StageRunOptions): Promise<StageStats> {
         let full: Channel<unknown>[] | undefined;
         const value = next.value;
         if (isBatch(value)) {
-          recordsOut += value.records.length;
-          for (const out of outputs) if (!out.pushMany(value.records)) (full ??= []).push(out);
+          recordsOut += value.count;
+          for (const out of outputs) if (!out.pushBatch(value as Batch<unknown>)) (full ??= []).push(out);
         } else {
           recordsOut++;
           for (const out of outputs) if (!out.push(value)) (full ??= []).push(out);

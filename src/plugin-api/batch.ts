@@ -1,31 +1,58 @@
+import { formatLine } from './io.js';
+
 /**
  * Batches: the fast path for stages that handle many small records. A stage may yield
- * `batch(records)` instead of each record, and read `inputBatches(ctx.inputs.in)` instead
- * of iterating record by record; the engine moves whole arrays between stages, so the
- * per-record cost is an array push rather than an async step. Both ends may mix styles.
+ * `batch(records)` instead of each record, or `lineBlock(text)` for many lines of text at
+ * once; and it may read `inputBatches(input)` (arrays of records) or `inputText(input)`
+ * (text of whole lines) instead of iterating record by record. The engine moves batches
+ * between stages whole, so text can flow from one command to the next without ever being
+ * split into lines. Both ends may mix styles: a block is split only if someone asks.
  */
 const BATCH = Symbol.for('genoflow.batch');
 
-/** The method by which an engine stream hands out whole arrays of records. */
+/** The method by which an engine stream hands out its batches as they arrive. */
 export const BATCHES = Symbol.for('genoflow.batches');
 
 export interface Batch<T> {
   readonly [BATCH]: true;
+  /** How many records the batch holds. */
+  readonly count: number;
+  /** The records (a line block splits its text on first access). */
   readonly records: readonly T[];
+  /** For a line block: the lines, each ending in `\n`. */
+  readonly text?: string;
 }
 
 /** Wraps records yielded together; downstream still sees them one by one (or as arrays). */
 export function batch<T>(records: readonly T[]): Batch<T> {
-  return { [BATCH]: true, records };
+  return { [BATCH]: true, count: records.length, records };
+}
+
+/** Many lines as one string: `text` must be empty or end with `\n`, and hold no `\r`. */
+export function lineBlock(text: string): Batch<string> {
+  let count = 0;
+  for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) count++;
+  let lines: string[] | undefined;
+  return {
+    [BATCH]: true,
+    count,
+    text,
+    get records() {
+      lines ??= text.slice(0, -1).split('\n');
+      return count ? lines : [];
+    },
+  };
 }
 
 export function isBatch(value: unknown): value is Batch<unknown> {
   return typeof value === 'object' && value !== null && (value as Batch<unknown>)[BATCH] === true;
 }
 
-/** An input stream as arrays of records, as they arrive. */
-export async function* inputBatches<T>(input: AsyncIterable<T>): AsyncGenerator<T[]> {
-  const fast = (input as { [BATCHES]?: () => AsyncIterable<T[]> })[BATCHES];
+type BatchSource<T> = AsyncIterable<T> & { [BATCHES]?: () => AsyncIterable<Batch<T>> };
+
+/** An input's batches as they arrive; an input without them is grouped 256 records at a time. */
+async function* batchesOf<T>(input: BatchSource<T>): AsyncGenerator<Batch<T>> {
+  const fast = input[BATCHES];
   if (fast) {
     yield* fast.call(input);
     return;
@@ -34,9 +61,27 @@ export async function* inputBatches<T>(input: AsyncIterable<T>): AsyncGenerator<
   for await (const record of input) {
     pending.push(record);
     if (pending.length >= 256) {
-      yield pending;
+      yield batch(pending);
       pending = [];
     }
   }
-  if (pending.length) yield pending;
+  if (pending.length) yield batch(pending);
+}
+
+/** An input stream as arrays of records, as they arrive. */
+export async function* inputBatches<T>(input: AsyncIterable<T>): AsyncGenerator<readonly T[]> {
+  for await (const b of batchesOf(input)) if (b.count) yield b.records;
+}
+
+/** An input stream as text: each record as a line (see `formatLine`), many lines per chunk. */
+export async function* inputText(input: AsyncIterable<unknown>): AsyncGenerator<string> {
+  for await (const b of batchesOf(input)) {
+    if (b.text !== undefined) {
+      if (b.text) yield b.text;
+    } else if (b.count) {
+      let text = '';
+      for (const record of b.records) text += `${formatLine(record)}\n`;
+      yield text;
+    }
+  }
 }

@@ -60,31 +60,35 @@ async function* decompress(source: Readable, name: string): AsyncGenerator<Buffe
 }
 
 /**
- * Splits bytes into lines (UTF-8, `\n` or `\r\n`), yielded in batches for speed. A final
- * line without a newline is still a line.
+ * Cuts bytes into chunks of whole lines (UTF-8), each chunk ending in `\n`; `\r\n` becomes
+ * `\n`, and a last line without a newline gets one.
  */
-export async function* lineBatches(source: AsyncIterable<Buffer | string>): AsyncGenerator<string[]> {
+export async function* lineText(source: AsyncIterable<Buffer | string>): AsyncGenerator<string> {
   const decoder = new StringDecoder('utf8');
   let pending = '';
   for await (const chunk of source) {
     const text = pending + (typeof chunk === 'string' ? chunk : decoder.write(chunk));
-    const lines = text.split('\n');
-    pending = lines.pop()!;
-    if (lines.length) yield stripCarriageReturns(lines);
+    const end = text.lastIndexOf('\n') + 1;
+    pending = text.slice(end);
+    if (end) yield withoutCarriageReturns(end === text.length ? text : text.slice(0, end));
   }
   pending += decoder.end();
-  if (pending.length) yield stripCarriageReturns([pending]);
+  if (pending.length) yield withoutCarriageReturns(`${pending}\n`);
 }
 
-function stripCarriageReturns(lines: string[]): string[] {
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i]!;
-    if (line.charCodeAt(line.length - 1) === 13) lines[i] = line.slice(0, -1);
-  }
-  return lines;
+const withoutCarriageReturns = (text: string) => (text.includes('\r') ? text.replace(/\r\n/g, '\n') : text);
+
+/** Splits bytes into lines, yielded in batches (see `lineText`). */
+export async function* lineBatches(source: AsyncIterable<Buffer | string>): AsyncGenerator<string[]> {
+  for await (const text of lineText(source)) yield text.slice(0, -1).split('\n');
 }
 
-/** Lines of a file or stdin, decompressed when gzipped. */
+/** Lines of a file or stdin, decompressed when gzipped, as chunks of text (see `lineText`). */
+export function readLineText(ctx: StageContext<unknown>, path: string): AsyncGenerator<string> {
+  return lineText(decompressed(openBytes(ctx, path), displayName(path)));
+}
+
+/** Lines of a file or stdin, decompressed when gzipped, in batches. */
 export function readLineBatches(ctx: StageContext<unknown>, path: string): AsyncGenerator<string[]> {
   return lineBatches(decompressed(openBytes(ctx, path), displayName(path)));
 }

@@ -1,0 +1,98 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { benchOut, bestOfInterleaved, fixed, genoflowCli, intArg, measure, printTable } from '../lib.js';
+
+/*
+ * Scheduler overhead: genoflow vs Snakemake 7.21 on the same DAGs of `cat` steps, and
+ * resume/dry-run decisions with everything cached vs `snakemake -n` with all outputs present.
+ *   node dist/bench/engine/scheduler.js [--chain 200] [--wide 500] [--deep 5000] [--rounds 3]
+ */
+const chain = intArg('chain', 200);
+const wide = intArg('wide', 500);
+const deep = intArg('deep', 5000);
+const rounds = intArg('rounds', 3);
+const dir = benchOut('engine');
+const lines = Array.from({ length: 100_000 }, (_, i) => `line ${i}\t${'ACGT'.repeat(4)}`).join('\n') + '\n';
+writeFileSync(join(dir, 'input.txt'), lines);
+
+function chainWorkflow(n: number): string {
+  let yaml = `name: chain${n}\nstages:\n  s0:\n    uses: text.read\n    with: { path: input.txt }\n`;
+  for (let i = 1; i <= n; i++) yaml += `  s${i}:\n    uses: shell.run\n    from: s${i - 1}\n    with: { command: cat }\n`;
+  return `${yaml}  out:\n    uses: text.write\n    from: s${n}\n    with: { path: chain${n}.out }\n    store: true\n`;
+}
+
+function wideWorkflow(n: number): string {
+  let yaml = `name: wide${n}\nstages:\n`;
+  for (let i = 0; i < n; i++) yaml += `  w${i}:\n    uses: shell.run\n    with: { command: "cat input.txt > wide/out${i}.txt" }\n`;
+  return yaml;
+}
+
+function chainSnakefile(n: number): string {
+  let text = `rule all:\n    input: "sm-chain/s${n}.txt"\n\nrule s0:\n    input: "input.txt"\n    output: "sm-chain/s0.txt"\n    shell: "cat {input} > {output}"\n`;
+  for (let i = 1; i <= n; i++) {
+    text += `\nrule s${i}:\n    input: "sm-chain/s${i - 1}.txt"\n    output: "sm-chain/s${i}.txt"\n    shell: "cat {input} > {output}"\n`;
+  }
+  return text;
+}
+
+function wideSnakefile(n: number): string {
+  return `N = ${n}\nrule all:\n    input: expand("sm-wide/out{i}.txt", i=range(N))\n\nrule w:\n    input: "input.txt"\n    output: "sm-wide/out{i}.txt"\n    shell: "cat {input} > {output}"\n`;
+}
+
+writeFileSync(join(dir, `chain${chain}.yaml`), chainWorkflow(chain));
+writeFileSync(join(dir, `wide${wide}.yaml`), wideWorkflow(wide));
+writeFileSync(join(dir, `chain${deep}.yaml`), chainWorkflow(deep));
+writeFileSync(join(dir, 'Snakefile.chain'), chainSnakefile(chain));
+writeFileSync(join(dir, 'Snakefile.wide'), wideSnakefile(wide));
+const gf = (args: string) => `node ${genoflowCli} ${args}`;
+const fresh = (what: string) => `rm -rf ${what}`;
+measure('mkdir -p wide', { cwd: dir });
+
+const run = bestOfInterleaved(
+  {
+    gfChain: `${fresh('.gf-chain')} && ${gf(`run chain${chain}.yaml -q --work-dir .gf-chain`)}`,
+    smChain: `${fresh('sm-chain .snakemake')} && snakemake -s Snakefile.chain -c2 --quiet >/dev/null 2>&1`,
+    bashChain: `cat input.txt ${'| cat '.repeat(chain)} > bash-chain.out`,
+    gfWide: `${fresh('.gf-wide')} && ${gf(`run wide${wide}.yaml -q --work-dir .gf-wide`)}`,
+    smWide: `${fresh('sm-wide .snakemake')} && snakemake -s Snakefile.wide -c2 --quiet >/dev/null 2>&1`,
+  },
+  rounds,
+  { cwd: dir },
+);
+const deepRun = measure(`${fresh('.gf-deep')} && ${gf(`run chain${deep}.yaml -q --work-dir .gf-deep`)}`, { cwd: dir });
+const sameOutput = measure(`cmp chain${chain}.out input.txt && cmp sm-chain/s${chain}.txt input.txt && cmp chain${deep}.out input.txt`, { cwd: dir });
+void sameOutput;
+
+printTable(
+  `Running: ${chain}-stage chain and ${wide} independent stages of \`cat\` over 100,000 lines (best of ${rounds})`,
+  ['DAG', 'genoflow s', 'Snakemake 7.21 s', 'bash pipeline s', 'Snakemake / genoflow'],
+  [
+    [`chain of ${chain}`, fixed(run.gfChain!.seconds), fixed(run.smChain!.seconds), fixed(run.bashChain!.seconds), `${fixed(run.smChain!.seconds / run.gfChain!.seconds, 1)}x`],
+    [`${wide} independent`, fixed(run.gfWide!.seconds), fixed(run.smWide!.seconds), '', `${fixed(run.smWide!.seconds / run.gfWide!.seconds, 1)}x`],
+    [`chain of ${deep}`, fixed(deepRun.seconds), 'fails (RecursionError at 500)', '', ''],
+  ],
+);
+
+const decide = bestOfInterleaved(
+  {
+    gfChainResume: gf(`run chain${chain}.yaml -q --resume --work-dir .gf-chain`),
+    gfChainDry: gf(`run chain${chain}.yaml --dry-run --work-dir .gf-chain > /dev/null`),
+    smChainDry: 'snakemake -s Snakefile.chain -n --quiet >/dev/null 2>&1',
+    gfWideResume: gf(`run wide${wide}.yaml -q --resume --work-dir .gf-wide`),
+    gfWideDry: gf(`run wide${wide}.yaml --dry-run --work-dir .gf-wide > /dev/null`),
+    smWideDry: 'snakemake -s Snakefile.wide -n --quiet >/dev/null 2>&1',
+  },
+  rounds,
+  { cwd: dir },
+);
+const deepResume = measure(gf(`run chain${deep}.yaml -q --resume --work-dir .gf-deep`), { cwd: dir });
+const deepDry = measure(gf(`run chain${deep}.yaml --dry-run --work-dir .gf-deep > /dev/null`), { cwd: dir });
+printTable(
+  `Everything cached: deciding and finishing (best of ${rounds})`,
+  ['DAG', 'genoflow --resume s', 'genoflow --dry-run s', 'snakemake -n s', 'snakemake -n / genoflow --resume', 'snakemake -n / genoflow --dry-run'],
+  [
+    [`chain of ${chain}`, fixed(decide.gfChainResume!.seconds), fixed(decide.gfChainDry!.seconds), fixed(decide.smChainDry!.seconds), `${fixed(decide.smChainDry!.seconds / decide.gfChainResume!.seconds, 1)}x`, `${fixed(decide.smChainDry!.seconds / decide.gfChainDry!.seconds, 1)}x`],
+    [`${wide} independent`, fixed(decide.gfWideResume!.seconds), fixed(decide.gfWideDry!.seconds), fixed(decide.smWideDry!.seconds), `${fixed(decide.smWideDry!.seconds / decide.gfWideResume!.seconds, 1)}x`, `${fixed(decide.smWideDry!.seconds / decide.gfWideDry!.seconds, 1)}x`],
+    [`chain of ${deep}`, fixed(deepResume.seconds), fixed(deepDry.seconds), 'cannot build', '', ''],
+  ],
+);
