@@ -45,7 +45,7 @@ async function measureGenoflow(
   let bases = 0;
   const consuming = (async () => {
     for await (const batch of output.batches()) {
-      for (const record of batch as Array<SequenceRecord & { qual?: string }>) {
+      for (const record of batch.records as Array<SequenceRecord & { qual?: string }>) {
         items++;
         bases += record.seq.length;
         if (record.qual !== undefined && record.qual.length !== record.seq.length)

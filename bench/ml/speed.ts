@@ -1,0 +1,156 @@
+/**
+ * Speed benchmark: training and inference samples/s of the three models (vocabulary 4,101
+ * = 6-mers + 5 specials, length 128, batch 64) on TensorFlow.js beside PyTorch (Debian
+ * python3-torch, 2 threads) on the same architecture, shapes and data, in one run.
+ * Run: `node dist/bench/ml/speed.js` (env BENCH_BATCHES = timed training batches,
+ * default 6; BENCH_BACKEND = auto | wasm | cpu | node).
+ */
+import { execFileSync } from 'node:child_process';
+import { rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { useBackend } from '../../plugins/tfjs/backend.js';
+import { predictProbabilities } from '../../plugins/tfjs/inference.js';
+import { Rng } from '../../plugins/tfjs/rng.js';
+import { type TrainSettings, trainModel } from '../../plugins/tfjs/trainer.js';
+
+const vocabSize = 4101;
+const length = 128;
+const batchSize = 64;
+const trainBatches = Number(process.env.BENCH_BATCHES ?? 6);
+const inferBatches = trainBatches * 4;
+const backend = await useBackend((process.env.BENCH_BACKEND ?? 'auto') as 'auto');
+
+// Deterministic data: uniform random k-mer ids, balanced labels.
+const rows = inferBatches * batchSize;
+const rng = new Rng(2024);
+const ids = Int32Array.from({ length: rows * length }, () => 5 + rng.below(vocabSize - 5));
+const labels = Int32Array.from({ length: rows }, (_, i) => i % 2);
+
+const architectures: Record<string, Partial<TrainSettings>> = {
+  lstm: { model: 'lstm', 'embedding-dim': 64, units: 64, layers: 1 },
+  cnn: { model: 'cnn', 'embedding-dim': 64, filters: 128, 'kernel-size': 9, layers: 1 },
+  transformer: {
+    model: 'transformer',
+    'embedding-dim': 64,
+    heads: 4,
+    'ff-dim': 128,
+    layers: 2,
+    pooling: 'mean',
+  },
+};
+const base: TrainSettings = {
+  model: 'cnn',
+  'embedding-dim': 64,
+  units: 64,
+  filters: 128,
+  'kernel-size': 9,
+  layers: 1,
+  heads: 4,
+  'ff-dim': 128,
+  dropout: 0,
+  pooling: 'mean',
+  epochs: 1,
+  'batch-size': batchSize,
+  'learning-rate': 0.001,
+  patience: 0,
+  'class-weight': 'none',
+  seed: 1,
+};
+
+const hooks = { signal: new AbortController().signal, log: () => {}, status: () => {}, fingerprint: '' };
+const shape = { vocabSize, length, classes: 2 };
+
+async function tfjsSpeed(arch: Partial<TrainSettings>): Promise<{ train: number; infer: number }> {
+  const settings = { ...base, ...arch };
+  const slice = (n: number) => ({
+    ids: ids.subarray(0, n * length),
+    rows: n,
+    length,
+    labels: labels.subarray(0, n),
+  });
+  (await trainModel(settings, shape, slice(batchSize), null, hooks)).model.dispose(); // warm-up: kernels, allocations
+  const { model, history } = await trainModel(settings, shape, slice(trainBatches * batchSize), null, hooks);
+  predictProbabilities(model, ids, batchSize, length, batchSize);
+  const started = performance.now();
+  predictProbabilities(model, ids, rows, length, batchSize);
+  const infer = rows / ((performance.now() - started) / 1000);
+  model.dispose();
+  return { train: history[0]!.samplesPerSecond, infer };
+}
+
+const torchScript = `
+import json, sys, time, torch, torch.nn as nn
+torch.set_num_threads(2); torch.manual_seed(1)
+a = json.load(open(sys.argv[1]))  # ids are too many for a command line
+V, L, B, tb, ib = a['vocab'], a['length'], a['batch'], a['trainBatches'], a['inferBatches']
+ids = torch.tensor(a['ids'], dtype=torch.long).view(-1, L); y = torch.tensor(a['labels'], dtype=torch.long)
+class LSTM(nn.Module):
+    def __init__(s): super().__init__(); s.e = nn.Embedding(V, 64); s.r = nn.LSTM(64, 64, batch_first=True); s.d = nn.Linear(64, 2)
+    def forward(s, x): return s.d(s.r(s.e(x))[1][0][-1])
+class CNN(nn.Module):
+    def __init__(s): super().__init__(); s.e = nn.Embedding(V, 64); s.c = nn.Conv1d(64, 128, 9, padding='same'); s.d = nn.Linear(128, 2)
+    def forward(s, x): return s.d(torch.relu(s.c(s.e(x).transpose(1, 2))).amax(2))
+class Transformer(nn.Module):
+    def __init__(s):
+        super().__init__(); s.e = nn.Embedding(V, 64); s.p = nn.Parameter(torch.zeros(L, 64))
+        s.t = nn.TransformerEncoder(nn.TransformerEncoderLayer(64, 4, 128, dropout=0.0, batch_first=True), 2); s.d = nn.Linear(64, 2)
+    def forward(s, x): return s.d(s.t(s.e(x) + s.p).mean(1))
+out = {}
+for name, M in [('lstm', LSTM), ('cnn', CNN), ('transformer', Transformer)]:
+    m = M(); opt = torch.optim.Adam(m.parameters(), 1e-3); loss = nn.CrossEntropyLoss()
+    def step(i):
+        opt.zero_grad(); l = loss(m(ids[i*B:(i+1)*B]), y[i*B:(i+1)*B]); l.backward(); opt.step()
+    step(0); t = time.perf_counter()
+    for i in range(tb): step(i)
+    train = tb * B / (time.perf_counter() - t)
+    m.eval()
+    with torch.no_grad():
+        m(ids[:B]); t = time.perf_counter()
+        for i in range(ib): m(ids[i*B:(i+1)*B])
+        infer = ib * B / (time.perf_counter() - t)
+    out[name] = dict(train=train, infer=infer)
+print(json.dumps(out))
+`;
+
+function torchSpeed(): Record<string, { train: number; infer: number }> {
+  const args = JSON.stringify({
+    vocab: vocabSize,
+    length,
+    batch: batchSize,
+    trainBatches,
+    inferBatches,
+    ids: Array.from(ids),
+    labels: Array.from(labels),
+  });
+  const argsFile = join(tmpdir(), `genoflow-torch-bench-${process.pid}.json`);
+  writeFileSync(argsFile, args);
+  try {
+    return JSON.parse(execFileSync('/usr/bin/python3', ['-c', torchScript, argsFile], { encoding: 'utf8' }));
+  } finally {
+    rmSync(argsFile, { force: true });
+  }
+}
+
+const torch = torchSpeed();
+console.log(
+  `tfjs backend ${backend} vs PyTorch (2 threads); vocab ${vocabSize}, length ${length}, batch ${batchSize}; samples/s\n`,
+);
+console.log('model | tfjs train | torch train | ratio | tfjs infer | torch infer | ratio');
+for (const [name, arch] of Object.entries(architectures)) {
+  const ours = await tfjsSpeed(arch);
+  const theirs = torch[name]!;
+  const f = (x: number) => x.toFixed(0);
+  console.log(
+    [
+      name,
+      f(ours.train),
+      f(theirs.train),
+      (ours.train / theirs.train).toFixed(3),
+      f(ours.infer),
+      f(theirs.infer),
+      (ours.infer / theirs.infer).toFixed(3),
+    ].join(' | '),
+  );
+}
+console.log(`peak RSS (tfjs side) ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB`);

@@ -1,0 +1,61 @@
+import { describe, expect, it } from 'vitest';
+import { sharedData } from '../../test/shared-data.js';
+import { useBackend } from './backend.js';
+import { stratifiedSplit, toDataset } from './dataset.js';
+import { kmerBatches, readFasta } from './fixtures.js';
+import { argMaxRows, predictProbabilities } from './inference.js';
+import { classificationMetrics } from './metrics.js';
+import { trainModel } from './trainer.js';
+
+describe('real data: B. subtilis promoters (CNNProm set)', () => {
+  it('a 4-mer CNN separates promoters from non-promoters on a held-out fifth', async () => {
+    await useBackend('wasm');
+    const sequences = [
+      ...readFasta(sharedData('ml/cnnprom/Bacillus_prom.fa'), 'promoter'),
+      ...readFasta(sharedData('ml/cnnprom/Bacillus_non_prom.fa'), 'non-promoter'),
+    ];
+    expect(sequences).toHaveLength(1373);
+    const batches = kmerBatches(sequences, 4, 256);
+    const length = batches[0]!.length;
+    const rows = {
+      spec: batches[0]!.spec,
+      length,
+      ids: batches.flatMap((b) =>
+        Array.from({ length: b.rows }, (_, r) => b.ids.slice(r * length, (r + 1) * length)),
+      ),
+      labels: sequences.map((s) => s.label!),
+      skipped: { invalid: 0, unlabelled: 0 },
+    };
+    const classes = ['non-promoter', 'promoter'];
+    const { train, valid } = stratifiedSplit(rows.labels, 0.2, 1);
+    const test = toDataset(rows, classes, length, valid);
+    const settings = {
+      model: 'cnn',
+      'embedding-dim': 32,
+      units: 32,
+      filters: 64,
+      'kernel-size': 7,
+      layers: 1,
+      heads: 2,
+      'ff-dim': 32,
+      dropout: 0.2,
+      pooling: 'mean',
+      epochs: 6,
+      'batch-size': 32,
+      'learning-rate': 0.003,
+      patience: 0,
+      'class-weight': 'balanced',
+      seed: 1,
+    } as const;
+    const shape = { vocabSize: rows.spec.vocabSize, length, classes: 2 };
+    const hooks = { signal: new AbortController().signal, log: () => {}, status: () => {}, fingerprint: '' };
+    const { model } = await trainModel(settings, shape, toDataset(rows, classes, length, train), null, hooks);
+    const probs = predictProbabilities(model, test.ids, test.rows, length, 256);
+    model.dispose();
+    const metrics = classificationMetrics(classes, test.labels, argMaxRows(probs, 2), probs);
+    expect(metrics.n).toBe(275); // 75 promoters + 200 non-promoters
+    // Measured 0.725 (Sn 0.80, Sp 0.93, ROC AUC 0.94) with these settings on wasm; chance is 0,
+    // CNNProm published 0.86 from full-size training.
+    expect(metrics.mcc).toBeGreaterThanOrEqual(0.6);
+  });
+});

@@ -1,0 +1,90 @@
+import { readFileSync } from 'node:fs';
+import type { TokenBatch, TokenizerSpec } from '../../src/plugin-api/index.js';
+import { Rng } from './rng.js';
+
+/**
+ * Test and benchmark inputs: a tiny overlapping k-mer encoder in the kmer plugin's id
+ * layout ([PAD] [UNK] [CLS] [SEP] [MASK], then k-mers in base-4 order) and FASTA reading.
+ */
+export interface LabelledSequence {
+  id: string;
+  seq: string;
+  label?: string;
+  invalid?: string;
+}
+
+const base: Record<string, number> = { A: 0, C: 1, G: 2, T: 3 };
+
+export function kmerSpec(k: number, maxTokens: number): TokenizerSpec {
+  return {
+    kind: 'overlapping',
+    k,
+    stride: 1,
+    maxTokens,
+    truncate: 'tail',
+    ambiguous: 'unk',
+    addCls: true,
+    vocabSize: 5 + 4 ** k,
+  };
+}
+
+/**
+ * Encodes sequences as [CLS] + overlapping k-mer ids, padded to the longest, `rows` per
+ * batch (the spec's `maxTokens` is fixed, as a tokenizer's params would fix it).
+ */
+export function kmerBatches(
+  sequences: LabelledSequence[],
+  k: number,
+  rows = 64,
+  maxTokens = 128,
+): TokenBatch[] {
+  const length = Math.min(
+    maxTokens,
+    1 + Math.max(...sequences.map((s) => Math.max(0, s.seq.length - k + 1))),
+  );
+  const spec = kmerSpec(k, maxTokens);
+  const batches: TokenBatch[] = [];
+  for (let start = 0; start < sequences.length; start += rows) {
+    const chunk = sequences.slice(start, start + rows);
+    const ids = new Int32Array(chunk.length * length);
+    chunk.forEach((s, r) => {
+      ids[r * length] = 2;
+      const seq = s.seq.toUpperCase();
+      for (let i = 0; i + k <= seq.length && i + 1 < length; i++) {
+        let id = 0;
+        for (let j = 0; j < k && id >= 0; j++) {
+          const b = base[seq[i + j]!];
+          id = b === undefined ? -1 : id * 4 + b;
+        }
+        ids[r * length + 1 + i] = id < 0 ? 1 : 5 + id;
+      }
+    });
+    const items = chunk.map(({ seq: _seq, ...item }) => item);
+    batches.push({ ids, rows: chunk.length, length, spec, items });
+  }
+  return batches;
+}
+
+/** Random sequences; the `pos` class carries the motif TATAAT at a random position. */
+export function motifSequences(n: number, length: number, seed: number): LabelledSequence[] {
+  const rng = new Rng(seed);
+  return Array.from({ length: n }, (_, i) => {
+    let seq = Array.from({ length }, () => 'ACGT'[rng.below(4)]).join('');
+    const label = i % 2 ? 'pos' : 'neg';
+    if (label === 'pos') {
+      const at = rng.below(length - 6);
+      seq = seq.slice(0, at) + 'TATAAT' + seq.slice(at + 6);
+    }
+    return { id: `s${i}`, seq, label };
+  });
+}
+
+/** Records of a FASTA file, each given `label`. */
+export function readFasta(path: string, label: string): LabelledSequence[] {
+  const out: LabelledSequence[] = [];
+  for (const line of readFileSync(path, 'utf8').split('\n')) {
+    if (line.startsWith('>')) out.push({ id: line.slice(1).trim(), seq: '', label });
+    else if (out.length) out[out.length - 1]!.seq += line.trim();
+  }
+  return out;
+}

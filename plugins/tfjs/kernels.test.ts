@@ -1,0 +1,96 @@
+import * as tf from '@tensorflow/tfjs';
+import { describe, expect, it } from 'vitest';
+import { useBackend } from './backend.js';
+import { Rng } from './rng.js';
+
+/** Central finite differences of a scalar function of `x`, one coordinate at a time. */
+function numericalGradient(
+  f: (x: tf.Tensor) => tf.Scalar,
+  x: Float32Array,
+  shape: number[],
+  eps = 1e-2,
+): Float32Array {
+  const grad = new Float32Array(x.length);
+  for (let i = 0; i < x.length; i++) {
+    const at = (d: number) =>
+      tf.tidy(() => {
+        const moved = x.slice();
+        moved[i]! += d;
+        return f(tf.tensor(moved, shape)).dataSync()[0]!;
+      });
+    grad[i] = (at(eps) - at(-eps)) / (2 * eps);
+  }
+  return grad;
+}
+
+function randomArray(n: number, rng: Rng): Float32Array {
+  return Float32Array.from({ length: n }, () => rng.next() * 2 - 1);
+}
+
+function expectClose(actual: Float32Array, expected: Float32Array): void {
+  expect(actual.length).toBe(expected.length);
+  let worst = 0;
+  for (let i = 0; i < actual.length; i++) worst = Math.max(worst, Math.abs(actual[i]! - expected[i]!));
+  expect(worst).toBeLessThan(2e-3);
+}
+
+for (const backend of ['wasm', 'cpu'] as const) {
+  describe(`fast gradient kernels on ${backend}`, () => {
+    it('UnsortedSegmentSum: the Embedding (gather) gradient equals finite differences', async () => {
+      expect(await useBackend(backend)).toBe(backend);
+      expect(tf.getKernel('UnsortedSegmentSum', backend)).toBeDefined();
+      const rng = new Rng(7);
+      const shape = [6, 3];
+      const table = randomArray(18, rng);
+      const ids = tf.tensor2d([0, 2, 2, 5, 1, 2, 0, 5], [2, 4], 'int32'); // repeated ids sum up
+      const weights = tf.tensor(randomArray(2 * 4 * 3, rng), [2, 4, 3]);
+      const f = (t: tf.Tensor) => tf.sum(tf.mul(tf.gather(t, ids), weights)) as tf.Scalar;
+      const analytic = tf.grad(f)(tf.tensor(table, shape)).dataSync() as Float32Array;
+      expectClose(analytic, numericalGradient(f, table, shape));
+      expect(analytic.slice(9, 12)).toEqual(new Float32Array(3)); // id 3 is never gathered
+    });
+
+    for (const [stride, pad, dilation] of [
+      [1, 'same', 1],
+      [2, 'valid', 1],
+      [3, 'same', 1],
+    ] as const) {
+      it(`Conv2DBackpropFilter: the Conv1D filter gradient equals finite differences (stride ${stride}, ${pad})`, async () => {
+        await useBackend(backend);
+        const rng = new Rng(11);
+        const x = tf.tensor(randomArray(2 * 9 * 4, rng), [2, 9, 4]);
+        const filterShape: [number, number, number] = [3, 4, 5];
+        const filter = randomArray(3 * 4 * 5, rng);
+        const outLength = tf.conv1d(
+          x as tf.Tensor3D,
+          tf.zeros(filterShape) as tf.Tensor3D,
+          stride,
+          pad,
+          'NWC',
+          dilation,
+        ).shape[1]!;
+        const weights = tf.tensor(randomArray(2 * outLength * 5, rng), [2, outLength, 5]);
+        const f = (w: tf.Tensor) =>
+          tf.sum(
+            tf.mul(tf.conv1d(x as tf.Tensor3D, w as tf.Tensor3D, stride, pad, 'NWC', dilation), weights),
+          ) as tf.Scalar;
+        const analytic = tf.grad(f)(tf.tensor(filter, filterShape)).dataSync() as Float32Array;
+        expectClose(analytic, numericalGradient(f, filter, filterShape));
+      });
+
+      it(`Conv2DBackpropInput: the Conv1D input gradient equals finite differences (stride ${stride}, ${pad})`, async () => {
+        await useBackend(backend);
+        const rng = new Rng(13);
+        const xShape: [number, number, number] = [2, 9, 4];
+        const x = randomArray(2 * 9 * 4, rng);
+        const filter = tf.tensor(randomArray(3 * 4 * 5, rng), [3, 4, 5]) as tf.Tensor3D;
+        const outLength = tf.conv1d(tf.zeros(xShape) as tf.Tensor3D, filter, stride, pad).shape[1]!;
+        const weights = tf.tensor(randomArray(2 * outLength * 5, rng), [2, outLength, 5]);
+        const f = (t: tf.Tensor) =>
+          tf.sum(tf.mul(tf.conv1d(t as tf.Tensor3D, filter, stride, pad), weights)) as tf.Scalar;
+        const analytic = tf.grad(f)(tf.tensor(x, xShape)).dataSync() as Float32Array;
+        expectClose(analytic, numericalGradient(f, x, xShape));
+      });
+    }
+  });
+}

@@ -1,0 +1,106 @@
+import { mkdtemp, readdir, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { useBackend } from './backend.js';
+import { readBundle, writeBundle } from './bundle.js';
+import { toDataset } from './dataset.js';
+import { kmerBatches, kmerSpec, motifSequences } from './fixtures.js';
+import { predictProbabilities } from './inference.js';
+import type { ArchitectureParams } from './models.js';
+import { type TrainSettings, trainModel } from './trainer.js';
+
+const architecture: ArchitectureParams = {
+  model: 'cnn',
+  'embedding-dim': 16,
+  units: 16,
+  filters: 16,
+  'kernel-size': 5,
+  layers: 1,
+  heads: 2,
+  'ff-dim': 32,
+  dropout: 0.1,
+  pooling: 'cls',
+};
+
+function settings(model: ArchitectureParams['model'], epochs: number): TrainSettings {
+  return {
+    ...architecture,
+    model,
+    epochs,
+    'batch-size': 32,
+    'learning-rate': 0.01,
+    patience: 0,
+    'class-weight': 'balanced',
+    seed: 3,
+  };
+}
+
+// 160 sequences of 30 bp, 3-mers: the positive class carries TATAAT (a separable toy set).
+const batches = kmerBatches(motifSequences(160, 30, 5), 3);
+const length = batches[0]!.length;
+const rows = {
+  spec: batches[0]!.spec,
+  length,
+  ids: batches.flatMap((b) =>
+    Array.from({ length: b.rows }, (_, r) => b.ids.slice(r * length, (r + 1) * length)),
+  ),
+  labels: batches.flatMap((b) => b.items.map((i) => i.label!)),
+  skipped: { invalid: 0, unlabelled: 0 },
+};
+const classes = ['neg', 'pos'];
+const data = toDataset(rows, classes, length);
+const shape = { vocabSize: kmerSpec(3, length).vocabSize, length, classes: 2 };
+const hooks = { signal: new AbortController().signal, log: () => {}, status: () => {}, fingerprint: '' };
+
+for (const backend of ['wasm', 'cpu'] as const) {
+  describe(`models on ${backend}`, () => {
+    for (const model of ['lstm', 'cnn', 'transformer'] as const) {
+      it(`${model}: loss decreases over 6 epochs on a separable toy set`, async () => {
+        expect(await useBackend(backend)).toBe(backend);
+        const { model: trained, history } = await trainModel(settings(model, 6), shape, data, null, hooks);
+        trained.dispose();
+        expect(history).toHaveLength(6);
+        expect(history[5]!.loss).toBeLessThan(history[0]!.loss * 0.8);
+      });
+    }
+  });
+}
+
+describe('model bundles', () => {
+  for (const model of ['lstm', 'cnn', 'transformer'] as const) {
+    it(`${model}: save → load → predict gives identical probabilities`, async () => {
+      await useBackend('wasm');
+      const { model: trained, history } = await trainModel(settings(model, 1), shape, data, null, hooks);
+      const before = predictProbabilities(trained, data.ids, data.rows, length, 50);
+      const dir = join(await mkdtemp(join(tmpdir(), 'tfjs-bundle-')), 'model');
+      const training = {
+        params: { ...settings(model, 1), 'validation-split': 0 },
+        length,
+        history,
+        bestEpoch: 1,
+        backend: 'wasm',
+        genoflowVersion: '0.1.0',
+      };
+      await writeBundle(dir, trained, { classes, spec: rows.spec, training, metrics: null });
+      trained.dispose();
+      expect((await readdir(dir)).sort()).toEqual([
+        'labels.json',
+        'metrics.json',
+        'model.json',
+        'tokenizer.json',
+        'training.json',
+        'weights.bin',
+      ]);
+      const modelJson = JSON.parse(await readFile(join(dir, 'model.json'), 'utf8'));
+      expect(modelJson.format).toBe('layers-model');
+      expect(modelJson.weightsManifest[0].paths).toEqual(['weights.bin']);
+      const loaded = await readBundle(dir);
+      expect(loaded.classes).toEqual(classes);
+      expect(loaded.spec).toEqual(rows.spec);
+      const after = predictProbabilities(loaded.model, data.ids, data.rows, length, 50);
+      loaded.model.dispose();
+      expect(after).toEqual(before);
+    });
+  }
+});
