@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { definePlugin, defineStage, inputText, lineBatches, lineBlock, lineText, z } from '../../src/plugin-api/index.js';
+import { definePlugin, defineStage, inputBytes, lineBatches, lineBlock, lineChunks, z } from '../../src/plugin-api/index.js';
 
 const run = defineStage({
   description: "Runs a command (Nextflow's process): upstream records as lines on its stdin, its stdout lines out",
@@ -49,8 +49,8 @@ const run = defineStage({
       child.stdin.on('error', () => {}); // a command that stops reading is not an error by itself
       const input = ctx.inputs.in;
       if (input) {
-        for await (const text of inputText(input)) {
-          if (!child.stdin.write(text) && running) await once(child.stdin, 'drain');
+        for await (const chunk of inputBytes(input)) {
+          if (!child.stdin.write(chunk) && running) await once(child.stdin, 'drain');
           if (!running) break;
         }
       }
@@ -59,7 +59,7 @@ const run = defineStage({
     feeding.catch(killGroup);
     try {
       await spawned;
-      for await (const text of lineText(child.stdout)) yield lineBlock(text);
+      for await (const chunk of lineChunks(child.stdout)) yield lineBlock(chunk);
       await feeding;
       const [code, signal] = await exited;
       await collectingStderr;

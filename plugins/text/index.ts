@@ -1,4 +1,4 @@
-import { definePlugin, defineStage, inputText, lineBlock, openOutput, readLineText, z } from '../../src/plugin-api/index.js';
+import { definePlugin, defineStage, inputBytes, lineBlock, openOutput, readLineChunks, z } from '../../src/plugin-api/index.js';
 
 const read = defineStage({
   description: 'Lines of a text file or stdin (-); gzip and bgzip are detected by their magic bytes',
@@ -6,7 +6,7 @@ const read = defineStage({
   inputs: {},
   output: 'line',
   async *run(ctx) {
-    for await (const text of readLineText(ctx, ctx.params.path)) yield lineBlock(text);
+    for await (const chunk of readLineChunks(ctx, ctx.params.path)) yield lineBlock(chunk);
   },
 });
 
@@ -18,7 +18,7 @@ const write = defineStage({
   async run(ctx) {
     const out = openOutput(ctx, ctx.params.path);
     try {
-      for await (const text of inputText(ctx.inputs.in!)) await out.write(text);
+      for await (const chunk of inputBytes(ctx.inputs.in!)) await out.write(chunk);
       await out.commit();
     } catch (err) {
       await out.discard();

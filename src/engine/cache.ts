@@ -158,9 +158,9 @@ export class EntryWriter {
     this.records++;
   }
 
-  /** Adds a block of `count` lines of text as one frame. */
-  addBlock(text: string, count: number): void {
-    this.frame(FRAME_LINES, Buffer.from(text));
+  /** Adds a block of `count` lines (UTF-8) as one frame. */
+  addBlock(bytes: Buffer, count: number): void {
+    this.frame(FRAME_LINES, bytes);
     this.records += count;
   }
 

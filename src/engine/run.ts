@@ -363,7 +363,7 @@ async function* replayBatches(cache: StageCache, key: string, codec: PortCodec<u
     if (frame.kind === FRAME_LINES) {
       if (pending.length) yield batch(pending);
       pending = [];
-      yield lineBlock(frame.payload.toString('utf8'));
+      yield lineBlock(Buffer.from(frame.payload));
       continue;
     }
     pending.push(decode(frame.payload));
@@ -442,7 +442,7 @@ async function executeStage(
       const entry = writer;
       storing = (async () => {
         for await (const records of tap.batches()) {
-          if (records.text !== undefined) entry.addBlock(records.text, records.count);
+          if (records.bytes !== undefined) entry.addBlock(records.bytes, records.count);
           else for (const record of records.records) entry.add(encode(record));
           await entry.flushIfFull();
         }

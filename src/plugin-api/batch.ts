@@ -2,11 +2,11 @@ import { formatLine } from './io.js';
 
 /**
  * Batches: the fast path for stages that handle many small records. A stage may yield
- * `batch(records)` instead of each record, or `lineBlock(text)` for many lines of text at
- * once; and it may read `inputBatches(input)` (arrays of records) or `inputText(input)`
- * (text of whole lines) instead of iterating record by record. The engine moves batches
+ * `batch(records)` instead of each record, or `lineBlock(bytes)` for many lines of text at
+ * once; and it may read `inputBatches(input)` (arrays of records) or `inputBytes(input)`
+ * (whole lines as UTF-8) instead of iterating record by record. The engine moves batches
  * between stages whole, so text can flow from one command to the next without ever being
- * split into lines. Both ends may mix styles: a block is split only if someone asks.
+ * decoded or split into lines. Both ends may mix styles: a block is split only if asked.
  */
 const BATCH = Symbol.for('genoflow.batch');
 
@@ -17,10 +17,10 @@ export interface Batch<T> {
   readonly [BATCH]: true;
   /** How many records the batch holds. */
   readonly count: number;
-  /** The records (a line block splits its text on first access). */
+  /** The records (a line block decodes and splits its bytes on first access). */
   readonly records: readonly T[];
-  /** For a line block: the lines, each ending in `\n`. */
-  readonly text?: string;
+  /** For a line block: the lines as UTF-8, each ending in `\n`. */
+  readonly bytes?: Buffer;
 }
 
 /** Wraps records yielded together; downstream still sees them one by one (or as arrays). */
@@ -28,18 +28,19 @@ export function batch<T>(records: readonly T[]): Batch<T> {
   return { [BATCH]: true, count: records.length, records };
 }
 
-/** Many lines as one string: `text` must be empty or end with `\n`, and hold no `\r`. */
-export function lineBlock(text: string): Batch<string> {
+/** Many lines as one chunk: empty, or UTF-8 ending in `\n`, with no `\r`. */
+export function lineBlock(content: Buffer | string): Batch<string> {
+  const bytes = typeof content === 'string' ? Buffer.from(content) : content;
   let count = 0;
-  for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) count++;
+  for (let i = bytes.indexOf(10); i !== -1; i = bytes.indexOf(10, i + 1)) count++;
   let lines: string[] | undefined;
   return {
     [BATCH]: true,
     count,
-    text,
+    bytes,
     get records() {
-      lines ??= text.slice(0, -1).split('\n');
-      return count ? lines : [];
+      lines ??= count ? bytes.toString('utf8', 0, bytes.length - 1).split('\n') : [];
+      return lines;
     },
   };
 }
@@ -73,15 +74,15 @@ export async function* inputBatches<T>(input: AsyncIterable<T>): AsyncGenerator<
   for await (const b of batchesOf(input)) if (b.count) yield b.records;
 }
 
-/** An input stream as text: each record as a line (see `formatLine`), many lines per chunk. */
-export async function* inputText(input: AsyncIterable<unknown>): AsyncGenerator<string> {
+/** An input stream as UTF-8 bytes: each record as a line (see `formatLine`), many lines per chunk. */
+export async function* inputBytes(input: AsyncIterable<unknown>): AsyncGenerator<Buffer> {
   for await (const b of batchesOf(input)) {
-    if (b.text !== undefined) {
-      if (b.text) yield b.text;
+    if (b.bytes !== undefined) {
+      if (b.bytes.length) yield b.bytes;
     } else if (b.count) {
       let text = '';
       for (const record of b.records) text += `${formatLine(record)}\n`;
-      yield text;
+      yield Buffer.from(text);
     }
   }
 }

@@ -3,19 +3,19 @@
  * nothing outside this folder may be imported by a plugin.
  */
 export { z } from 'zod';
-export { type Batch, batch, inputBatches, inputText, lineBlock } from './batch.js';
+export { type Batch, batch, inputBatches, inputBytes, lineBlock } from './batch.js';
 export { definePlugin, defineStage } from './define.js';
 export {
   decompressed,
   displayName,
   formatLine,
   lineBatches,
-  lineText,
+  lineChunks,
   type Output,
   openBytes,
   openOutput,
   readLineBatches,
-  readLineText,
+  readLineChunks,
 } from './io.js';
 export { createPool, mapInOrder, movable, type PoolTask, type WorkerPool } from './pool.js';
 export type { Prediction, SequenceRecord, TokenBatch, TokenizerSpec } from './records.js';

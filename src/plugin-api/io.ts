@@ -4,7 +4,6 @@ import { rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { type Duplex, PassThrough, Readable, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { StringDecoder } from 'node:string_decoder';
 import { createGunzip } from 'node:zlib';
 import type { StageContext } from './types.js';
 
@@ -60,32 +59,37 @@ async function* decompress(source: Readable, name: string): AsyncGenerator<Buffe
 }
 
 /**
- * Cuts bytes into chunks of whole lines (UTF-8), each chunk ending in `\n`; `\r\n` becomes
- * `\n`, and a last line without a newline gets one.
+ * Cuts bytes into chunks of whole lines, each ending in `\n`; `\r\n` becomes `\n`, and a
+ * last line without a newline gets one. Cutting at a newline byte never splits a UTF-8
+ * character, so nothing is decoded.
  */
-export async function* lineText(source: AsyncIterable<Buffer | string>): AsyncGenerator<string> {
-  const decoder = new StringDecoder('utf8');
-  let pending = '';
-  for await (const chunk of source) {
-    const text = pending + (typeof chunk === 'string' ? chunk : decoder.write(chunk));
-    const end = text.lastIndexOf('\n') + 1;
-    pending = text.slice(end);
-    if (end) yield withoutCarriageReturns(end === text.length ? text : text.slice(0, end));
+export async function* lineChunks(source: AsyncIterable<Buffer | string>): AsyncGenerator<Buffer> {
+  let pending: Buffer = Buffer.alloc(0);
+  for await (const piece of source) {
+    const chunk = typeof piece === 'string' ? Buffer.from(piece) : piece;
+    const end = chunk.lastIndexOf(10) + 1;
+    if (!end) {
+      pending = Buffer.concat([pending, chunk]);
+      continue;
+    }
+    const whole = pending.length ? Buffer.concat([pending, chunk.subarray(0, end)]) : chunk.subarray(0, end);
+    pending = Buffer.from(chunk.subarray(end));
+    yield withoutCarriageReturns(whole);
   }
-  pending += decoder.end();
-  if (pending.length) yield withoutCarriageReturns(`${pending}\n`);
+  if (pending.length) yield withoutCarriageReturns(Buffer.concat([pending, Buffer.from('\n')]));
 }
 
-const withoutCarriageReturns = (text: string) => (text.includes('\r') ? text.replace(/\r\n/g, '\n') : text);
+const withoutCarriageReturns = (bytes: Buffer) =>
+  bytes.includes(13) ? Buffer.from(bytes.toString('utf8').replace(/\r\n/g, '\n')) : bytes;
 
-/** Splits bytes into lines, yielded in batches (see `lineText`). */
+/** Splits bytes into lines, yielded in batches (see `lineChunks`). */
 export async function* lineBatches(source: AsyncIterable<Buffer | string>): AsyncGenerator<string[]> {
-  for await (const text of lineText(source)) yield text.slice(0, -1).split('\n');
+  for await (const chunk of lineChunks(source)) yield chunk.toString('utf8', 0, chunk.length - 1).split('\n');
 }
 
-/** Lines of a file or stdin, decompressed when gzipped, as chunks of text (see `lineText`). */
-export function readLineText(ctx: StageContext<unknown>, path: string): AsyncGenerator<string> {
-  return lineText(decompressed(openBytes(ctx, path), displayName(path)));
+/** Lines of a file or stdin, decompressed when gzipped, as chunks of whole lines. */
+export function readLineChunks(ctx: StageContext<unknown>, path: string): AsyncGenerator<Buffer> {
+  return lineChunks(decompressed(openBytes(ctx, path), displayName(path)));
 }
 
 /** Lines of a file or stdin, decompressed when gzipped, in batches. */
