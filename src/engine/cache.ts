@@ -91,8 +91,11 @@ export class StageCache {
   }
 
   async remember(workflow: string, record: KeyRecord): Promise<void> {
-    await writeJsonAtomic(this.indexPath(record.staticKey), record);
-    await writeJsonAtomic(this.lastPath(workflow, record.parts.stage), record);
+    // Not fsynced: a record lost in a crash only makes its stage run again.
+    await Promise.all([
+      writeJsonAtomic(this.indexPath(record.staticKey), record, false),
+      writeJsonAtomic(this.lastPath(workflow, record.parts.stage), record, false),
+    ]);
   }
 
   /** The manifest of a committed entry whose data file is intact in size, else undefined. */
@@ -230,13 +233,13 @@ async function readJson<T>(path: string): Promise<T | undefined> {
   }
 }
 
-/** Writes JSON to a temp file, fsyncs and renames it over `path`. */
-export async function writeJsonAtomic(path: string, value: unknown): Promise<void> {
+/** Writes JSON to a temp file (fsynced when `durable`) and renames it over `path`. */
+export async function writeJsonAtomic(path: string, value: unknown, durable = true): Promise<void> {
   await mkdir(join(path, '..'), { recursive: true });
-  const temp = `${path}.${process.pid}.tmp`;
+  const temp = `${path}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
   const handle = await open(temp, 'w');
   await handle.writeFile(JSON.stringify(value, null, 1));
-  await handle.sync();
+  if (durable) await handle.sync();
   await handle.close();
   await rename(temp, path);
 }

@@ -93,7 +93,7 @@ export function newRunId(): string {
 export const runDir = (workDir: string, id: string) => join(workDir, 'runs', id);
 
 export async function saveRun(workDir: string, record: RunRecord): Promise<void> {
-  await writeJsonAtomic(join(runDir(workDir, record.id), 'run.json'), record);
+  await writeJsonAtomic(join(runDir(workDir, record.id), 'run.json'), record, false);
 }
 
 /** All runs, oldest first. */
