@@ -19,7 +19,19 @@ export interface MetricsRecord {
 }
 
 /**
- * Writes `out/metrics.json` (the whole record) and `out/metrics.tsv` (see report.ts) —
+ * What `metrics.json` holds: the headline metrics at the top level (`accuracy`, `f1`,
+ * `mcc`, `roc_auc`, ...; for cross-validation their means, with `sd` beside them), then
+ * the details.
+ */
+function metricsFile(record: MetricsRecord): Record<string, unknown> {
+  if (record.metrics) return { model: record.model, ...record.metrics };
+  const means = Object.fromEntries(Object.entries(record.summary ?? {}).map(([k, v]) => [k, v?.mean ?? null]));
+  const sd = Object.fromEntries(Object.entries(record.summary ?? {}).map(([k, v]) => [k, v?.sd ?? null]));
+  return { model: record.model, ...means, sd, folds: record.folds };
+}
+
+/**
+ * Writes `out/metrics.json` (see `metricsFile`) and `out/metrics.tsv` (see report.ts) —
  * `out` is a directory — and prints a table to stderr. With `folds: K` (K ≥ 2) the
  * bundle's model is not scored; instead K models are re-trained with its training params
  * on stratified folds of `in`, and each fold's metrics plus their mean and sd are reported.
@@ -115,8 +127,9 @@ export const evaluate = defineStage({
       await writeFile(join(outDir, 'metrics.tsv'), foldsTsv(summary));
     }
     bundle.model.dispose();
-    await writeFile(join(outDir, 'metrics.json'), `${JSON.stringify(record, null, 2)}\n`);
-    ctx.declareOutputFile(outDir);
+    await writeFile(join(outDir, 'metrics.json'), `${JSON.stringify(metricsFile(record), null, 2)}\n`);
+    ctx.declareOutputFile(join(outDir, 'metrics.json'));
+    ctx.declareOutputFile(join(outDir, 'metrics.tsv'));
     yield record;
   },
 });

@@ -26,7 +26,7 @@ else:
     roc = guard(lambda: M.roc_auc_score(y, probs, multi_class='ovr', average='macro', labels=list(range(k))))
     ap = guard(lambda: M.average_precision_score(label_binarize(y, classes=list(range(k))), probs, average='macro'))
 print(json.dumps(dict(accuracy=M.accuracy_score(y, p), precision=mp, recall=mr, f1=mf, mcc=M.matthews_corrcoef(y, p),
-  rocAuc=roc, prAuc=ap, perPrecision=pr.tolist(), perRecall=rc.tolist(), perF1=f1.tolist(), support=sup.tolist(),
+  roc_auc=roc, pr_auc=ap, perPrecision=pr.tolist(), perRecall=rc.tolist(), perF1=f1.tolist(), support=sup.tolist(),
   confusion=M.confusion_matrix(y, p, labels=list(range(k))).tolist())))
 `;
 
@@ -66,7 +66,7 @@ function tiedPredictions(n: number, classes: number, seed: number) {
 function expectAgreement(ours: Metrics, theirs: ReturnType<typeof sklearn>): void {
   for (const name of ['accuracy', 'precision', 'recall', 'f1', 'mcc'] as const)
     expect(ours[name]).toBeCloseTo(theirs[name], 9);
-  for (const name of ['rocAuc', 'prAuc'] as const) {
+  for (const name of ['roc_auc', 'pr_auc'] as const) {
     if (theirs[name] === null) expect(ours[name]).toBeNull();
     else expect(ours[name]).toBeCloseTo(theirs[name], 9);
   }
@@ -92,7 +92,7 @@ describe('classification metrics equal scikit-learn', () => {
       const names = Array.from({ length: classes }, (_, c) => `c${c}`);
       const ours = classificationMetrics(names, truth, predicted, probabilities);
       const theirs = sklearn(truth, predicted, probabilities, classes);
-      expect(ours.rocAuc).not.toBeNull();
+      expect(ours.roc_auc).not.toBeNull();
       expectAgreement(ours, theirs);
     });
   }
@@ -113,10 +113,10 @@ describe('classification metrics equal scikit-learn', () => {
     const predicted = argMaxRows(probabilities, 2);
     const ours = classificationMetrics(['neg', 'pos'], truth, predicted, probabilities);
     const theirs = sklearn(truth, predicted, probabilities, 2);
-    expect(theirs.rocAuc).toBeNull(); // sklearn: "Only one class present in y_true"
-    expect(ours.rocAuc).toBeNull();
-    expect(ours.prAuc).toBeNull(); // sklearn warns and returns 1.0 here, which says nothing
-    expect(ours.undefinedBecause.rocAuc).toMatch(/only one class \(pos\)/);
+    expect(theirs.roc_auc).toBeNull(); // sklearn: "Only one class present in y_true"
+    expect(ours.roc_auc).toBeNull();
+    expect(ours.pr_auc).toBeNull(); // sklearn warns and returns 1.0 here, which says nothing
+    expect(ours.undefinedBecause.roc_auc).toMatch(/only one class \(pos\)/);
     expect(ours.accuracy).toBeCloseTo(theirs.accuracy, 12);
     expect(ours.mcc).toBe(theirs.mcc);
   });
@@ -126,8 +126,8 @@ describe('classification metrics equal scikit-learn', () => {
     const truth = Array.from({ length: 20 }, (_, i) => i % 2);
     const predicted = argMaxRows(probabilities, 3);
     const ours = classificationMetrics(['a', 'b', 'c'], truth, predicted, probabilities);
-    expect(sklearn(truth, predicted, probabilities, 3).rocAuc).toBeNull();
-    expect(ours.rocAuc).toBeNull();
-    expect(ours.undefinedBecause.rocAuc).toMatch(/absent/);
+    expect(sklearn(truth, predicted, probabilities, 3).roc_auc).toBeNull();
+    expect(ours.roc_auc).toBeNull();
+    expect(ours.undefinedBecause.roc_auc).toMatch(/absent/);
   });
 });

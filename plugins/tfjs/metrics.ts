@@ -14,8 +14,8 @@ export interface ClassMetrics {
   recall: number;
   f1: number;
   support: number;
-  rocAuc: number | null;
-  prAuc: number | null;
+  roc_auc: number | null;
+  pr_auc: number | null;
 }
 
 export interface Metrics {
@@ -26,8 +26,8 @@ export interface Metrics {
   recall: number;
   f1: number;
   mcc: number;
-  rocAuc: number | null;
-  prAuc: number | null;
+  roc_auc: number | null;
+  pr_auc: number | null;
   /** Binary only: recall of the positive (last) class and of the negative class. */
   sensitivity?: number;
   specificity?: number;
@@ -92,7 +92,7 @@ function descendingGroups(scores: ArrayLike<number>): number[][] {
 }
 
 /** Area under the ROC curve (trapezoids over distinct thresholds); null with one class. */
-export function rocAuc(positive: ArrayLike<boolean>, scores: ArrayLike<number>): number | null {
+export function roc_auc(positive: ArrayLike<boolean>, scores: ArrayLike<number>): number | null {
   let P = 0;
   for (let i = 0; i < positive.length; i++) if (positive[i]) P++;
   const N = positive.length - P;
@@ -155,8 +155,8 @@ export function classificationMetrics(
       recall,
       f1,
       support,
-      rocAuc: rocAuc(positive, scores),
-      prAuc: averagePrecision(positive, scores),
+      roc_auc: roc_auc(positive, scores),
+      pr_auc: averagePrecision(positive, scores),
     };
   });
   const mean = (f: (m: ClassMetrics) => number) => perClass.reduce((a, m) => a + f(m), 0) / k;
@@ -186,8 +186,8 @@ export function classificationMetrics(
     recall: mean((m) => m.recall),
     f1: mean((m) => m.f1),
     mcc: mcc(confusion),
-    rocAuc: areaOf((m) => m.rocAuc, 'rocAuc'),
-    prAuc: areaOf((m) => m.prAuc, 'prAuc'),
+    roc_auc: areaOf((m) => m.roc_auc, 'roc_auc'),
+    pr_auc: areaOf((m) => m.pr_auc, 'pr_auc'),
     perClass,
     confusion,
     undefinedBecause,
@@ -207,8 +207,8 @@ export function summariseFolds(folds: Metrics[]): Record<string, { mean: number;
     'recall',
     'f1',
     'mcc',
-    'rocAuc',
-    'prAuc',
+    'roc_auc',
+    'pr_auc',
     'sensitivity',
     'specificity',
   ] as const;

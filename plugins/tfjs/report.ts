@@ -6,8 +6,8 @@ const scalars = [
   'recall',
   'f1',
   'mcc',
-  'rocAuc',
-  'prAuc',
+  'roc_auc',
+  'pr_auc',
   'sensitivity',
   'specificity',
 ] as const;
@@ -18,7 +18,7 @@ export function metricsTsv(m: Metrics): string {
   const lines = ['metric\tclass\tvalue'];
   for (const name of scalars) if (name in m) lines.push(`${name}\t*\t${fmt(m[name])}`);
   for (const c of m.perClass) {
-    for (const name of ['precision', 'recall', 'f1', 'support', 'rocAuc', 'prAuc'] as const)
+    for (const name of ['precision', 'recall', 'f1', 'support', 'roc_auc', 'pr_auc'] as const)
       lines.push(`${name}\t${c.class}\t${fmt(c[name])}`);
   }
   m.confusion.forEach((row, t) => {
@@ -38,7 +38,7 @@ export function foldsTsv(summary: Record<string, { mean: number; sd: number } | 
 export function metricsTable(m: Metrics): string[] {
   const d = (v: number | null | undefined) => (v === null || v === undefined ? '   NA ' : v.toFixed(4));
   const lines = [
-    `n=${m.n}  accuracy ${d(m.accuracy)}  MCC ${d(m.mcc)}  ROC AUC ${d(m.rocAuc)}  PR AUC ${d(m.prAuc)}`,
+    `n=${m.n}  accuracy ${d(m.accuracy)}  MCC ${d(m.mcc)}  ROC AUC ${d(m.roc_auc)}  PR AUC ${d(m.pr_auc)}`,
   ];
   lines.push(`${'class'.padEnd(16)} precision recall  f1      support`);
   for (const c of m.perClass) {

@@ -24,10 +24,15 @@ export function createReporter(mode: 'tty' | 'lines' | 'off', intervalMs = 5000)
     return { n, rate: seconds > 0 ? Math.round(n / seconds) : 0, seconds: seconds.toFixed(1) };
   };
   if (mode === 'lines') {
+    const shown = new Map<StageProgress, string>();
     const timer = setInterval(() => {
       for (const s of stages) {
         if (s.done) continue;
         const { n, rate, seconds } = describe(s);
+        // A line only for stages that moved since the last one.
+        const state = `${n} ${s.status}`;
+        if (shown.get(s) === state || (n === 0 && !s.status)) continue;
+        shown.set(s, state);
         process.stderr.write(`[${s.name}] ${n} records, ${rate}/s, ${seconds}s${s.status ? `, ${s.status}` : ''}\n`);
       }
     }, intervalMs);
