@@ -3,8 +3,8 @@ import { mkdir, mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { Prediction, StageContext, StageDefinition } from '../../src/plugin-api/index.js';
-import { runStageForTest } from '../../src/plugin-api/testing.js';
+import type { Prediction } from '../../src/plugin-api/index.js';
+import { collectingLogger, runStageForTest, stageError } from '../../src/plugin-api/testing.js';
 import type { MetricsRecord } from './evaluate.js';
 import { kmerBatches, motifSequences } from './fixtures.js';
 import plugin from './index.js';
@@ -28,62 +28,6 @@ const trainParams = {
   backend: 'wasm',
 };
 
-/** The stage with its info log captured (the test runner logs warnings only). */
-function withLog<P, Out>(stage: StageDefinition<P, Out>, lines: string[]): StageDefinition<P, Out> {
-  return {
-    ...stage,
-    run: (ctx: StageContext<P>) => {
-      const info = (m: string) => {
-        lines.push(m);
-      };
-      return stage.run({ ...ctx, log: { ...ctx.log, info } });
-    },
-  };
-}
-
-/**
- * Runs a stage that is expected to fail straight through `run`, with a plain context:
- * runStageForTest leaves its output collector's rejection unhandled when a stage throws.
- */
-async function runFailing<P>(
-  stage: StageDefinition<P, unknown>,
-  params: Record<string, unknown>,
-  inputs: Record<string, unknown[]>,
-  options: { signal?: AbortSignal; checkpointDir?: string; log?: (line: string) => void } = {},
-): Promise<void> {
-  const dir = await scratch();
-  const ctx: StageContext<P> = {
-    params: stage.params.parse(params),
-    stageName: 'test',
-    inputs: Object.fromEntries(
-      Object.entries(inputs).map(([name, items]) => [
-        name,
-        (async function* () {
-          yield* items;
-        })(),
-      ]),
-    ),
-    log: { debug: () => {}, info: (m) => options.log?.(m), warn: () => {}, error: () => {} },
-    progress: { status: () => {}, count: () => {} },
-    signal: options.signal ?? new AbortController().signal,
-    scratchDir: dir,
-    threads: 1,
-    resolvePath: (p) => p,
-    stdin: () => {
-      throw new Error('no stdin');
-    },
-    stdout: () => {
-      throw new Error('no stdout');
-    },
-    declareInputFile: () => {},
-    declareOutputFile: () => {},
-    checkpointDir: options.checkpointDir ?? dir,
-  };
-  for await (const _ of stage.run(ctx) as AsyncIterable<unknown>) {
-    // drain
-  }
-}
-
 async function scratch(): Promise<string> {
   return mkdtemp(join(tmpdir(), 'tfjs-stage-'));
 }
@@ -94,9 +38,10 @@ describe('tfjs.train, predict and evaluate stages', () => {
   it('train writes a complete bundle and reports the backend', async () => {
     const dir = join(await scratch(), 'model');
     const log: string[] = [];
-    const result = await runStageForTest(withLog(train, log), {
+    const result = await runStageForTest(train, {
       params: { ...trainParams, out: dir },
       inputs: { in: batches },
+      log: collectingLogger(log),
     });
     const record = result.records[0] as ModelRecord;
     expect(result.records).toHaveLength(1);
@@ -124,28 +69,25 @@ describe('tfjs.train, predict and evaluate stages', () => {
     const abort = new AbortController();
     const first: string[] = [];
     await mkdir(checkpointDir);
-    const killed = runFailing(
-      train,
-      { ...trainParams, out: dir },
-      { in: batches },
-      {
-        signal: abort.signal,
-        checkpointDir,
-        log: (line) => {
-          first.push(line);
-          if (line.startsWith('epoch 2/6')) abort.abort(new Error('killed'));
-        },
-      },
-    );
-    await expect(killed).rejects.toThrow('killed');
+    const killed = await stageError(train, {
+      params: { ...trainParams, out: dir },
+      inputs: { in: batches },
+      signal: abort.signal,
+      checkpointDir,
+      log: collectingLogger(first, (line) => {
+        if (line.startsWith('epoch 2/6')) abort.abort(new Error('killed'));
+      }),
+    });
+    expect(killed.message).toBe('killed');
     expect(existsSync(dir)).toBe(false);
     expect(first.filter((l) => l.startsWith('epoch '))).toHaveLength(2);
     expect(JSON.parse(await readFile(join(checkpointDir, 'checkpoint.json'), 'utf8')).state.epoch).toBe(2);
     const second: string[] = [];
-    await runStageForTest(withLog(train, second), {
+    await runStageForTest(train, {
       params: { ...trainParams, out: dir },
       inputs: { in: batches },
       checkpointDir,
+      log: collectingLogger(second),
     });
     expect(second).toContain('resuming from checkpoint after epoch 2');
     expect(second.filter((l) => l.startsWith('epoch ')).map((l) => l.split(' ')[1])).toEqual([
@@ -191,9 +133,14 @@ describe('tfjs.train, predict and evaluate stages', () => {
 
   it('predict refuses input tokenised differently from the model, naming the fields', async () => {
     const other = kmerBatches([{ id: 'x', seq: 'ACGTACGTAC' }], 4);
-    await expect(
-      runFailing(predict, { model: uninterrupted.dir, backend: 'wasm' }, { in: other }),
-    ).rejects.toThrow(/another tokenizer .*k: model 3 != input 4.*vocabSize: model 69 != input 261/);
+    expect(
+      (
+        await stageError(predict, {
+          params: { model: uninterrupted.dir, backend: 'wasm' },
+          inputs: { in: other },
+        })
+      ).message,
+    ).toMatch(/another tokenizer .*k: model 3 != input 4.*vocabSize: model 69 != input 261/);
   });
 
   it('evaluate scores the model as its predictions say, and writes metrics.json and metrics.tsv', async () => {
@@ -216,7 +163,13 @@ describe('tfjs.train, predict and evaluate stages', () => {
       predictions.flatMap((p) => p.probabilities),
     );
     expect(record.metrics).toEqual(expected);
-    expect(JSON.parse(await readFile(join(out, 'metrics.json'), 'utf8')).metrics.mcc).toBe(expected.mcc);
+    const written = JSON.parse(await readFile(join(out, 'metrics.json'), 'utf8'));
+    expect([written.accuracy, written.f1, written.mcc, written.roc_auc]).toEqual([
+      expected.accuracy,
+      expected.f1,
+      expected.mcc,
+      expected.roc_auc,
+    ]);
     const tsv = await readFile(join(out, 'metrics.tsv'), 'utf8');
     expect(tsv).toContain(`mcc\t*\t${expected.mcc}\n`);
     expect(tsv).toContain(`confusion:pos\tpos\t${expected.confusion[1]![1]}\n`);

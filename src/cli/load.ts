@@ -14,7 +14,10 @@ export interface WorkflowArgs {
 /** Loads, resolves and checks a workflow: everything short of running it. */
 export async function loadPlan(args: WorkflowArgs): Promise<{ plan: Plan; registry: PluginRegistry }> {
   const workflow = await loadWorkflow(args.workflow);
-  const registry = await PluginRegistry.create({ extra: workflow.spec.plugins, baseDir: dirname(workflow.path) });
+  const registry = await PluginRegistry.create({
+    extra: workflow.spec.plugins,
+    baseDir: dirname(workflow.path),
+  });
   const params = await resolveParams(workflow, { set: args.param, file: args.paramsFile });
   return { plan: await planWorkflow(workflow, params, registry), registry };
 }

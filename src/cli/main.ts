@@ -15,7 +15,12 @@ import { exitWith, reportError } from './exit.js';
 const workflowOptions = <T>(y: Argv<T>) =>
   y
     .positional('workflow', { type: 'string', demandOption: true, describe: 'workflow YAML file' })
-    .option('param', { alias: 'p', type: 'string', array: true, describe: 'override a param: name=value (repeatable)' })
+    .option('param', {
+      alias: 'p',
+      type: 'string',
+      array: true,
+      describe: 'override a param: name=value (repeatable)',
+    })
     .option('params-file', { type: 'string', describe: 'YAML file of param overrides' });
 
 const workDirOption = <T>(y: Argv<T>) =>
@@ -34,19 +39,44 @@ await yargs(argv)
     'run a workflow',
     (y) =>
       workDirOption(workflowOptions(y))
-        .option('resume', { type: 'boolean', default: false, describe: 'reuse every stage whose inputs are unchanged' })
-        .option('reuse-stdin', { type: 'boolean', default: false, describe: 'on --resume, replay the last spooled stdin' })
-        .option('dry-run', { type: 'boolean', default: false, describe: 'print what would run or be cached, and why' })
+        .option('resume', {
+          type: 'boolean',
+          default: false,
+          describe: 'reuse every stage whose inputs are unchanged',
+        })
+        .option('reuse-stdin', {
+          type: 'boolean',
+          default: false,
+          describe: 'on --resume, replay the last spooled stdin',
+        })
+        .option('dry-run', {
+          type: 'boolean',
+          default: false,
+          describe: 'print what would run or be cached, and why',
+        })
         .option('threads', { type: 'number', default: cpus().length, describe: 'threads a stage may use' })
         .option('trace', { type: 'string', describe: 'copy the trace TSV here' })
-        .option('backend', { choices: ['tensorflow', 'wasm', 'cpu'] as const, describe: 'TensorFlow.js backend' }),
-    (args) => runCommand({ ...args, workDir: resolve(args.workDir), logLevel: args.quiet ? 'error' : args.logLevel }),
+        .option('backend', {
+          choices: ['tensorflow', 'wasm', 'cpu'] as const,
+          describe: 'TensorFlow.js backend',
+        }),
+    (args) =>
+      runCommand({ ...args, workDir: resolve(args.workDir), logLevel: args.quiet ? 'error' : args.logLevel }),
   )
-  .command('validate <workflow>', 'check a workflow without running it', (y) => workflowOptions(y), (args) => validateCommand(args))
+  .command(
+    'validate <workflow>',
+    'check a workflow without running it',
+    (y) => workflowOptions(y),
+    (args) => validateCommand(args),
+  )
   .command(
     'dag <workflow>',
     'print the DAG',
-    (y) => workflowOptions(y).option('format', { choices: ['mermaid', 'dot'] as const, default: 'mermaid' as const }),
+    (y) =>
+      workflowOptions(y).option('format', {
+        choices: ['mermaid', 'dot'] as const,
+        default: 'mermaid' as const,
+      }),
     (args) => dagCommand(args),
   )
   .command('plugins', 'list plugins and their stages', (y) => y, pluginsCommand)

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { ReportSection } from '../plugin-api/types.js';
 
 /** What a stage's cache key is made of; kept so that `why` can say what changed. */
 export interface KeyParts {
@@ -29,6 +30,8 @@ export interface KeyRecord {
   outputFiles: FileFingerprint[];
   /** Whether an output entry was committed under `key`. */
   stored: boolean;
+  /** What the stage added to the report, shown again when it is cached. */
+  report: ReportSection[];
 }
 
 export interface EntryManifest {
@@ -53,7 +56,11 @@ export interface Frame {
 export function stableJson(value: unknown): string {
   return JSON.stringify(value, (_, v) =>
     v && typeof v === 'object' && !Array.isArray(v)
-      ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, v[k]]))
+      ? Object.fromEntries(
+          Object.keys(v)
+            .sort()
+            .map((k) => [k, v[k]]),
+        )
       : v,
   );
 }
@@ -102,13 +109,20 @@ export class StageCache {
   async manifest(key: string): Promise<EntryManifest | undefined> {
     const manifest = await readJson<EntryManifest>(join(this.entryDir(key), 'manifest.json'));
     if (!manifest) return undefined;
-    const size = await stat(join(this.entryDir(key), 'output.bin')).then((s) => s.size, () => -1);
+    const size = await stat(join(this.entryDir(key), 'output.bin')).then(
+      (s) => s.size,
+      () => -1,
+    );
     return size === manifest.bytes ? manifest : undefined;
   }
 
   /** Starts writing an entry under a temporary name. */
   async createWriter(stage: string, uses: string): Promise<EntryWriter> {
-    const temp = join(this.dir, 'entries', `.partial-${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2)}`);
+    const temp = join(
+      this.dir,
+      'entries',
+      `.partial-${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2)}`,
+    );
     await mkdir(temp, { recursive: true });
     return new EntryWriter(this, temp, stage, uses);
   }
@@ -119,7 +133,9 @@ export class StageCache {
     if (!manifest) throw new Error(`cache entry ${key} is missing or incomplete`);
     const hash = createHash('sha256');
     let pending: Buffer = Buffer.alloc(0);
-    for await (const chunk of createReadStream(join(this.entryDir(key), 'output.bin'), { highWaterMark: 1 << 20 })) {
+    for await (const chunk of createReadStream(join(this.entryDir(key), 'output.bin'), {
+      highWaterMark: 1 << 20,
+    })) {
       hash.update(chunk as Buffer);
       pending = pending.length ? Buffer.concat([pending, chunk as Buffer]) : (chunk as Buffer);
       let offset = 0;
@@ -132,7 +148,9 @@ export class StageCache {
       pending = pending.subarray(offset);
     }
     if (pending.length || hash.digest('hex') !== manifest.sha256) {
-      throw new Error(`cache entry ${key} is corrupt (checksum mismatch); remove it with \`genoflow clean --all\` and re-run`);
+      throw new Error(
+        `cache entry ${key} is corrupt (checksum mismatch); remove it with \`genoflow clean --all\` and re-run`,
+      );
     }
   }
 }

@@ -1,4 +1,5 @@
 import { relative, resolve } from 'node:path';
+import type { ReportSection } from '../plugin-api/types.js';
 import type { Plan, PlannedStage } from '../workflow/plan.js';
 import { type KeyParts, type KeyRecord, type StageCache, stableJson, staticKeyOf } from './cache.js';
 import type { FingerprintStore } from './fingerprint.js';
@@ -16,6 +17,8 @@ export interface Decision {
   key?: string;
   /** A committed output entry that can be replayed. */
   replayable: boolean;
+  /** The report sections of the run that produced the cached result. */
+  report?: ReportSection[];
 }
 
 export interface DecideOptions {
@@ -40,7 +43,8 @@ export function keyParts(stage: PlannedStage, inputs: Record<string, string>): K
 }
 
 /** Paths in keys are relative to the base dir, so a moved project keeps its cache. */
-export const keyPath = (baseDir: string, path: string) => (path === STDIN_PATH ? path : relative(baseDir, path) || '.');
+export const keyPath = (baseDir: string, path: string) =>
+  path === STDIN_PATH ? path : relative(baseDir, path) || '.';
 
 /**
  * Decides, for every stage, whether its committed result can be reused: its static key
@@ -90,6 +94,7 @@ export async function decide(options: DecideOptions): Promise<Map<string, Decisi
       staticKey,
       key: record.key,
       replayable,
+      report: record.report,
     });
   }
   // A matched but unstored stage whose consumer re-runs must stream again.
@@ -108,7 +113,8 @@ export async function decide(options: DecideOptions): Promise<Map<string, Decisi
 async function changedFile(record: KeyRecord, options: DecideOptions): Promise<string | undefined> {
   for (const file of record.files) {
     if (file.path === STDIN_PATH) {
-      if (options.stdinHash === undefined) return 'reads stdin, and no stdin was given (pipe it again, or use --reuse-stdin)';
+      if (options.stdinHash === undefined)
+        return 'reads stdin, and no stdin was given (pipe it again, or use --reuse-stdin)';
       if (options.stdinHash !== file.hash) return 'input <stdin>: content changed';
       continue;
     }
@@ -127,8 +133,10 @@ async function changedFile(record: KeyRecord, options: DecideOptions): Promise<s
 /** `param k: 5 -> 6`, `plugin kmer 1.0.0 -> 1.1.0`, `upstream stage tokens changed`. */
 export function describeChange(before: KeyParts, now: KeyParts): string {
   const changes: string[] = [];
-  if (before.plugin !== now.plugin || before.uses !== now.uses) changes.push(`uses ${before.uses} -> ${now.uses}`);
-  else if (before.version !== now.version) changes.push(`plugin ${now.plugin} ${before.version} -> ${now.version}`);
+  if (before.plugin !== now.plugin || before.uses !== now.uses)
+    changes.push(`uses ${before.uses} -> ${now.uses}`);
+  else if (before.version !== now.version)
+    changes.push(`plugin ${now.plugin} ${before.version} -> ${now.version}`);
   const was = (before.params ?? {}) as Record<string, unknown>;
   const is = (now.params ?? {}) as Record<string, unknown>;
   for (const name of new Set([...Object.keys(was), ...Object.keys(is)])) {

@@ -14,7 +14,8 @@ interface Remembered {
 export async function hashFile(path: string): Promise<string> {
   const hasher = await createXXHash128();
   hasher.init();
-  for await (const chunk of createReadStream(path, { highWaterMark: 4 << 20 })) hasher.update(chunk as Buffer);
+  for await (const chunk of createReadStream(path, { highWaterMark: 4 << 20 }))
+    hasher.update(chunk as Buffer);
   return hasher.digest();
 }
 
@@ -43,7 +44,8 @@ export class FingerprintStore {
     const info = await stat(path);
     if (info.isDirectory()) return this.directoryFingerprint(path);
     const known = this.entries[path];
-    if (known && known.size === info.size && known.mtimeMs === info.mtimeMs && known.ino === info.ino) return known.hash;
+    if (known && known.size === info.size && known.mtimeMs === info.mtimeMs && known.ino === info.ino)
+      return known.hash;
     const hash = await hashFile(path);
     this.entries[path] = { size: info.size, mtimeMs: info.mtimeMs, ino: info.ino, hash };
     this.dirty = true;

@@ -39,7 +39,8 @@ export class PluginRegistry {
     const registry = new PluginRegistry();
     const baseDir = options.baseDir ?? process.cwd();
     for (const spec of options.extra ?? []) await registry.add(resolvePluginSpec(spec, baseDir), spec);
-    for (const entry of findPackagePlugins(options.searchDir ?? process.cwd())) await registry.add(entry.file, entry.name);
+    for (const entry of findPackagePlugins(options.searchDir ?? process.cwd()))
+      await registry.add(entry.file, entry.name);
     return registry;
   }
 
@@ -60,7 +61,8 @@ export class PluginRegistry {
     const entry = this.builtins.get(name);
     if (!entry) return undefined;
     const plugin = await importPlugin(entry);
-    if (plugin.name !== name) throw new Error(`${entry}: built-in plugin folder "${name}" declares name "${plugin.name}"`);
+    if (plugin.name !== name)
+      throw new Error(`${entry}: built-in plugin folder "${name}" declares name "${plugin.name}"`);
     const loaded = { plugin, source: 'built-in' };
     this.loaded.set(name, loaded);
     return loaded;
@@ -81,7 +83,8 @@ export class PluginRegistry {
 
   private async add(file: string, source: string): Promise<void> {
     const plugin = await importPlugin(file);
-    const clash = this.loaded.get(plugin.name) ?? (this.builtins.has(plugin.name) ? { source: 'built-in' } : undefined);
+    const clash =
+      this.loaded.get(plugin.name) ?? (this.builtins.has(plugin.name) ? { source: 'built-in' } : undefined);
     if (clash) {
       throw new Error(`plugin "${plugin.name}" is defined twice: by ${clash.source} and by ${source}`);
     }
@@ -123,9 +126,12 @@ function findPackagePlugins(from: string): { name: string; file: string }[] {
     const modules = join(dir, 'node_modules');
     if (existsSync(modules)) {
       for (const entry of readdirSync(modules)) {
-        const scoped = entry.startsWith('@') ? readdirSync(join(modules, entry)).map((n) => `${entry}/${n}`) : [entry];
+        const scoped = entry.startsWith('@')
+          ? readdirSync(join(modules, entry)).map((n) => `${entry}/${n}`)
+          : [entry];
         for (const name of scoped) {
-          if (/(^|\/)genoflow-plugin-/.test(name) && !found.has(name)) found.set(name, packageEntry(join(modules, name)));
+          if (/(^|\/)genoflow-plugin-/.test(name) && !found.has(name))
+            found.set(name, packageEntry(join(modules, name)));
         }
       }
     }
@@ -149,7 +155,8 @@ function checkPlugin(plugin: PluginDefinition): string | undefined {
   if (!plugin.stages || typeof plugin.stages !== 'object') return 'stages must be an object';
   for (const [name, stage] of Object.entries(plugin.stages)) {
     if (typeof stage.run !== 'function') return `stage ${name}: run must be a function`;
-    if (!stage.params || typeof stage.params.safeParse !== 'function') return `stage ${name}: params must be a zod schema`;
+    if (!stage.params || typeof stage.params.safeParse !== 'function')
+      return `stage ${name}: params must be a zod schema`;
     if (!stage.inputs || typeof stage.inputs !== 'object') return `stage ${name}: inputs must be an object`;
   }
   return undefined;

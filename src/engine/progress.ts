@@ -33,7 +33,9 @@ export function createReporter(mode: 'tty' | 'lines' | 'off', intervalMs = 5000)
         const state = `${n} ${s.status}`;
         if (shown.get(s) === state || (n === 0 && !s.status)) continue;
         shown.set(s, state);
-        process.stderr.write(`[${s.name}] ${n} records, ${rate}/s, ${seconds}s${s.status ? `, ${s.status}` : ''}\n`);
+        process.stderr.write(
+          `[${s.name}] ${n} records, ${rate}/s, ${seconds}s${s.status ? `, ${s.status}` : ''}\n`,
+        );
       }
     }, intervalMs);
     timer.unref();
@@ -53,12 +55,22 @@ export function createReporter(mode: 'tty' | 'lines' | 'off', intervalMs = 5000)
   const timer = setInterval(() => {
     for (const [s, bar] of live) {
       const { n, rate, seconds } = describe(s);
-      bar.update(0, { stage: s.name.padEnd(16), records: n, rate, seconds, status: s.done ? 'done' : s.status });
+      bar.update(0, {
+        stage: s.name.padEnd(16),
+        records: n,
+        rate,
+        seconds,
+        status: s.done ? 'done' : s.status,
+      });
     }
   }, 200);
   timer.unref();
   return {
-    track: (s) => live.set(s, bars.create(1, 0, { stage: s.name.padEnd(16), records: 0, rate: 0, seconds: 0, status: '' })),
+    track: (s) =>
+      live.set(
+        s,
+        bars.create(1, 0, { stage: s.name.padEnd(16), records: 0, rate: 0, seconds: 0, status: '' }),
+      ),
     stop: () => {
       clearInterval(timer);
       bars.stop();

@@ -3,9 +3,18 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { BATCHES, type Batch, batch, lineBlock } from '../plugin-api/batch.js';
-import type { PortCodec } from '../plugin-api/types.js';
+import type { PortCodec, ReportSection } from '../plugin-api/types.js';
 import type { Plan, PlannedStage } from '../workflow/plan.js';
-import { type EntryWriter, FRAME_LINES, type FileFingerprint, fullKeyOf, type KeyRecord, StageCache, stableJson, staticKeyOf } from './cache.js';
+import {
+  type EntryWriter,
+  type FileFingerprint,
+  FRAME_LINES,
+  fullKeyOf,
+  type KeyRecord,
+  StageCache,
+  stableJson,
+  staticKeyOf,
+} from './cache.js';
 import { Channel } from './channel.js';
 import { defaultCodec } from './codec.js';
 import { type Decision, decide, keyParts, keyPath } from './decide.js';
@@ -49,6 +58,8 @@ export interface RunResult {
   decisions: Map<string, Decision>;
   /** The first error, naming its stage. */
   error?: Error;
+  /** What each stage added to the report, by stage name. */
+  report: Map<string, ReportSection[]>;
 }
 
 /** A stage failed; the message names it and says where its scratch dir is. */
@@ -58,7 +69,9 @@ export class StageError extends Error {
     readonly cause: unknown,
     readonly scratchDir: string,
   ) {
-    super(`stage "${stage}" failed: ${cause instanceof Error ? cause.message : String(cause)} (scratch dir kept: ${scratchDir})`);
+    super(
+      `stage "${stage}" failed: ${cause instanceof Error ? cause.message : String(cause)} (scratch dir kept: ${scratchDir})`,
+    );
     this.name = 'StageError';
   }
 }
@@ -77,6 +90,7 @@ interface StageState {
   peakRss: number;
   inputFiles: Set<string>;
   outputFiles: Set<string>;
+  report: ReportSection[];
   /** Resolves with the full key once the stage completed (or was found cached). */
   key: Promise<string>;
   resolveKey: (key: string) => void;
@@ -109,7 +123,10 @@ export async function runWorkflow(options: RunOptions): Promise<RunResult> {
   const { plan, workDir } = options;
   await ensureWorkDir(workDir);
   const id = newRunId();
-  const unlock = await lockWorkDir(workDir, options.lockWaitMs ?? 0, { run: id, workflow: plan.workflow.spec.name });
+  const unlock = await lockWorkDir(workDir, options.lockWaitMs ?? 0, {
+    run: id,
+    workflow: plan.workflow.spec.name,
+  });
   const started = Date.now();
   const record: RunRecord = {
     id,
@@ -136,7 +153,7 @@ export async function runWorkflow(options: RunOptions): Promise<RunResult> {
       resume: options.resume,
       stdinHash: stdin.knownHash,
     });
-    if (options.dryRun) return { id, status: 'COMPLETED', rows: [], decisions };
+    if (options.dryRun) return { id, status: 'COMPLETED', rows: [], decisions, report: new Map() };
     const result = await execute(options, { id, cache, fingerprints, decisions, stdin: stdin.spool, log });
     await fingerprints.save();
     record.durationMs = Date.now() - started;
@@ -163,7 +180,10 @@ export async function runWorkflow(options: RunOptions): Promise<RunResult> {
  * so it is read in full first; an empty or absent stdin (or `--reuse-stdin`) replays the
  * last spool.
  */
-async function prepareStdin(options: RunOptions, id: string): Promise<{ spool: () => StdinSpool; knownHash?: string }> {
+async function prepareStdin(
+  options: RunOptions,
+  id: string,
+): Promise<{ spool: () => StdinSpool; knownHash?: string }> {
   if (!options.resume) {
     let live: StdinSpool | undefined;
     return { spool: () => (live ??= StdinSpool.live(options.workDir, id, options.stdin)) };
@@ -171,7 +191,8 @@ async function prepareStdin(options: RunOptions, id: string): Promise<{ spool: (
   const last = await StdinSpool.last(options.workDir);
   const readsStdin = options.plan.stages.some((s) => JSON.stringify(s.rawParams).includes('"-"'));
   if (options.reuseStdin || options.stdin.isTTY || !readsStdin) {
-    if (options.reuseStdin && !last) throw new Error('--reuse-stdin: no earlier run of this work dir read stdin');
+    if (options.reuseStdin && !last)
+      throw new Error('--reuse-stdin: no earlier run of this work dir read stdin');
     const spool = last ?? StdinSpool.live(options.workDir, id, options.stdin);
     return { spool: () => spool, knownHash: last ? await last.hash : undefined };
   }
@@ -192,7 +213,7 @@ interface ExecuteContext {
 async function execute(
   options: RunOptions,
   run: ExecuteContext,
-): Promise<{ status: RunResult['status']; rows: TraceRow[]; error?: Error }> {
+): Promise<Omit<RunResult, 'id' | 'decisions'>> {
   const { plan } = options;
   const capacity = options.channelCapacity ?? 1024;
   const states = new Map<string, StageState>();
@@ -212,6 +233,7 @@ async function execute(
       peakRss: 0,
       inputFiles: new Set(),
       outputFiles: new Set(),
+      report: decision.report ?? [],
       key: key.promise,
       resolveKey: key.resolve,
       rejectKey: key.reject,
@@ -221,7 +243,13 @@ async function execute(
       settled: settled.promise,
       resolveSettled: () => settled.resolve(),
       outputs: new Map(),
-      progress: { name: planned.name, records: () => state.recordsOut, status: '', started: Date.now(), done: false },
+      progress: {
+        name: planned.name,
+        records: () => state.recordsOut,
+        status: '',
+        started: Date.now(),
+        done: false,
+      },
     };
     if (decision.action === 'cached') {
       state.status = 'CACHED';
@@ -238,7 +266,8 @@ async function execute(
   for (const consumer of running) {
     for (const [port, upstream] of Object.entries(consumer.planned.inputs)) {
       const producer = states.get(upstream)!;
-      if (streams(producer, consumer)) producer.outputs.set(edge(consumer.planned.name, port), new Channel(capacity));
+      if (streams(producer, consumer))
+        producer.outputs.set(edge(consumer.planned.name, port), new Channel(capacity));
     }
   }
 
@@ -280,7 +309,10 @@ async function execute(
     for (const up of upstreamOf(failed)) {
       if (up.planned.store) for (const s of [up, ...upstreamOf(up)]) keep.add(s);
     }
-    abortStages([...states.values()].filter((s) => s !== failed && !keep.has(s)), error);
+    abortStages(
+      [...states.values()].filter((s) => s !== failed && !keep.has(s)),
+      error,
+    );
     for (const [port, upstream] of Object.entries(failed.planned.inputs)) {
       states.get(upstream)!.outputs.get(edge(failed.planned.name, port))?.detach(error);
     }
@@ -305,7 +337,9 @@ async function execute(
         state.rejectCommitted(err);
         if (!aborted) {
           const error =
-            err instanceof StageError ? err : new StageError(state.planned.name, err, scratchDir(options, run, state));
+            err instanceof StageError
+              ? err
+              : new StageError(state.planned.name, err, scratchDir(options, run, state));
           firstError ??= error;
           run.log.error(error.message);
           afterFailure(state, error);
@@ -340,7 +374,13 @@ async function execute(
     });
   }
   const status = options.signal.aborted ? 'ABORTED' : firstError ? 'FAILED' : 'COMPLETED';
-  return { status, rows, error: firstError ?? (options.signal.aborted ? asError(options.signal.reason) : undefined) };
+  const report = new Map([...states.values()].map((s) => [s.planned.name, s.report]));
+  return {
+    status,
+    rows,
+    report,
+    error: firstError ?? (options.signal.aborted ? asError(options.signal.reason) : undefined),
+  };
 }
 
 /** Names the edge into a consumer's port (one stage may read another on two ports). */
@@ -356,7 +396,11 @@ function codecOf(registry: PluginRegistry, portType: string | null): PortCodec<u
 }
 
 /** The batches of a committed entry, decoded. */
-async function* replayBatches(cache: StageCache, key: string, codec: PortCodec<unknown>): AsyncGenerator<Batch<unknown>> {
+async function* replayBatches(
+  cache: StageCache,
+  key: string,
+  codec: PortCodec<unknown>,
+): AsyncGenerator<Batch<unknown>> {
   const decode = codec.createDecoder();
   let pending: unknown[] = [];
   for await (const frame of cache.replay(key)) {
@@ -376,7 +420,10 @@ async function* replayBatches(cache: StageCache, key: string, codec: PortCodec<u
 }
 
 /** An input stream that counts what flows through it and hands out whole batches. */
-function countedInput(source: () => AsyncIterable<Batch<unknown>>, counter: { n: number }): AsyncIterable<unknown> {
+function countedInput(
+  source: () => AsyncIterable<Batch<unknown>>,
+  counter: { n: number },
+): AsyncIterable<unknown> {
   const batches = async function* () {
     for await (const entry of source()) {
       counter.n += entry.count;
@@ -405,7 +452,15 @@ async function executeStage(
     options.workDir,
     'checkpoints',
     createHash('sha256')
-      .update(stableJson([options.plan.workflow.spec.name, planned.name, planned.uses, planned.pluginVersion, planned.rawParams]))
+      .update(
+        stableJson([
+          options.plan.workflow.spec.name,
+          planned.name,
+          planned.uses,
+          planned.pluginVersion,
+          planned.rawParams,
+        ]),
+      )
       .digest('hex'),
   );
   for (;;) {
@@ -413,6 +468,7 @@ async function executeStage(
     state.start ??= Date.now();
     state.inputFiles.clear();
     state.outputFiles.clear();
+    state.report = [];
     const counters: { n: number }[] = [];
     const inputs: Record<string, AsyncIterable<unknown>> = {};
     for (const [port, upstream] of Object.entries(planned.inputs)) {
@@ -472,6 +528,7 @@ async function executeStage(
         onStatus: (text) => {
           state.progress.status = text;
         },
+        onReport: (section) => state.report.push(section),
       });
       state.recordsOut = stats.recordsOut;
       await storing;
@@ -517,7 +574,8 @@ async function complete(
 ): Promise<void> {
   const { planned } = state;
   const upstreamKeys: Record<string, string> = {};
-  for (const [port, upstream] of Object.entries(planned.inputs)) upstreamKeys[port] = await states.get(upstream)!.key;
+  for (const [port, upstream] of Object.entries(planned.inputs))
+    upstreamKeys[port] = await states.get(upstream)!.key;
   const parts = keyParts(planned, upstreamKeys);
   const staticKey = staticKeyOf(parts);
   const fingerprint = async (paths: Set<string>): Promise<FileFingerprint[]> => {
@@ -541,6 +599,7 @@ async function complete(
     files,
     outputFiles: await fingerprint(state.outputFiles),
     stored: writer !== undefined,
+    report: state.report,
   };
   if (whole) await run.cache.remember(options.plan.workflow.spec.name, record);
   state.resolveKey(key);

@@ -2,7 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import { isAbsolute, resolve } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { type Batch, isBatch } from '../plugin-api/batch.js';
-import type { Logger, StageContext, StageDefinition } from '../plugin-api/types.js';
+import type { Logger, ReportSection, StageContext, StageDefinition } from '../plugin-api/types.js';
 import type { Channel } from './channel.js';
 
 /** What the engine hands to one stage attempt. */
@@ -25,6 +25,7 @@ export interface StageRunOptions {
   onInputFile?: (path: string) => void;
   onOutputFile?: (path: string) => void;
   onStatus?: (text: string) => void;
+  onReport?: (section: ReportSection) => void;
 }
 
 /** Counts that end up in the trace. */
@@ -58,6 +59,7 @@ export async function runStage(options: StageRunOptions): Promise<StageStats> {
     declareInputFile: (path) => options.onInputFile?.(path),
     declareOutputFile: (path) => options.onOutputFile?.(path),
     checkpointDir: options.checkpointDir,
+    report: (section) => options.onReport?.(section),
   };
   await mkdir(options.scratchDir, { recursive: true });
   await mkdir(options.checkpointDir, { recursive: true });

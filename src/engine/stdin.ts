@@ -44,17 +44,25 @@ export class StdinSpool {
         const hasher = await createXXHash128();
         hasher.init();
         let bytes = 0;
-        await pipeline(input, async function* (chunks: AsyncIterable<Buffer>) {
-          for await (const chunk of chunks) {
-            hasher.update(chunk);
-            bytes += chunk.length;
-            if (!spool.write(chunk)) await new Promise<void>((r) => spool.once('drain', () => r()));
-            yield chunk;
-          }
-        }, out);
+        await pipeline(
+          input,
+          async function* (chunks: AsyncIterable<Buffer>) {
+            for await (const chunk of chunks) {
+              hasher.update(chunk);
+              bytes += chunk.length;
+              if (!spool.write(chunk)) await new Promise<void>((r) => spool.once('drain', () => r()));
+              yield chunk;
+            }
+          },
+          out,
+        );
         await new Promise<void>((res, rej) => spool.end((err?: Error | null) => (err ? rej(err) : res())));
         const digest = hasher.digest();
-        await writeJsonAtomic(join(workDir, 'stdin', 'last.json'), { file, hash: digest, bytes } satisfies SpoolRecord);
+        await writeJsonAtomic(join(workDir, 'stdin', 'last.json'), {
+          file,
+          hash: digest,
+          bytes,
+        } satisfies SpoolRecord);
         resolveHash(digest);
       })().catch((err: Error) => {
         out.destroy(err);
@@ -81,7 +89,11 @@ export class StdinSpool {
   }
 
   /** Reads all of `input` into a new spool before anything runs (to compare it on resume). */
-  static async full(workDir: string, runId: string, input: Readable): Promise<{ spool: StdinSpool; bytes: number }> {
+  static async full(
+    workDir: string,
+    runId: string,
+    input: Readable,
+  ): Promise<{ spool: StdinSpool; bytes: number }> {
     const live = StdinSpool.live(workDir, runId, input);
     let bytes = 0;
     for await (const chunk of live.open()) bytes += (chunk as Buffer).length;

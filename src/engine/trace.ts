@@ -45,8 +45,11 @@ export function parseTrace(text: string): TraceRow[] {
   const columns = header!.split('\t');
   return lines.map((line) => {
     const cells = line.split('\t');
-    const row: Record<string, string | number> = Object.fromEntries(columns.map((c, i) => [c, cells[i] ?? '']));
-    for (const n of ['attempt', 'duration_ms', 'records_in', 'records_out', 'bytes_out', 'peak_rss_mb']) row[n] = Number(row[n]);
+    const row: Record<string, string | number> = Object.fromEntries(
+      columns.map((c, i) => [c, cells[i] ?? '']),
+    );
+    for (const n of ['attempt', 'duration_ms', 'records_in', 'records_out', 'bytes_out', 'peak_rss_mb'])
+      row[n] = Number(row[n]);
 
     return row as unknown as TraceRow;
   });

@@ -29,7 +29,8 @@ export interface RunRecord {
 
 export async function ensureWorkDir(workDir: string): Promise<void> {
   await mkdir(workDir, { recursive: true, mode: 0o700 });
-  for (const sub of ['runs', 'cache', 'checkpoints', 'stdin']) await mkdir(join(workDir, sub), { recursive: true, mode: 0o700 });
+  for (const sub of ['runs', 'cache', 'checkpoints', 'stdin'])
+    await mkdir(join(workDir, sub), { recursive: true, mode: 0o700 });
 }
 
 interface LockOwner {
@@ -71,7 +72,10 @@ export async function lockWorkDir(
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
     }
-    const holder = await readFile(path, 'utf8').then((t) => JSON.parse(t) as LockOwner, () => undefined);
+    const holder = await readFile(path, 'utf8').then(
+      (t) => JSON.parse(t) as LockOwner,
+      () => undefined,
+    );
     if (holder && holder.host === me.host && !alive(holder.pid)) {
       await rm(path, { force: true });
       continue;

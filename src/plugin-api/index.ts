@@ -19,7 +19,6 @@ export {
 } from './io.js';
 export { createPool, mapInOrder, movable, type PoolTask, type WorkerPool } from './pool.js';
 export type { Prediction, SequenceRecord, TokenBatch, TokenizerSpec } from './records.js';
-export { workerFile } from './worker-file.js';
 export type {
   InputPort,
   Logger,
@@ -27,6 +26,8 @@ export type {
   PortCodec,
   PortType,
   Progress,
+  ReportSection,
   StageContext,
   StageDefinition,
 } from './types.js';
+export { workerFile } from './worker-file.js';

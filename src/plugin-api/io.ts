@@ -52,7 +52,9 @@ async function* decompress(source: Readable, name: string): AsyncGenerator<Buffe
     for await (const chunk of gunzip) yield chunk as Buffer;
   } catch (err) {
     const message = (err as Error).message;
-    throw new Error(message.startsWith(name) ? message : `${name}: gzip stream is corrupt or truncated (${message})`);
+    throw new Error(
+      message.startsWith(name) ? message : `${name}: gzip stream is corrupt or truncated (${message})`,
+    );
   } finally {
     await piping;
   }
@@ -152,7 +154,10 @@ function streamOutput(destination: Writable, transform: Duplex | undefined, end:
     async write(chunk) {
       if (failure) throw failure;
       if (!head.write(chunk)) {
-        await Promise.race([once(head, 'drain'), flowing.then((e) => Promise.reject(e ?? new Error('output closed')))]);
+        await Promise.race([
+          once(head, 'drain'),
+          flowing.then((e) => Promise.reject(e ?? new Error('output closed'))),
+        ]);
       }
     },
     async commit() {

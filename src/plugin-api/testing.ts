@@ -5,7 +5,7 @@ import { PassThrough, Readable } from 'node:stream';
 import { Channel } from '../engine/channel.js';
 import { createLogger } from '../engine/logger.js';
 import { runStage } from '../engine/stage-runner.js';
-import type { StageDefinition } from './types.js';
+import type { Logger, ReportSection, StageDefinition } from './types.js';
 
 export interface StageTestOptions {
   /** Raw params, validated by the stage's schema as in a workflow. */
@@ -19,6 +19,8 @@ export interface StageTestOptions {
   signal?: AbortSignal;
   /** Reuse a checkpoint directory across calls (to test resuming long stages). */
   checkpointDir?: string;
+  /** Where the stage's log goes (default: warnings and errors to stderr). */
+  log?: Logger;
 }
 
 export interface StageTestResult<Out> {
@@ -27,6 +29,7 @@ export interface StageTestResult<Out> {
   counters: Record<string, number>;
   inputFiles: string[];
   outputFiles: string[];
+  report: ReportSection[];
 }
 
 /**
@@ -43,6 +46,7 @@ export async function runStageForTest<P, Out>(
   stdout.on('data', (c: Buffer) => stdoutChunks.push(c));
   const inputFiles: string[] = [];
   const outputFiles: string[] = [];
+  const report: ReportSection[] = [];
   const inputs = Object.fromEntries(
     Object.entries(options.inputs ?? {}).map(([name, items]) => [name, toAsync(items)]),
   );
@@ -59,24 +63,55 @@ export async function runStageForTest<P, Out>(
     inputs,
     outputs: stage.output === null ? [] : [output],
     signal: options.signal ?? new AbortController().signal,
-    log: createLogger('warn', 'test'),
+    log: options.log ?? createLogger('warn', 'test'),
     scratchDir: join(scratch, 'scratch'),
     checkpointDir: options.checkpointDir ?? join(scratch, 'checkpoint'),
     threads: options.threads ?? 2,
     baseDir: options.baseDir ?? process.cwd(),
-    stdin: () => (options.stdin instanceof Readable ? options.stdin : Readable.from([Buffer.from(options.stdin ?? '')])),
+    stdin: () =>
+      options.stdin instanceof Readable ? options.stdin : Readable.from([Buffer.from(options.stdin ?? '')]),
     stdout: () => stdout,
     onInputFile: (path) => inputFiles.push(path),
     onOutputFile: (path) => outputFiles.push(path),
+    onReport: (section) => report.push(section),
   }).catch((err) => {
     output.fail(err);
     throw err;
   });
   if (stage.output === null) output.close();
   await collecting;
-  return { records: collected, stdout: Buffer.concat(stdoutChunks), counters: stats.counters, inputFiles, outputFiles };
+  return {
+    records: collected,
+    stdout: Buffer.concat(stdoutChunks),
+    counters: stats.counters,
+    inputFiles,
+    outputFiles,
+    report,
+  };
 }
 
 async function* toAsync<T>(items: Iterable<T> | AsyncIterable<T>): AsyncGenerator<T> {
   yield* items;
+}
+
+/** Runs a stage that is expected to fail and returns its error (fails the test if it succeeds). */
+export async function stageError<P, Out>(
+  stage: StageDefinition<P, Out>,
+  options: StageTestOptions = {},
+): Promise<Error> {
+  try {
+    await runStageForTest(stage, options);
+  } catch (err) {
+    return err as Error;
+  }
+  throw new Error('the stage did not fail');
+}
+
+/** A logger that collects info lines (for asserting on what a stage logs), calling `onLine` for each. */
+export function collectingLogger(lines: string[], onLine?: (line: string) => void): Logger {
+  const info = (line: string) => {
+    lines.push(line);
+    onLine?.(line);
+  };
+  return { debug() {}, info, warn() {}, error() {} };
 }

@@ -39,6 +39,15 @@ export interface PortCodec<T = unknown> {
   createDecoder(): (bytes: Uint8Array) => T;
 }
 
+/** A chart or table a stage adds to the run's HTML report (`genoflow run --report FILE`). */
+export interface ReportSection {
+  title: string;
+  /** A Vega-Lite spec with its data inline; rendered offline in the report. */
+  vegaLite?: Record<string, unknown>;
+  /** A table of values. */
+  table?: { columns: string[]; rows: (string | number | null)[][] };
+}
+
 export interface StageContext<P = unknown> {
   /** The stage's params, validated and defaulted by its schema. */
   readonly params: P;
@@ -79,6 +88,8 @@ export interface StageContext<P = unknown> {
    * stage completes.
    */
   readonly checkpointDir: string;
+  /** Adds a chart or table to the run's report; kept with the cache entry, so a cached stage still shows it. */
+  report(section: ReportSection): void;
 }
 
 export interface StageDefinition<P = unknown, Out = unknown> {

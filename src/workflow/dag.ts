@@ -26,12 +26,16 @@ export function toDot(plan: Plan): string {
   for (const s of plan.stages) {
     const shape = s.stage.output === null ? ', shape=parallelogram' : '';
     const style = s.store ? ', style=bold' : '';
-    lines.push(`  ${q(s.name)} [label=${q(`${s.name}\\n${s.uses}${s.store ? '\\n(stored)' : ''}`)}${shape}${style}];`);
+    lines.push(
+      `  ${q(s.name)} [label=${q(`${s.name}\\n${s.uses}${s.store ? '\\n(stored)' : ''}`)}${shape}${style}];`,
+    );
   }
   for (const s of plan.stages) {
     for (const [port, upstream] of Object.entries(s.inputs)) {
       const type = plan.byName.get(upstream)!.stage.output;
-      lines.push(`  ${q(upstream)} -> ${q(s.name)} [label=${q(port === 'in' ? `${type}` : `${port}: ${type}`)}];`);
+      lines.push(
+        `  ${q(upstream)} -> ${q(s.name)} [label=${q(port === 'in' ? `${type}` : `${port}: ${type}`)}];`,
+      );
     }
   }
   lines.push('}');

@@ -39,7 +39,9 @@ export function parseYaml(text: string, file: string): { data: unknown; source: 
       if (part === 'key' && depth === path.length && depth > 0) {
         const parent = doc.getIn(prefix.slice(0, -1), true);
         if (isMap(parent)) {
-          const pair = parent.items.find((p) => isNode(p.key) && (p.key as Node & { value?: unknown }).value === prefix.at(-1));
+          const pair = parent.items.find(
+            (p) => isNode(p.key) && (p.key as Node & { value?: unknown }).value === prefix.at(-1),
+          );
           if (pair && isNode(pair.key) && pair.key.range) return at(pair.key.range[0]);
         }
         continue;
@@ -91,14 +93,18 @@ function describe(path: YamlPath): string {
 export async function loadWorkflow(file: string): Promise<LoadedWorkflow> {
   const path = resolve(file);
   const text = await readFile(path, 'utf8').catch((err: NodeJS.ErrnoException) => {
-    throw new WorkflowError(`cannot read workflow ${file}: ${err.code === 'ENOENT' ? 'no such file' : err.message}`);
+    throw new WorkflowError(
+      `cannot read workflow ${file}: ${err.code === 'ENOENT' ? 'no such file' : err.message}`,
+    );
   });
   const display = relative(process.cwd(), path).startsWith('..') ? path : relative(process.cwd(), path);
   const { data, source } = parseYaml(text, display);
   const parsed = workflowFileSchema.safeParse(data ?? {});
   if (!parsed.success) {
     throw new WorkflowErrors(
-      schemaErrors(parsed.error.issues, source, [], (p) => (p[0] === 'stages' && p.length === 2 ? stageKeys : workflowKeys)),
+      schemaErrors(parsed.error.issues, source, [], (p) =>
+        p[0] === 'stages' && p.length === 2 ? stageKeys : workflowKeys,
+      ),
     );
   }
   return { ...source, path, spec: parsed.data };

@@ -63,7 +63,10 @@ export function substitute(
   if (typeof value === 'string') {
     const lookup = (name: string) => {
       if (!(name in params)) {
-        throw workflow.error(path, `unknown param "${name}" in "${value}"; known params: ${Object.keys(params).join(', ') || 'none'}`);
+        throw workflow.error(
+          path,
+          `unknown param "${name}" in "${value}"; known params: ${Object.keys(params).join(', ') || 'none'}`,
+        );
       }
       return params[name];
     };
@@ -75,7 +78,8 @@ export function substitute(
       return quote ? shellQuote(text) : text;
     });
   }
-  if (Array.isArray(value)) return value.map((v, i) => substitute(v, params, workflow, [...path, i], quoting));
+  if (Array.isArray(value))
+    return value.map((v, i) => substitute(v, params, workflow, [...path, i], quoting));
   if (value !== null && typeof value === 'object') {
     return Object.fromEntries(
       Object.entries(value).map(([k, v]) => [k, substitute(v, params, workflow, [...path, k], quoting)]),

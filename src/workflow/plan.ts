@@ -1,6 +1,6 @@
-import type { PortType, StageDefinition } from '../plugin-api/types.js';
 import type { PluginRegistry } from '../engine/plugin-loader.js';
-import { didYouMean, WorkflowError, WorkflowErrors } from './errors.js';
+import type { PortType, StageDefinition } from '../plugin-api/types.js';
+import { didYouMean, type WorkflowError, WorkflowErrors } from './errors.js';
 import { type LoadedWorkflow, schemaErrors } from './load.js';
 import { type Params, substitute } from './params.js';
 
@@ -49,7 +49,11 @@ export function accepts(port: string | readonly string[], given: PortType): bool
  * Resolves every stage against the plugins and checks all that can be checked without
  * running: unknown plugins, stages and params, `from` references, cycles and port types.
  */
-export async function planWorkflow(workflow: LoadedWorkflow, params: Params, registry: PluginRegistry): Promise<Plan> {
+export async function planWorkflow(
+  workflow: LoadedWorkflow,
+  params: Params,
+  registry: PluginRegistry,
+): Promise<Plan> {
   const errors: WorkflowError[] = [];
   const stages = new Map<string, PlannedStage>();
   const specs = workflow.spec.stages;
@@ -60,7 +64,10 @@ export async function planWorkflow(workflow: LoadedWorkflow, params: Params, reg
     const loaded = await registry.get(pluginName);
     if (!loaded) {
       errors.push(
-        workflow.error([...path, 'uses'], `stage "${name}": unknown plugin "${pluginName}"${didYouMean(pluginName, registry.names())}; known plugins: ${registry.names().join(', ')}`),
+        workflow.error(
+          [...path, 'uses'],
+          `stage "${name}": unknown plugin "${pluginName}"${didYouMean(pluginName, registry.names())}; known plugins: ${registry.names().join(', ')}`,
+        ),
       );
       continue;
     }
@@ -68,7 +75,10 @@ export async function planWorkflow(workflow: LoadedWorkflow, params: Params, reg
     if (!stage) {
       const known = Object.keys(loaded.plugin.stages).map((s) => `${pluginName}.${s}`);
       errors.push(
-        workflow.error([...path, 'uses'], `stage "${name}": unknown stage "${spec.uses}"${didYouMean(spec.uses, known)}; ${pluginName} has ${known.join(', ')}`),
+        workflow.error(
+          [...path, 'uses'],
+          `stage "${name}": unknown stage "${spec.uses}"${didYouMean(spec.uses, known)}; ${pluginName} has ${known.join(', ')}`,
+        ),
       );
       continue;
     }
@@ -121,29 +131,55 @@ export async function planWorkflow(workflow: LoadedWorkflow, params: Params, reg
       } else if (portNames.length === 1 || required.length === 1) {
         bindings = [[portNames.length === 1 ? portNames[0]! : required[0]!, spec.from, fromPath]];
       } else {
-        errors.push(workflow.error(fromPath, `stage "${name}": ${spec.uses} takes named inputs (${portNames.join(', ')}); write from: { ${portNames.map((p) => `${p}: STAGE`).join(', ')} }`));
+        errors.push(
+          workflow.error(
+            fromPath,
+            `stage "${name}": ${spec.uses} takes named inputs (${portNames.join(', ')}); write from: { ${portNames.map((p) => `${p}: STAGE`).join(', ')} }`,
+          ),
+        );
       }
     } else {
       for (const [port, upstream] of Object.entries(spec.from)) {
         if (!(port in ports)) {
-          errors.push(workflow.error([...fromPath, port], `stage "${name}": ${spec.uses} has no input "${port}"${didYouMean(port, portNames)}; its inputs are ${portNames.join(', ') || 'none'}`, 'key'));
+          errors.push(
+            workflow.error(
+              [...fromPath, port],
+              `stage "${name}": ${spec.uses} has no input "${port}"${didYouMean(port, portNames)}; its inputs are ${portNames.join(', ') || 'none'}`,
+              'key',
+            ),
+          );
         } else bindings.push([port, upstream, [...fromPath, port]]);
       }
     }
     for (const [port, upstream, at] of bindings) {
       const source = stages.get(upstream);
       if (!(upstream in specs)) {
-        errors.push(workflow.error(at, `stage "${name}": from: unknown stage "${upstream}"${didYouMean(upstream, Object.keys(specs))}`));
+        errors.push(
+          workflow.error(
+            at,
+            `stage "${name}": from: unknown stage "${upstream}"${didYouMean(upstream, Object.keys(specs))}`,
+          ),
+        );
         continue;
       }
       if (!source) continue;
       const given = source.stage.output;
       if (given === null) {
-        errors.push(workflow.error(at, `stage "${name}": stage "${upstream}" (${source.uses}) is a sink and gives no output`));
+        errors.push(
+          workflow.error(
+            at,
+            `stage "${name}": stage "${upstream}" (${source.uses}) is a sink and gives no output`,
+          ),
+        );
         continue;
       }
       if (!accepts(ports[port]!, given)) {
-        errors.push(workflow.error(at, `stage "${name}": port type mismatch: "${upstream}" (${source.uses}) gives ${given}, but ${spec.uses} input "${port}" takes ${portTypes(ports[port]!).join(' | ')}`));
+        errors.push(
+          workflow.error(
+            at,
+            `stage "${name}": port type mismatch: "${upstream}" (${source.uses}) gives ${given}, but ${spec.uses} input "${port}" takes ${portTypes(ports[port]!).join(' | ')}`,
+          ),
+        );
         continue;
       }
       planned.inputs[port] = upstream;
@@ -151,9 +187,19 @@ export async function planWorkflow(workflow: LoadedWorkflow, params: Params, reg
     }
     const missing = portNames.filter((p) => !isOptional(ports[p]!) && !(p in planned.inputs));
     if (missing.length && spec.from !== undefined && typeof spec.from !== 'string') {
-      errors.push(workflow.error(fromPath, `stage "${name}": missing input ${missing.map((m) => `"${m}"`).join(', ')} of ${spec.uses}`));
+      errors.push(
+        workflow.error(
+          fromPath,
+          `stage "${name}": missing input ${missing.map((m) => `"${m}"`).join(', ')} of ${spec.uses}`,
+        ),
+      );
     } else if (missing.length && spec.from === undefined) {
-      errors.push(workflow.error(['stages', name], `stage "${name}": ${spec.uses} needs input ${missing.map((m) => `"${m}"`).join(', ')}: add from:`));
+      errors.push(
+        workflow.error(
+          ['stages', name],
+          `stage "${name}": ${spec.uses} needs input ${missing.map((m) => `"${m}"`).join(', ')}: add from:`,
+        ),
+      );
     }
   }
 
@@ -194,16 +240,15 @@ function topologicalOrder(stages: Map<string, PlannedStage>, workflow: LoadedWor
     if (seen === 'done') return;
     if (seen === 'visiting') {
       const cycle = [...stack.slice(stack.indexOf(name)), name];
-      throw new WorkflowErrors([
-        workflow.error(['stages', name, 'from'], `cycle: ${cycle.join(' -> ')}`),
-      ]);
+      throw new WorkflowErrors([workflow.error(['stages', name, 'from'], `cycle: ${cycle.join(' -> ')}`)]);
     }
     state.set(name, 'visiting');
     stack.push(name);
     const planned = stages.get(name)!;
     const upstream = Object.values(planned.inputs);
     const declared = workflow.spec.stages[name]?.from;
-    const all = declared === undefined ? [] : typeof declared === 'string' ? [declared] : Object.values(declared);
+    const all =
+      declared === undefined ? [] : typeof declared === 'string' ? [declared] : Object.values(declared);
     for (const up of new Set([...upstream, ...all])) if (stages.has(up)) visit(up);
     stack.pop();
     state.set(name, 'done');

@@ -14,8 +14,24 @@ export async function logCommand(args: { run?: string; workDir: string }): Promi
   }
   const rows = [['run', 'start', 'duration', 'status', 'workflow', 'cached', 'run', 'failed']];
   for (const r of runs) {
-    rows.push([r.id, r.start, `${(r.durationMs / 1000).toFixed(1)}s`, r.status, r.workflow, ...[r.counts.cached, r.counts.run, r.counts.failed].map(String)]);
+    rows.push([
+      r.id,
+      r.start,
+      `${(r.durationMs / 1000).toFixed(1)}s`,
+      r.status,
+      r.workflow,
+      ...[r.counts.cached, r.counts.run, r.counts.failed].map(String),
+    ]);
   }
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => row[i]!.length)));
-  process.stdout.write(rows.map((row) => row.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n') + '\n');
+  process.stdout.write(
+    rows
+      .map((row) =>
+        row
+          .map((c, i) => c.padEnd(widths[i]!))
+          .join('  ')
+          .trimEnd(),
+      )
+      .join('\n') + '\n',
+  );
 }

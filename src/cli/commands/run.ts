@@ -69,7 +69,8 @@ export async function runCommand(args: RunArgs): Promise<void> {
     );
   }
   if (result.status !== 'COMPLETED') {
-    if (result.error && result.status === 'ABORTED') process.stderr.write(`genoflow: ${result.error.message}\n`);
+    if (result.error && result.status === 'ABORTED')
+      process.stderr.write(`genoflow: ${result.error.message}\n`);
     exitWith(result.status === 'ABORTED' ? exitCode : 1);
   }
   exitWith(0);

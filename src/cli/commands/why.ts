@@ -10,7 +10,9 @@ import { loadPlan, type WorkflowArgs } from '../load.js';
 export async function whyCommand(args: WorkflowArgs & { stage: string; workDir: string }): Promise<void> {
   const { plan } = await loadPlan(args);
   if (!plan.byName.has(args.stage)) {
-    throw new WorkflowError(`no stage "${args.stage}" in ${plan.workflow.file}${didYouMean(args.stage, plan.byName.keys())}`);
+    throw new WorkflowError(
+      `no stage "${args.stage}" in ${plan.workflow.file}${didYouMean(args.stage, plan.byName.keys())}`,
+    );
   }
   const last = await StdinSpool.last(args.workDir);
   const decisions = await decide({
@@ -22,5 +24,7 @@ export async function whyCommand(args: WorkflowArgs & { stage: string; workDir: 
     stdinHash: last ? await last.hash : undefined,
   });
   const d = decisions.get(args.stage)!;
-  process.stdout.write(d.action === 'cached' ? `${args.stage}: cached\n` : `${args.stage}: runs: ${d.reason}\n`);
+  process.stdout.write(
+    d.action === 'cached' ? `${args.stage}: cached\n` : `${args.stage}: runs: ${d.reason}\n`,
+  );
 }
