@@ -1,0 +1,113 @@
+import type { TraceRow } from '../trace.js';
+import { formatDuration, throughput } from './format.js';
+import { statusColours, statuses } from './status.js';
+
+type Spec = Record<string, unknown>;
+
+const statusScale = { domain: statuses, range: statuses.map((s) => statusColours[s]) };
+const rowHeight = 24;
+
+/**
+ * Gantt bars of each stage from its start to its end, seconds since the first stage
+ * started, coloured by status; a cached stage did not run and shows as a dot at 0.
+ */
+export function timelineSpec(rows: TraceRow[]): Spec {
+  const starts = rows.filter((r) => r.start).map((r) => Date.parse(r.start));
+  const t0 = starts.length ? Math.min(...starts) : 0;
+  const values = rows.map((r) => {
+    const from = r.start ? (Date.parse(r.start) - t0) / 1000 : 0;
+    const to = from + r.duration_ms / 1000;
+    const label = r.status === 'CACHED' ? 'cached' : `${formatDuration(r.duration_ms)}${r.attempt > 1 ? ` (attempt ${r.attempt})` : ''}`;
+    return { stage: r.stage, status: r.status, from, to, label };
+  });
+  const span = Math.max(1, ...values.map((v) => v.to));
+  const y = { field: 'stage', type: 'nominal', sort: rows.map((r) => r.stage), title: null };
+  return {
+    width: 640,
+    height: rowHeight * rows.length,
+    data: { values },
+    encoding: { y },
+    layer: [
+      {
+        mark: { type: 'bar', cornerRadius: 2, height: 14 },
+        encoding: {
+          x: { field: 'from', type: 'quantitative', title: 'seconds since the run started', scale: { domain: [0, span * 1.15] } },
+          x2: { field: 'to' },
+          color: { field: 'status', type: 'nominal', scale: statusScale, title: 'status' },
+        },
+      },
+      {
+        transform: [{ filter: "datum.status === 'CACHED'" }],
+        mark: { type: 'point', filled: true, size: 80 },
+        encoding: { x: { field: 'from', type: 'quantitative' }, color: { field: 'status', type: 'nominal', scale: statusScale } },
+      },
+      {
+        mark: { type: 'text', align: 'left', dx: 6, fontSize: 11 },
+        encoding: { x: { field: 'to', type: 'quantitative' }, text: { field: 'label' } },
+      },
+    ],
+  };
+}
+
+/** Horizontal bars per stage with their value written beside them. */
+function stageBars(values: Spec[], field: string, title: string, order: string[], colour: string, format: string): Spec {
+  const encoding = {
+    y: { field: 'stage', type: 'nominal', sort: order, title: null },
+    x: { field, type: 'quantitative', title },
+  };
+  return {
+    width: 300,
+    height: rowHeight * order.length,
+    data: { values },
+    encoding,
+    layer: [
+      { mark: { type: 'bar', color: colour, height: 14 } },
+      { mark: { type: 'text', align: 'left', dx: 4, fontSize: 11 }, encoding: { text: { field, type: 'quantitative', format } } },
+    ],
+  };
+}
+
+/** Records each stage read and wrote (a cached stage that nothing read shows 0). */
+export function recordsSpec(rows: TraceRow[]): Spec {
+  const values = rows.flatMap((r) => [
+    { stage: r.stage, direction: 'in', records: r.records_in },
+    { stage: r.stage, direction: 'out', records: r.records_out },
+  ]);
+  const order = rows.map((r) => r.stage);
+  return {
+    width: 300,
+    height: rowHeight * 1.6 * rows.length,
+    data: { values },
+    encoding: {
+      y: { field: 'stage', type: 'nominal', sort: order, title: null },
+      yOffset: { field: 'direction', type: 'nominal', sort: ['in', 'out'] },
+      x: { field: 'records', type: 'quantitative', title: 'records' },
+    },
+    layer: [
+      {
+        mark: { type: 'bar' },
+        encoding: {
+          color: { field: 'direction', type: 'nominal', scale: { domain: ['in', 'out'], range: ['#90a4ae', '#37474f'] }, title: null },
+        },
+      },
+      { mark: { type: 'text', align: 'left', dx: 4, fontSize: 10 }, encoding: { text: { field: 'records', type: 'quantitative', format: ',d' } } },
+    ],
+  };
+}
+
+/** Records out per second of each stage that ran; null when none ran (all cached). */
+export function throughputSpec(rows: TraceRow[]): Spec | null {
+  const values = rows.flatMap((r) => {
+    const rps = r.status === 'CACHED' ? null : throughput(r.records_out, r.duration_ms);
+    return rps === null ? [] : [{ stage: r.stage, rps }];
+  });
+  if (!values.length) return null;
+  return stageBars(values, 'rps', 'records out per second', rows.map((r) => r.stage), '#6a1b9a', ',d');
+}
+
+/** Peak RSS of the process while each stage ran; null when none ran. */
+export function peakRssSpec(rows: TraceRow[]): Spec | null {
+  const values = rows.filter((r) => r.status !== 'CACHED' && r.start).map((r) => ({ stage: r.stage, mb: r.peak_rss_mb }));
+  if (!values.length) return null;
+  return stageBars(values, 'mb', 'peak RSS (MB) of the process while the stage ran', rows.map((r) => r.stage), '#00838f', ',d');
+}
