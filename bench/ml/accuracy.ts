@@ -116,7 +116,7 @@ for (const [name, sequences, k, classes, published] of [
     fmt(summary.mcc),
     fmt(summary.sensitivity),
     fmt(summary.specificity),
-    fmt(summary.rocAuc),
+    fmt(summary.roc_auc),
     `${seconds.toFixed(0)} s`,
     published,
   ]);

@@ -1,6 +1,15 @@
-import { defineStage, displayName, readLineBatches, z } from '../../src/plugin-api/index.js';
+import {
+  type Batch,
+  batch,
+  decompressed,
+  defineStage,
+  displayName,
+  openBytes,
+  z,
+} from '../../src/plugin-api/index.js';
 import { HeaderDefect, parseHeader, type VcfHeader } from './header.js';
 import { VcfLineError } from './line-error.js';
+import { lineBlocks } from './lines.js';
 import { parseRecord, type VcfRecord } from './record.js';
 import { openRegions } from './regions.js';
 import { Rejects } from './rejects.js';
@@ -19,22 +28,17 @@ export const read = defineStage({
   }),
   inputs: {},
   output: 'vcf-record',
-  async *run(ctx): AsyncGenerator<VcfRecord> {
+  async *run(ctx): AsyncGenerator<VcfRecord | Batch<VcfRecord>> {
     const { path, strict } = ctx.params;
     const name = displayName(path);
     const skip = ctx.params['on-invalid'] === 'skip';
     const rejects = new Rejects(ctx, ctx.params.rejects);
 
-    /** Parses one data line; a bad one fails the stage or, when skipping, goes to the rejects. */
-    async function parse(line: string, header: VcfHeader, where: string): Promise<VcfRecord | undefined> {
-      try {
-        return parseRecord(line, header, strict);
-      } catch (err) {
-        if (!(err instanceof VcfLineError)) throw err;
-        if (!skip) throw new Error(`${where}: ${err.message}`);
-        await rejects.add(line, where, err.message);
-        return undefined;
-      }
+    /** A line that failed to parse: fails the stage or, when skipping, goes to the rejects. */
+    async function reject(err: unknown, line: string, where: string): Promise<void> {
+      if (!(err instanceof VcfLineError)) throw err;
+      if (!skip) throw new Error(`${where}: ${err.message}`);
+      await rejects.add(line, where, err.message);
     }
 
     async function header(lines: string[], firstLineNumber: number): Promise<VcfHeader> {
@@ -56,20 +60,29 @@ export const read = defineStage({
         const query = await openRegions(ctx, path, regions);
         const headerLines = query.headerText.split('\n').filter((l) => l !== '');
         const parsedHeader = await header(headerLines, 1);
-        for await (const batch of query.lines) {
-          for (const { line, where } of batch) {
-            const record = await parse(line, parsedHeader, where);
-            if (record) yield record;
+        for await (const lines of query.lines) {
+          const records: VcfRecord[] = [];
+          for (const { line, where } of lines) {
+            try {
+              records.push(parseRecord(line, parsedHeader, strict));
+            } catch (err) {
+              await reject(err, line, where);
+            }
           }
+          if (records.length) yield batch(records);
         }
       } else {
         const headerLines: string[] = [];
         let parsedHeader: VcfHeader | undefined;
         let lineNumber = 0;
-        for await (const batch of readLineBatches(ctx, path)) {
+        for await (const { lines, bytes } of lineBlocks(decompressed(openBytes(ctx, path), name))) {
           ctx.signal.throwIfAborted();
-          for (const line of batch) {
+          const records: VcfRecord[] = [];
+          let start = 0;
+          for (const line of lines) {
             lineNumber++;
+            const lineStart = start;
+            start += line.length + 1;
             if (!parsedHeader) {
               if (line.startsWith('#')) {
                 headerLines.push(line);
@@ -80,9 +93,15 @@ export const read = defineStage({
               parsedHeader = await header(headerLines, 1);
             }
             if (line === '') continue;
-            const record = await parse(line, parsedHeader, `${name}:${lineNumber}`);
-            if (record) yield record;
+            try {
+              const record = parseRecord(line, parsedHeader, strict);
+              if (bytes) record.keepSource(bytes, lineStart);
+              records.push(record);
+            } catch (err) {
+              await reject(err, line, `${name}:${lineNumber}`);
+            }
           }
+          if (records.length) yield batch(records);
         }
         if (!parsedHeader) {
           if (!headerLines.length) throw new Error(`${name}: empty input, expected a VCF header`);

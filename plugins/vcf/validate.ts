@@ -19,25 +19,70 @@ enum Kind {
   Float = 3,
 }
 
-const kindsByHeader = new WeakMap<VcfHeader, Map<string, Kind[]>>();
+/** How the sample columns of one FORMAT are checked. */
+interface FormatRules {
+  kinds: Kind[];
+  /**
+   * Matches (sticky, from the tab before the first sample) every sample column that the
+   * scan below accepts, and nothing it rejects, except values it accepts by a slower route
+   * (`nan`, `inf`, hex): a line it matches is good; any other line goes to the scan, which
+   * says what is wrong. A compiled regex runs about 6x faster than the scan in JS.
+   */
+  accept: RegExp;
+}
 
-function formatKinds(header: VcfHeader, format: string): Kind[] {
-  let cache = kindsByHeader.get(header);
-  if (!cache) kindsByHeader.set(header, (cache = new Map()));
-  let kinds = cache.get(format);
-  if (!kinds) {
-    kinds = format.split(':').map((key) => {
+const ALLELES = String.raw`(?:\d+|\.)(?:[/|](?:\d+|\.))*`;
+const INTEGERS = String.raw`(?:[+-]?\d+|\.)?(?:,(?:[+-]?\d+|\.)?)*`;
+const FLOAT = String.raw`(?:[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?|\.)?`;
+const VALUE: Record<Kind, string> = {
+  [Kind.Other]: String.raw`[^\t:]*`,
+  [Kind.Genotype]: ALLELES,
+  [Kind.Integer]: INTEGERS,
+  [Kind.Float]: `${FLOAT}(?:,${FLOAT})*`,
+};
+
+function acceptPattern(kinds: readonly Kind[], sampleCount: number): RegExp {
+  // A sample may stop after any value: v0(?::v1(?::v2)?)?
+  let sample = VALUE[kinds[kinds.length - 1]!];
+  for (let i = kinds.length - 2; i >= 0; i--) sample = `${VALUE[kinds[i]!]}(?::${sample})?`;
+  // (?=[^\t]): no empty sample column; then exactly sampleCount columns checked.
+  return new RegExp(String.raw`(?:\t(?=[^\t])${sample}){${sampleCount}}(?:\t|$)`, 'y');
+}
+
+const rulesByHeader = new WeakMap<VcfHeader, Map<string, FormatRules>>();
+
+// The FORMAT of the previous line, which the next line nearly always repeats.
+let last: { header: VcfHeader; format: string; rules: FormatRules } | undefined;
+
+function formatRules(header: VcfHeader, format: string): FormatRules {
+  if (last?.header === header && last.format === format) return last.rules;
+  let cache = rulesByHeader.get(header);
+  if (!cache) rulesByHeader.set(header, (cache = new Map()));
+  let rules = cache.get(format);
+  if (!rules) {
+    const kinds = format.split(':').map((key) => {
       if (key === 'GT') return Kind.Genotype;
       const type = header.format.get(key)?.type;
       return type === 'Integer' ? Kind.Integer : type === 'Float' ? Kind.Float : Kind.Other;
     });
-    cache.set(format, kinds);
+    rules = { kinds, accept: acceptPattern(kinds, header.samples.length) };
+    cache.set(format, rules);
   }
-  return kinds;
+  last = { header, format, rules };
+  return rules;
 }
 
-/** Throws a VcfLineError saying what is wrong with a data line, if anything. */
-export function checkLine(line: string, infoStart: number, infoEnd: number, header: VcfHeader): void {
+/**
+ * Throws a VcfLineError saying what is wrong with a data line, if anything. `fastAccept`
+ * false skips the regex and scans every value (tests compare the two routes).
+ */
+export function checkLine(
+  line: string,
+  infoStart: number,
+  infoEnd: number,
+  header: VcfHeader,
+  fastAccept = true,
+): void {
   checkInfoKeys(line, infoStart, infoEnd);
   const sampleCount = header.samples.length;
   if (infoEnd >= line.length) {
@@ -52,17 +97,23 @@ export function checkLine(line: string, infoStart: number, infoEnd: number, head
   if (formatEnd < 0)
     throw new VcfLineError('a FORMAT column but no sample columns, expected one column per sample');
   const format = line.slice(infoEnd + 1, formatEnd);
+  const rules = format === '' || format === '.' ? undefined : formatRules(header, format);
+  if (rules && fastAccept) {
+    rules.accept.lastIndex = formatEnd;
+    if (rules.accept.test(line)) return;
+  }
   const columns = countColumns(line, formatEnd + 1);
   if (columns < sampleCount) {
     throw new VcfLineError(
       `${columns} sample column(s), expected ${sampleCount} (one per sample of the #CHROM line)`,
     );
   }
-  if (format === '' || format === '.') return;
-  checkSamples(line, formatEnd + 1, format, formatKinds(header, format), header);
+  if (rules) checkSamples(line, formatEnd + 1, format, rules.kinds, header);
 }
 
 function checkInfoKeys(line: string, start: number, end: number): void {
+  const comma = line.indexOf(',', start);
+  if (comma < 0 || comma >= end) return;
   let inKey = true;
   for (let i = start; i < end; i++) {
     const c = line.charCodeAt(i);
@@ -91,19 +142,20 @@ function checkSamples(line: string, from: number, format: string, kinds: Kind[],
   for (let i = from; i <= line.length && sample < sampleCount; i++) {
     const c = i === line.length ? TAB : line.charCodeAt(i);
     if (c !== COLON && c !== TAB) continue;
-    const name = header.samples[sample]!;
     if (c === TAB && field === 0 && i === valueStart) {
       throw new VcfLineError(
-        `sample "${name}" has an empty column, expected "." or values for FORMAT ${format}`,
+        `sample "${header.samples[sample]}" has an empty column, expected "." or values for FORMAT ${format}`,
       );
     }
     if (field >= kinds.length) {
-      throw new VcfLineError(`sample "${name}" has more values than FORMAT ${format} has keys`);
+      throw new VcfLineError(
+        `sample "${header.samples[sample]}" has more values than FORMAT ${format} has keys`,
+      );
     }
     const problem = checkValue(line, valueStart, i, kinds[field]!);
     if (problem)
       throw new VcfLineError(
-        `sample "${name}": ${format.split(':')[field]} "${line.slice(valueStart, i)}" ${problem}`,
+        `sample "${header.samples[sample]}": ${format.split(':')[field]} "${line.slice(valueStart, i)}" ${problem}`,
       );
     valueStart = i + 1;
     if (c === TAB) {

@@ -1,7 +1,8 @@
-import { defineStage, type Output, openOutput, z } from '../../src/plugin-api/index.js';
+import { defineStage, inputBatches, type Output, openOutput, z } from '../../src/plugin-api/index.js';
 import { BgzfCompressor, BLOCK_DATA_SIZE, bgzfBlockSync, EOF_BLOCK } from './bgzf.js';
 import { headerFromText } from './header.js';
 import { IndexBuilder, TBI_MAX_END } from './index-builder.js';
+import { LineGatherer } from './line-gatherer.js';
 import { parseRecord, VcfRecord, withAddedInfo } from './record.js';
 import { recordEnd } from './span.js';
 
@@ -40,50 +41,53 @@ export const write = defineStage({
     const infoFields = Object.entries(info);
     let headerWritten = false;
     let offset = 0;
-    let parts: string[] = [];
-    let pending = 0;
+    const gathered = new LineGatherer();
     let count = 0;
     try {
-      for await (const item of ctx.inputs.in!) {
-        count++;
-        const record = vcfRecordOf(item, count);
-        let added: Record<string, string | number | undefined> | undefined = record.infoAdd;
-        if (infoFields.length) {
-          added = { ...added };
-          for (const [key, field] of infoFields)
-            added[key] = infoValue((item as Record<string, unknown>)[field]);
-        }
-        const line = added
-          ? withAddedInfo(record.line, record.infoStart, record.infoEnd, added)
-          : record.line;
-        if (!headerWritten) {
-          const header = record.header.withInfo(
-            Object.keys(added ?? {}).map((key) => ({
-              id: key,
-              number: '1',
-              type: typeof added![key] === 'string' ? 'String' : 'Float',
-              description: `Added by genoflow${info[key] ? ` from field ${info[key]}` : ''}`,
-            })),
-          );
-          parts.push(header);
-          offset += Buffer.byteLength(header);
-          headerWritten = true;
-        }
-        parts.push(line, '\n');
-        pending += line.length + 1;
-        if (index) {
-          const length = Buffer.byteLength(line) + 1;
-          const end = recordEnd(line, record.infoStart, record.infoEnd, record.pos, record.ref.length);
-          index.add(record.chrom, record.pos - 1, end, offset, offset + length);
-          offset += length;
-        }
-        if (pending >= WRITE_BATCH) {
-          await output.write(parts.join(''));
-          parts = [];
-          pending = 0;
+      for await (const items of inputBatches(ctx.inputs.in!)) {
+        for (const item of items) {
+          count++;
+          const record = vcfRecordOf(item, count);
+          let added: Record<string, string | number | undefined> | undefined = record.infoAdd;
+          if (infoFields.length) {
+            added = { ...added };
+            for (const [key, field] of infoFields)
+              added[key] = infoValue((item as Record<string, unknown>)[field]);
+          }
+          const line = added
+            ? withAddedInfo(record.line, record.infoStart, record.infoEnd, added)
+            : record.line;
+          if (!headerWritten) {
+            const header = record.header.withInfo(
+              Object.keys(added ?? {}).map((key) => ({
+                id: key,
+                number: '1',
+                type: typeof added![key] === 'string' ? 'String' : 'Float',
+                description: `Added by genoflow${info[key] ? ` from field ${info[key]}` : ''}`,
+              })),
+            );
+            gathered.text(header);
+            offset += Buffer.byteLength(header);
+            headerWritten = true;
+          }
+          const bytes = line === record.line ? record.inputBytes : undefined;
+          let length: number;
+          if (bytes) {
+            length = line.length + 1;
+            gathered.bytes(bytes, record.inputStart, record.inputStart + length);
+          } else {
+            length = index ? Buffer.byteLength(line) + 1 : 0;
+            gathered.text(`${line}\n`);
+          }
+          if (index) {
+            const end = recordEnd(line, record.infoStart, record.infoEnd, record.pos, record.ref.length);
+            index.add(record.chrom, record.pos - 1, end, offset, offset + length);
+            offset += length;
+          }
+          if (gathered.size >= WRITE_BATCH) for (const chunk of gathered.take()) await output.write(chunk);
         }
       }
-      if (parts.length) await output.write(parts.join(''));
+      for (const chunk of gathered.take()) await output.write(chunk);
       if (!headerWritten) ctx.log.warn(`vcf.write: no records came in, ${path} has no VCF header`);
       await output.commit();
     } catch (err) {

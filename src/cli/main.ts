@@ -61,6 +61,7 @@ try {
           })
           .option('threads', { type: 'number', default: cpus().length, describe: 'threads a stage may use' })
           .option('trace', { type: 'string', describe: 'copy the trace TSV here' })
+          .option('report', { type: 'string', describe: 'write an HTML report of the run here' })
           .option('backend', {
             choices: ['tensorflow', 'wasm', 'cpu'] as const,
             describe: 'TensorFlow.js backend',

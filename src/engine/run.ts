@@ -155,6 +155,8 @@ export async function runWorkflow(options: RunOptions): Promise<RunResult> {
     });
     if (options.dryRun) return { id, status: 'COMPLETED', rows: [], decisions, report: new Map() };
     const result = await execute(options, { id, cache, fingerprints, decisions, stdin: stdin.spool, log });
+    // A failed run keeps all of the stdin it began to read, for `--resume --reuse-stdin`.
+    if (result.status === 'FAILED') await stdin.spool().finish();
     await fingerprints.save();
     record.durationMs = Date.now() - started;
     record.status = result.status;

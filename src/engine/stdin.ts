@@ -1,8 +1,8 @@
 import { createReadStream, createWriteStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { once } from 'node:events';
 import { PassThrough, type Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { createXXHash128 } from 'hash-wasm';
 import { writeJsonAtomic } from './cache.js';
 
@@ -25,52 +25,65 @@ export class StdinSpool {
     private readonly serve: () => Readable,
     /** The content hash; resolves once all of stdin has been read. */
     readonly hash: Promise<string>,
+    /** Stops feeding the reader and spools the rest of stdin (a failed run's). */
+    readonly finish: () => Promise<void> = async () => {},
   ) {}
 
-  /** Streams `input` to the consumer and to `stdin/RUN.bin` at once. */
+  /**
+   * Streams `input` to the reader and to `stdin/RUN.bin` at once. If the reader goes away
+   * (its stage failed), `finish` reads the rest into the spool so `--reuse-stdin` has it all.
+   */
   static live(workDir: string, runId: string, input: Readable): StdinSpool {
     const file = join(workDir, 'stdin', `${runId}.bin`);
+    const out = new PassThrough({ highWaterMark: 1 << 20 });
+    let started: Promise<string> | undefined;
+    const spoolAll = async (): Promise<string> => {
+      const spool = createWriteStream(file, { mode: 0o600 });
+      const hasher = await createXXHash128();
+      hasher.init();
+      let bytes = 0;
+      try {
+        for await (const chunk of input as AsyncIterable<Buffer>) {
+          hasher.update(chunk);
+          bytes += chunk.length;
+          if (!spool.write(chunk)) await once(spool, 'drain');
+          if (!out.destroyed && !out.write(chunk)) await Promise.race([once(out, 'drain'), once(out, 'close')]);
+        }
+        out.end();
+        await new Promise<void>((res, rej) => spool.end((err?: Error | null) => (err ? rej(err) : res())));
+      } catch (err) {
+        out.destroy(err as Error);
+        spool.destroy();
+        throw err;
+      }
+      const digest = hasher.digest();
+      await writeJsonAtomic(join(workDir, 'stdin', 'last.json'), { file, hash: digest, bytes } satisfies SpoolRecord);
+      return digest;
+    };
     let resolveHash!: (hash: string) => void;
-    let rejectHash!: (err: Error) => void;
+    let rejectHash!: (err: unknown) => void;
     const hash = new Promise<string>((res, rej) => {
       resolveHash = res;
       rejectHash = rej;
     });
     hash.catch(() => {});
-    return new StdinSpool(() => {
-      const out = new PassThrough({ highWaterMark: 1 << 20 });
-      const spool = createWriteStream(file, { mode: 0o600 });
-      (async () => {
-        const hasher = await createXXHash128();
-        hasher.init();
-        let bytes = 0;
-        await pipeline(
-          input,
-          async function* (chunks: AsyncIterable<Buffer>) {
-            for await (const chunk of chunks) {
-              hasher.update(chunk);
-              bytes += chunk.length;
-              if (!spool.write(chunk)) await new Promise<void>((r) => spool.once('drain', () => r()));
-              yield chunk;
-            }
-          },
-          out,
-        );
-        await new Promise<void>((res, rej) => spool.end((err?: Error | null) => (err ? rej(err) : res())));
-        const digest = hasher.digest();
-        await writeJsonAtomic(join(workDir, 'stdin', 'last.json'), {
-          file,
-          hash: digest,
-          bytes,
-        } satisfies SpoolRecord);
-        resolveHash(digest);
-      })().catch((err: Error) => {
-        out.destroy(err);
-        spool.destroy();
-        rejectHash(err);
-      });
-      return out;
-    }, hash);
+    const start = () => {
+      started ??= spoolAll();
+      started.then(resolveHash, rejectHash);
+      return started;
+    };
+    return new StdinSpool(
+      () => {
+        start();
+        return out;
+      },
+      hash,
+      async () => {
+        if (!started) return;
+        out.destroy();
+        await started.catch(() => {});
+      },
+    );
   }
 
   /** Serves a spool file written earlier. */

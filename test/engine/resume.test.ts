@@ -137,7 +137,7 @@ describe('resume', () => {
     expect(readFileSync(join(dir, 'out.txt'), 'utf8')).toBe(input);
     // a different stdin is noticed
     const changed = await cli(['why', 'wf.yaml', 'read', '-p', 'cmd=cat'], { cwd: dir });
-    expect(changed.stdout.toString()).toBe('read: cached\n');
+    expect(changed.stdout.toString(), changed.stderr).toBe('read: cached\n');
     const other = await runTraced(dir, ['wf.yaml', '--resume', '-p', 'cmd=cat'], 'different\n');
     expect(other.status.read).toBe('COMPLETED');
     expect(readFileSync(join(dir, 'out.txt'), 'utf8')).toBe('different\n');

@@ -13,6 +13,7 @@ export interface RunArgs extends WorkflowArgs {
   dryRun: boolean;
   threads: number;
   trace?: string;
+  report?: string;
   backend?: string;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
 }
@@ -38,6 +39,7 @@ export async function runCommand(args: RunArgs): Promise<void> {
     }
   });
   const quiet = args.logLevel === 'error' || args.logLevel === 'warn';
+  const started = new Date();
   const result = await runWorkflow({
     plan,
     registry,
@@ -62,6 +64,14 @@ export async function runCommand(args: RunArgs): Promise<void> {
   }
   const traceFile = join(runDir(args.workDir, result.id), 'trace.tsv');
   if (args.trace) await copyFile(traceFile, args.trace);
+  if (args.report) {
+    // Loaded only when asked for: Vega is large.
+    const { writeReport } = await import('../../engine/report/index.js');
+    const durationMs = Date.now() - started.getTime();
+    for (const problem of await writeReport(args.report, { plan, result, started, durationMs }))
+      process.stderr.write(`genoflow: report: ${problem}\n`);
+    if (!quiet) process.stderr.write(`report: ${args.report}\n`);
+  }
   const count = (status: string) => result.rows.filter((r) => r.status === status).length;
   if (!quiet) {
     process.stderr.write(

@@ -32,7 +32,12 @@ export function dagSvg(stages: PlannedStage[], rows: TraceRow[]): string {
     for (const [port, upstream] of Object.entries(s.inputs)) {
       const type = stages.find((u) => u.name === upstream)?.stage.output ?? 'any';
       const label = port === 'in' ? type : `${port}: ${type}`;
-      g.setEdge(upstream, s.name, { label, width: textWidth(label, 11) + 10, height: 18, labelpos: 'c' }, port);
+      g.setEdge(
+        upstream,
+        s.name,
+        { label, width: textWidth(label, 11) + 10, height: 18, labelpos: 'c' },
+        port,
+      );
     }
   }
   dagre.layout(g);
@@ -40,9 +45,11 @@ export function dagSvg(stages: PlannedStage[], rows: TraceRow[]): string {
   const parts: string[] = [];
   for (const e of g.edges()) {
     const edge = g.edge(e);
-    const points = edge.points ?? [];
+    const points: { x: number; y: number }[] = edge.points ?? [];
     const d = points.map((p, i) => `${i ? 'L' : 'M'}${p.x.toFixed(1)},${p.y.toFixed(1)}`).join(' ');
-    parts.push(`<path class="dag-edge" d="${d}" fill="none" stroke="#777" stroke-width="1.5" marker-end="url(#gf-dag-arrow)"/>`);
+    parts.push(
+      `<path class="dag-edge" d="${d}" fill="none" stroke="#777" stroke-width="1.5" marker-end="url(#gf-dag-arrow)"/>`,
+    );
     const label = String(edge.label ?? '');
     const w = textWidth(label, 11) + 10;
     parts.push(

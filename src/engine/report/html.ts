@@ -1,6 +1,12 @@
 import { formatValue } from './format.js';
 
-const entities: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+const entities: Record<string, string> = {
+  '&': '&amp;',
+  '<': '&lt;',
+  '>': '&gt;',
+  '"': '&quot;',
+  "'": '&#39;',
+};
 
 export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => entities[c]!);
@@ -12,7 +18,9 @@ export function htmlTable(columns: string[], rows: (string | number | null)[][],
   const body = rows
     .map((row) => {
       const cells = row.map((v) =>
-        typeof v === 'number' ? `<td class="num">${formatValue(v)}</td>` : `<td>${escapeHtml(formatValue(v))}</td>`,
+        typeof v === 'number'
+          ? `<td class="num">${formatValue(v)}</td>`
+          : `<td>${escapeHtml(formatValue(v))}</td>`,
       );
       return `<tr>${cells.join('')}</tr>`;
     })

@@ -17,7 +17,10 @@ export function timelineSpec(rows: TraceRow[]): Spec {
   const values = rows.map((r) => {
     const from = r.start ? (Date.parse(r.start) - t0) / 1000 : 0;
     const to = from + r.duration_ms / 1000;
-    const label = r.status === 'CACHED' ? 'cached' : `${formatDuration(r.duration_ms)}${r.attempt > 1 ? ` (attempt ${r.attempt})` : ''}`;
+    const label =
+      r.status === 'CACHED'
+        ? 'cached'
+        : `${formatDuration(r.duration_ms)}${r.attempt > 1 ? ` (attempt ${r.attempt})` : ''}`;
     return { stage: r.stage, status: r.status, from, to, label };
   });
   const span = Math.max(1, ...values.map((v) => v.to));
@@ -31,7 +34,12 @@ export function timelineSpec(rows: TraceRow[]): Spec {
       {
         mark: { type: 'bar', cornerRadius: 2, height: 14 },
         encoding: {
-          x: { field: 'from', type: 'quantitative', title: 'seconds since the run started', scale: { domain: [0, span * 1.15] } },
+          x: {
+            field: 'from',
+            type: 'quantitative',
+            title: 'seconds since the run started',
+            scale: { domain: [0, span * 1.15] },
+          },
           x2: { field: 'to' },
           color: { field: 'status', type: 'nominal', scale: statusScale, title: 'status' },
         },
@@ -39,7 +47,10 @@ export function timelineSpec(rows: TraceRow[]): Spec {
       {
         transform: [{ filter: "datum.status === 'CACHED'" }],
         mark: { type: 'point', filled: true, size: 80 },
-        encoding: { x: { field: 'from', type: 'quantitative' }, color: { field: 'status', type: 'nominal', scale: statusScale } },
+        encoding: {
+          x: { field: 'from', type: 'quantitative' },
+          color: { field: 'status', type: 'nominal', scale: statusScale },
+        },
       },
       {
         mark: { type: 'text', align: 'left', dx: 6, fontSize: 11 },
@@ -50,7 +61,14 @@ export function timelineSpec(rows: TraceRow[]): Spec {
 }
 
 /** Horizontal bars per stage with their value written beside them. */
-function stageBars(values: Spec[], field: string, title: string, order: string[], colour: string, format: string): Spec {
+function stageBars(
+  values: Spec[],
+  field: string,
+  title: string,
+  order: string[],
+  colour: string,
+  format: string,
+): Spec {
   const encoding = {
     y: { field: 'stage', type: 'nominal', sort: order, title: null },
     x: { field, type: 'quantitative', title },
@@ -62,7 +80,10 @@ function stageBars(values: Spec[], field: string, title: string, order: string[]
     encoding,
     layer: [
       { mark: { type: 'bar', color: colour, height: 14 } },
-      { mark: { type: 'text', align: 'left', dx: 4, fontSize: 11 }, encoding: { text: { field, type: 'quantitative', format } } },
+      {
+        mark: { type: 'text', align: 'left', dx: 4, fontSize: 11 },
+        encoding: { text: { field, type: 'quantitative', format } },
+      },
     ],
   };
 }
@@ -87,10 +108,18 @@ export function recordsSpec(rows: TraceRow[]): Spec {
       {
         mark: { type: 'bar' },
         encoding: {
-          color: { field: 'direction', type: 'nominal', scale: { domain: ['in', 'out'], range: ['#90a4ae', '#37474f'] }, title: null },
+          color: {
+            field: 'direction',
+            type: 'nominal',
+            scale: { domain: ['in', 'out'], range: ['#90a4ae', '#37474f'] },
+            title: null,
+          },
         },
       },
-      { mark: { type: 'text', align: 'left', dx: 4, fontSize: 10 }, encoding: { text: { field: 'records', type: 'quantitative', format: ',d' } } },
+      {
+        mark: { type: 'text', align: 'left', dx: 4, fontSize: 10 },
+        encoding: { text: { field: 'records', type: 'quantitative', format: ',d' } },
+      },
     ],
   };
 }
@@ -102,12 +131,28 @@ export function throughputSpec(rows: TraceRow[]): Spec | null {
     return rps === null ? [] : [{ stage: r.stage, rps }];
   });
   if (!values.length) return null;
-  return stageBars(values, 'rps', 'records out per second', rows.map((r) => r.stage), '#6a1b9a', ',d');
+  return stageBars(
+    values,
+    'rps',
+    'records out per second',
+    rows.map((r) => r.stage),
+    '#6a1b9a',
+    ',d',
+  );
 }
 
 /** Peak RSS of the process while each stage ran; null when none ran. */
 export function peakRssSpec(rows: TraceRow[]): Spec | null {
-  const values = rows.filter((r) => r.status !== 'CACHED' && r.start).map((r) => ({ stage: r.stage, mb: r.peak_rss_mb }));
+  const values = rows
+    .filter((r) => r.status !== 'CACHED' && r.start)
+    .map((r) => ({ stage: r.stage, mb: r.peak_rss_mb }));
   if (!values.length) return null;
-  return stageBars(values, 'mb', 'peak RSS (MB) of the process while the stage ran', rows.map((r) => r.stage), '#00838f', ',d');
+  return stageBars(
+    values,
+    'mb',
+    'peak RSS (MB) of the process while the stage ran',
+    rows.map((r) => r.stage),
+    '#00838f',
+    ',d',
+  );
 }

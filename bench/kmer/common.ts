@@ -1,0 +1,162 @@
+/** Shared pieces of the kmer benchmarks: deterministic reads, a FASTA reader, child runs. */
+import { execFile } from 'node:child_process';
+import { createReadStream, existsSync } from 'node:fs';
+import { mkdir, open, rename } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import { Readable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { Channel } from '../../src/engine/channel.js';
+import { createLogger } from '../../src/engine/logger.js';
+import { runStage } from '../../src/engine/stage-runner.js';
+import { BATCHES, batch } from '../../src/plugin-api/batch.js';
+import { lineBatches, type SequenceRecord, type StageDefinition } from '../../src/plugin-api/index.js';
+
+export const run = promisify(execFile);
+/** The repository root, from dist/bench/kmer or bench/kmer alike. */
+export const repoRoot = resolve(
+  fileURLToPath(import.meta.url),
+  import.meta.url.includes('/dist/') ? '../../../..' : '../../..',
+);
+export const outDir = join(repoRoot, 'bench/out/kmer');
+
+/** `--name value` from argv. */
+export function arg(name: string, fallback: number): number {
+  const at = process.argv.indexOf(`--${name}`);
+  return at >= 0 ? Number(process.argv[at + 1]) : fallback;
+}
+
+/**
+ * Writes `reads` reads of 150 bp sampled (forward strand) from a random 4 Mb genome, one
+ * line each, with a fixed seed: the same file every time. Kept when it exists.
+ */
+export async function generateReads(reads: number): Promise<string> {
+  const path = join(outDir, `reads-${reads}.fa`);
+  if (existsSync(path)) return path;
+  await mkdir(outDir, { recursive: true });
+  let state = 0x2545f491;
+  const random = () => {
+    state ^= state << 13;
+    state ^= state >>> 17;
+    state ^= state << 5;
+    return state >>> 0;
+  };
+  const genome = Buffer.alloc(4_000_000);
+  for (let i = 0; i < genome.length; i++) genome[i] = 'ACGT'.charCodeAt(random() & 3);
+  const file = await open(`${path}.partial`, 'w');
+  const chunk: string[] = [];
+  for (let r = 0; r < reads; r++) {
+    const start = random() % (genome.length - 150);
+    chunk.push(`>read${r}\n${genome.toString('latin1', start, start + 150)}\n`);
+    if (chunk.length === 10_000 || r === reads - 1) {
+      await file.write(chunk.join(''));
+      chunk.length = 0;
+    }
+  }
+  await file.close();
+  await rename(`${path}.partial`, path);
+  return path;
+}
+
+/** Sequence records of a FASTA file (multi-line records joined), an array per chunk read. */
+export async function* readFastaArrays(path: string): AsyncGenerator<SequenceRecord[]> {
+  let id: string | undefined;
+  let parts: string[] = [];
+  for await (const lines of lineBatches(createReadStream(path, { highWaterMark: 1 << 20 }))) {
+    const records: SequenceRecord[] = [];
+    for (const line of lines) {
+      if (line.charCodeAt(0) === 62 /* > */) {
+        if (id !== undefined) records.push({ id, seq: parts.length === 1 ? parts[0]! : parts.join('') });
+        const space = line.indexOf(' ');
+        id = line.slice(1, space < 0 ? line.length : space);
+        parts = [];
+      } else {
+        parts.push(line);
+      }
+    }
+    if (records.length) yield records;
+  }
+  if (id !== undefined) yield [{ id, seq: parts.join('') }];
+}
+
+/** Sequence records of a FASTA file, one by one. */
+export async function* readFasta(path: string): AsyncGenerator<SequenceRecord> {
+  for await (const records of readFastaArrays(path)) yield* records;
+}
+
+/**
+ * A FASTA file as a stage input the way the engine hands one over: record by record, or
+ * (what `inputBatches` asks for) an array at a time. `onRecords` sees each array.
+ */
+export function fastaInput(
+  path: string,
+  onRecords: (records: SequenceRecord[]) => void,
+): AsyncIterable<SequenceRecord> {
+  const arrays = async function* () {
+    for await (const records of readFastaArrays(path)) {
+      onRecords(records);
+      yield batch(records);
+    }
+  };
+  return {
+    [BATCHES]: arrays,
+    async *[Symbol.asyncIterator]() {
+      for await (const b of arrays()) yield* b.records;
+    },
+  } as AsyncIterable<SequenceRecord>;
+}
+
+/**
+ * Runs a stage through the engine's stage runner with its output consumed as a stream
+ * (nothing collected, so memory shows the stage's own footprint).
+ */
+export async function streamStage<P, Out>(
+  stage: StageDefinition<P, Out>,
+  params: Record<string, unknown>,
+  input: AsyncIterable<unknown>,
+  threads: number,
+  onRecord: (record: Out) => void,
+): Promise<void> {
+  const output = new Channel<unknown>(64);
+  const consuming = (async () => {
+    for await (const record of output) onRecord(record as Out);
+  })();
+  consuming.catch(() => {});
+  await runStage({
+    stage: stage as StageDefinition<unknown, unknown>,
+    stageName: 'bench',
+    params: stage.params.parse(params),
+    inputs: { in: input },
+    outputs: [output],
+    signal: new AbortController().signal,
+    log: createLogger('warn', 'bench'),
+    scratchDir: join(outDir, 'scratch'),
+    checkpointDir: join(outDir, 'checkpoint'),
+    threads,
+    baseDir: repoRoot,
+    stdin: () => Readable.from([]),
+    stdout: () => process.stdout,
+  });
+  await consuming;
+}
+
+/** Runs this script again as a child with `args`; returns the JSON line it prints. */
+export async function child<T>(script: string, args: string[]): Promise<T> {
+  const { stdout } = await run(process.execPath, [script, '--child', ...args], { maxBuffer: 1 << 26 });
+  return JSON.parse(stdout.trim().split('\n').pop()!) as T;
+}
+
+/** Peak RSS of this process in MiB. */
+export function peakRssMiB(): number {
+  return process.resourceUsage().maxRSS / 1024;
+}
+
+export function table(rows: Array<Record<string, string | number>>): string {
+  const columns = Object.keys(rows[0]!);
+  const cell = (v: string | number) => (typeof v === 'number' ? v.toFixed(v >= 100 ? 0 : 2) : v);
+  const width = columns.map((c) => Math.max(c.length, ...rows.map((r) => String(cell(r[c]!)).length)));
+  const line = (values: string[]) => values.map((v, i) => v.padEnd(width[i]!)).join('  ');
+  return [line(columns), ...rows.map((r) => line(columns.map((c) => String(cell(r[c]!)))))].join('\n');
+}
+
+export const here = (url: string) => dirname(fileURLToPath(url));

@@ -1,0 +1,139 @@
+/**
+ * kmer.encode throughput, k=6 over 150 bp reads from FASTA: the stage in the main thread,
+ * in a pool of 1 and of 2 threads, the kernel alone in memory, and a plain C loop at -O2 as
+ * the reference; peak RSS at 1x and 10x input. `node dist/bench/kmer/encode.js [--reads N]`
+ * (default 500,000 reads; the 1x RSS point uses N/10).
+ */
+import { fileURLToPath } from 'node:url';
+import { encode } from '../../plugins/kmer/encode.js';
+import { encodeBatches } from '../../plugins/kmer/encode-kernel.js';
+import { packSequences } from '../../plugins/kmer/packed-sequences.js';
+import { makeSpec } from '../../plugins/kmer/tokenizer.js';
+import type { TokenBatch } from '../../src/plugin-api/index.js';
+import {
+  arg,
+  child,
+  fastaInput,
+  generateReads,
+  outDir,
+  peakRssMiB,
+  readFasta,
+  readFastaArrays,
+  repoRoot,
+  run,
+  streamStage,
+  table,
+} from './common.js';
+
+const PARAMS = { k: 6, 'max-tokens': 145 };
+
+interface StageRun {
+  seconds: number;
+  bases: number;
+  rows: number;
+  rssMiB: number;
+}
+
+async function childMain(mode: string, path: string, threads: number): Promise<void> {
+  let bases = 0;
+  let rows = 0;
+  const input = () =>
+    fastaInput(path, (records) => {
+      for (const record of records) bases += record.seq.length;
+    });
+  const started = performance.now();
+  if (mode === 'read') {
+    for await (const records of readFastaArrays(path)) {
+      rows += records.length;
+      for (const record of records) bases += record.seq.length;
+    }
+  } else {
+    await streamStage(encode, PARAMS, input(), threads, (batch: TokenBatch) => {
+      rows += batch.rows;
+    });
+  }
+  const seconds = (performance.now() - started) / 1000;
+  console.log(JSON.stringify({ seconds, bases, rows, rssMiB: peakRssMiB() } satisfies StageRun));
+}
+
+/** The JS kernel alone: batches of 256 packed reads, encoded in memory. */
+async function kernelBasesPerSecond(path: string): Promise<number> {
+  const seqs: string[] = [];
+  for await (const record of readFasta(path)) seqs.push(record.seq);
+  const batches = [];
+  for (let i = 0; i < seqs.length; i += 256) batches.push(packSequences(seqs.slice(i, i + 256)));
+  const spec = makeSpec({ k: PARAMS.k, maxTokens: PARAMS['max-tokens'] });
+  let bases = 0;
+  for (const batch of batches) bases += batch.bytes.length;
+  let best = Number.POSITIVE_INFINITY;
+  for (let round = 0; round < 3; round++) {
+    const started = performance.now();
+    for (const batch of batches) encodeBatches(batch, spec, [batch.offsets.length - 1]);
+    best = Math.min(best, (performance.now() - started) / 1000);
+  }
+  return bases / best;
+}
+
+async function main(): Promise<void> {
+  const reads = arg('reads', 500_000);
+  const path = await generateReads(reads);
+  const small = await generateReads(Math.max(1, Math.round(reads / 10)));
+  const script = fileURLToPath(import.meta.url);
+  const binary = `${outDir}/pack6`;
+  await run('cc', ['-O2', '-o', binary, `${repoRoot}/bench/kmer/pack6.c`]);
+  const c = JSON.parse((await run(binary, [path])).stdout) as { bases: number; seconds: number };
+  const cRate = c.bases / c.seconds;
+  const kernelRate = await kernelBasesPerSecond(path);
+  const stage = (mode: string, file: string, threads: number) =>
+    child<StageRun>(script, [mode, file, String(threads)]);
+  const readOnly = await stage('read', path, 0);
+  const inline = await stage('encode', path, 0);
+  const one = await stage('encode', path, 1);
+  const two = await stage('encode', path, 2);
+  const twoSmall = await stage('encode', small, 2);
+  const rate = (r: StageRun) => r.bases / r.seconds;
+  const mb = (v: number) => v / 1e6;
+  console.log(
+    `kmer.encode k=6, max-tokens 145, ${reads} reads x 150 bp (${mb(readOnly.bases).toFixed(0)} Mbases)\n`,
+  );
+  console.log(
+    table([
+      { what: 'C loop -O2, in memory (reference)', 'Mbases/s': mb(cRate), ratio: '1.00 (C)', 'RSS MiB': '-' },
+      {
+        what: 'JS kernel, in memory',
+        'Mbases/s': mb(kernelRate),
+        ratio: `${(kernelRate / cRate).toFixed(2)} x C`,
+        'RSS MiB': '-',
+      },
+      { what: 'FASTA read only', 'Mbases/s': mb(rate(readOnly)), ratio: '', 'RSS MiB': readOnly.rssMiB },
+      {
+        what: 'stage, main thread (threads: 0)',
+        'Mbases/s': mb(rate(inline)),
+        ratio: '1.00 (inline)',
+        'RSS MiB': inline.rssMiB,
+      },
+      {
+        what: 'stage, pool of 1 thread',
+        'Mbases/s': mb(rate(one)),
+        ratio: `${(rate(one) / rate(inline)).toFixed(2)} x inline`,
+        'RSS MiB': one.rssMiB,
+      },
+      {
+        what: 'stage, pool of 2 threads',
+        'Mbases/s': mb(rate(two)),
+        ratio: `${(rate(two) / rate(inline)).toFixed(2)} x inline, ${(rate(two) / rate(one)).toFixed(2)} x 1 thread`,
+        'RSS MiB': two.rssMiB,
+      },
+      {
+        what: `stage, pool of 2, ${reads / 10} reads (RSS 1x)`,
+        'Mbases/s': mb(rate(twoSmall)),
+        ratio: `RSS 10x/1x = ${(two.rssMiB / twoSmall.rssMiB).toFixed(2)}`,
+        'RSS MiB': twoSmall.rssMiB,
+      },
+    ]),
+  );
+}
+
+if (process.argv[2] === '--child')
+  await childMain(process.argv[3]!, process.argv[4]!, Number(process.argv[5]));
+else await main();

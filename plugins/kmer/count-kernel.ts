@@ -1,0 +1,134 @@
+/**
+ * K-mer counting kernels: a rolling 2-bit window over bytes (k <= 31, the code held as two
+ * 32-bit halves), canonical = the smaller of the k-mer and its reverse complement, k-mers
+ * with N or another IUPAC code skipped (as jellyfish does).
+ */
+import { AMBIGUOUS, BASE_CODE, InvalidBaseError } from './base-codes.js';
+import { addKmer, hashCode, type KmerTable, partitionOf } from './kmer-table.js';
+import type { PackedSequences } from './packed-sequences.js';
+
+export const MAX_COUNT_K = 31;
+const SIGN = -0x80000000;
+/** Dense spectra have 4^k entries. */
+export const MAX_SPECTRUM_K = 12;
+
+/**
+ * Counts the k-mers of every packed sequence whose hash falls in `partition` of
+ * `partitions` into `table`; returns the table (a new one if it grew).
+ */
+export function countKmers(
+  input: KmerTable,
+  packed: PackedSequences,
+  k: number,
+  canonical: boolean,
+  partition = 0,
+  partitions = 1,
+): KmerTable {
+  let table = input;
+  const { bytes, offsets } = packed;
+  // All int32 arithmetic (see kmer-table.ts); the low halves compare unsigned via the sign flip.
+  const loMask = k >= 16 ? -1 : 4 ** k - 1;
+  const hiMask = k > 16 ? 4 ** (k - 16) - 1 : 0;
+  const top = 2 * k - 2;
+  for (let r = 0; r + 1 < offsets.length; r++) {
+    const start = offsets[r]!;
+    const end = offsets[r + 1]!;
+    let hi = 0;
+    let lo = 0;
+    let rhi = 0;
+    let rlo = 0;
+    let run = 0;
+    for (let i = start; i < end; i++) {
+      const c = BASE_CODE[bytes[i]!]!;
+      if (c >= 4) {
+        if (c === AMBIGUOUS) {
+          run = 0;
+          continue;
+        }
+        throw new InvalidBaseError(r, i - start, bytes[i]!);
+      }
+      hi = ((hi << 2) | (lo >>> 30)) & hiMask;
+      lo = ((lo << 2) | c) & loMask;
+      if (canonical) {
+        rlo = (rlo >>> 2) | ((rhi & 3) << 30);
+        rhi >>>= 2;
+        if (top >= 32) rhi |= (3 - c) << (top - 32);
+        else rlo |= (3 - c) << top;
+      }
+      if (++run < k) continue;
+      let khi = hi;
+      let klo = lo;
+      if (canonical && (rhi < khi || (rhi === khi && (rlo ^ SIGN) < (klo ^ SIGN)))) {
+        khi = rhi;
+        klo = rlo;
+      }
+      const hash = hashCode(khi, klo);
+      if (partitions > 1 && partitionOf(hash, partitions) !== partition) continue;
+      table = addKmer(table, hash, khi, klo);
+    }
+  }
+  return table;
+}
+
+/**
+ * A dense spectrum per packed sequence (k <= 12), row-major `rows x 4^k`: raw counts, or
+ * each row divided by its number of k-mers when `normalize`.
+ */
+export function spectra(
+  packed: PackedSequences,
+  k: number,
+  canonical: boolean,
+  normalize: boolean,
+): Uint32Array | Float32Array {
+  const { bytes, offsets } = packed;
+  const rows = offsets.length - 1;
+  const width = 4 ** k;
+  const counts = new Uint32Array(rows * width);
+  const mask = width - 1;
+  const top = 2 * k - 2;
+  const totals = new Uint32Array(rows);
+  for (let r = 0; r < rows; r++) {
+    const base = r * width;
+    let code = 0;
+    let rc = 0;
+    let run = 0;
+    for (let i = offsets[r]!; i < offsets[r + 1]!; i++) {
+      const c = BASE_CODE[bytes[i]!]!;
+      if (c >= 4) {
+        if (c === AMBIGUOUS) {
+          run = 0;
+          continue;
+        }
+        throw new InvalidBaseError(r, i - offsets[r]!, bytes[i]!);
+      }
+      code = ((code << 2) | c) & mask;
+      rc = (rc >>> 2) | ((3 - c) << top);
+      if (++run < k) continue;
+      counts[base + (canonical && rc < code ? rc : code)]!++;
+      totals[r]!++;
+    }
+  }
+  if (!normalize) return counts;
+  const frequencies = new Float32Array(rows * width);
+  for (let r = 0; r < rows; r++) {
+    const total = totals[r]!;
+    if (total === 0) continue;
+    for (let j = r * width; j < (r + 1) * width; j++) frequencies[j] = counts[j]! / total;
+  }
+  return frequencies;
+}
+
+const LETTER_CODES = [65, 67, 71, 84];
+const lettersOfLength: number[][] = [];
+
+/**
+ * The k letters of a code given as two 32-bit halves. Built with one fromCharCode call: a
+ * flat string, where `+=` would leave a chain of k pieces per k-mer for the GC to walk.
+ */
+export function kmerString(hi: number, lo: number, k: number): string {
+  const letters = (lettersOfLength[k] ??= new Array<number>(k).fill(0));
+  for (let j = 0, shift = 2 * (k - 1); j < k; j++, shift -= 2) {
+    letters[j] = LETTER_CODES[shift >= 32 ? (hi >>> (shift - 32)) & 3 : (lo >>> shift) & 3]!;
+  }
+  return String.fromCharCode.apply(null, letters);
+}

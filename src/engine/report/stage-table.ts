@@ -1,0 +1,45 @@
+import type { TraceRow } from '../trace.js';
+import { formatDuration, formatValue, throughput } from './format.js';
+import { escapeHtml } from './html.js';
+import { statusColours } from './status.js';
+
+export const statusBadge = (status: TraceRow['status']) =>
+  `<span class="status" style="background:${statusColours[status]}">${status}</span>`;
+
+/** The trace as a table, with the throughput and start offset worked out. */
+export function stageTable(rows: TraceRow[]): string {
+  const starts = rows.filter((r) => r.start).map((r) => Date.parse(r.start));
+  const t0 = starts.length ? Math.min(...starts) : 0;
+  const num = (v: number | null) => `<td class="num">${formatValue(v)}</td>`;
+  const head = [
+    'stage',
+    'uses',
+    'status',
+    'attempt',
+    'start',
+    'duration',
+    'records in',
+    'records out',
+    'records/s',
+    'bytes out',
+    'peak RSS MB',
+    'cache key',
+  ];
+  const body = rows.map((r) => {
+    const ran = r.status !== 'CACHED' && r.start !== '';
+    return (
+      `<tr data-stage="${escapeHtml(r.stage)}">` +
+      `<td>${escapeHtml(r.stage)}</td><td><code>${escapeHtml(r.uses)}</code></td><td>${statusBadge(r.status)}</td>` +
+      num(r.attempt) +
+      `<td class="num">${ran ? `+${formatDuration(Date.parse(r.start) - t0)}` : ''}</td>` +
+      `<td class="num">${ran ? formatDuration(r.duration_ms) : ''}</td>` +
+      num(r.records_in) +
+      num(r.records_out) +
+      (ran ? num(throughput(r.records_out, r.duration_ms)) : '<td></td>') +
+      num(r.bytes_out) +
+      (ran ? num(r.peak_rss_mb) : '<td></td>') +
+      `<td><code title="${escapeHtml(r.cache_key)}">${escapeHtml(r.cache_key.slice(0, 10))}</code></td></tr>`
+    );
+  });
+  return `<div class="wide"><table class="stages"><thead><tr>${head.map((h) => `<th>${h}</th>`).join('')}</tr></thead><tbody>\n${body.join('\n')}\n</tbody></table></div>`;
+}
