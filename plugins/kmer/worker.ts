@@ -1,7 +1,7 @@
 /** The kmer plugin's pool worker: one task = one batch; results move back, never copied. */
 
 import type { TokenizerSpec } from '../../src/plugin-api/index.js';
-import { movable } from '../../src/plugin-api/pool.js';
+import { movable } from '../../src/plugin-api/movable.js';
 import { InvalidBaseError } from './base-codes.js';
 import { countKmers, spectra } from './count-kernel.js';
 import { type EncodeResult, encodeBatches, type InvalidBase } from './encode-kernel.js';

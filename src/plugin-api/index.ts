@@ -17,7 +17,7 @@ export {
   readLineBatches,
   readLineChunks,
 } from './io.js';
-export { createPool, mapInOrder, movable, type PoolTask, type WorkerPool } from './pool.js';
+export { createPool, mapInOrder, type PoolTask, type WorkerPool } from './pool.js';
 export type { Prediction, SequenceRecord, TokenBatch, TokenizerSpec } from './records.js';
 export type {
   InputPort,

@@ -6,7 +6,7 @@
  */
 import { availableParallelism } from 'node:os';
 import type { MessagePort } from 'node:worker_threads';
-import { Piscina } from 'piscina';
+import type { Piscina } from 'piscina';
 
 /** Buffers handed to the other thread instead of copied (the sender loses them). */
 export type TransferList = readonly (ArrayBuffer | MessagePort)[];
@@ -62,31 +62,35 @@ export function createPool<Task, Result>(options: PoolOptions): WorkerPool<Task,
   const threads = Math.max(1, options.threads ?? availableParallelism());
   const signal = options.signal;
   signal?.throwIfAborted();
-  const piscina = new Piscina<Task, Result>({
-    filename: options.worker,
-    minThreads: threads,
-    maxThreads: threads,
-    // Workers are torn down by close/destroy, not by idling between batches.
-    idleTimeout: Number.POSITIVE_INFINITY,
-  });
   let closing: Promise<void> | undefined;
   // A worker that dies outside a task (piscina's 'error' event) fails every later task.
   let broken: Error | undefined;
-  piscina.on('error', (err: Error) => {
-    if (closing) return;
-    broken = err;
-    destroy();
+  // piscina is loaded on first use, so plugins that never start a pool don't pay for it.
+  const piscina: Promise<Piscina<Task, Result>> = import('piscina').then(({ Piscina }) => {
+    const pool = new Piscina<Task, Result>({
+      filename: options.worker,
+      minThreads: threads,
+      maxThreads: threads,
+      // Workers are torn down by close/destroy, not by idling between batches.
+      idleTimeout: Number.POSITIVE_INFINITY,
+    });
+    pool.on('error', (err: Error) => {
+      if (closing) return;
+      broken = err;
+      destroy();
+    });
+    return pool;
   });
   const destroy = () => {
     signal?.removeEventListener('abort', destroy);
-    closing = piscina.destroy();
+    closing = piscina.then((pool) => pool.destroy());
     closing.catch(() => {});
     return closing;
   };
   signal?.addEventListener('abort', destroy, { once: true });
   const close = () => {
     signal?.removeEventListener('abort', destroy);
-    closing ??= piscina.close();
+    closing ??= piscina.then((pool) => pool.close());
     return closing;
   };
   // Abort reaches running tasks through destroy (it terminates the threads), so tasks need
@@ -94,7 +98,7 @@ export function createPool<Task, Result>(options: PoolOptions): WorkerPool<Task,
   const run = (task: Task, transfer?: TransferList) => {
     if (broken) return Promise.reject(broken);
     if (closing) return Promise.reject(new Error('the worker pool is closed'));
-    return piscina.run(task, { transferList: transfer as ArrayBuffer[] | undefined });
+    return piscina.then((pool) => pool.run(task, { transferList: transfer as ArrayBuffer[] | undefined }));
   };
 
   async function* map<T>(
@@ -144,17 +148,6 @@ export function createPool<Task, Result>(options: PoolOptions): WorkerPool<Task,
 function taskError(err: unknown, what: string | undefined): Error {
   const message = err instanceof Error ? err.message : String(err);
   return new Error(what ? `${what}: ${message}` : `worker task failed: ${message}`, { cause: err });
-}
-
-/**
- * What a worker returns to move typed arrays back instead of copying them:
- * `return movable({ ids }, [ids.buffer])`.
- */
-export function movable<T extends object>(value: T, transfer: TransferList): T {
-  return Piscina.move({
-    [Piscina.transferableSymbol]: transfer,
-    [Piscina.valueSymbol]: value,
-  } as never) as unknown as T;
 }
 
 /** Whether the stream is small enough that a pool would cost more (start-up) than it saves. */

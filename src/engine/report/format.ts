@@ -18,7 +18,13 @@ export function formatDuration(ms: number): string {
   return `${Math.floor(s / 60)} min ${String(s % 60).padStart(2, '0')} s`;
 }
 
-/** Records per second of a stage that ran; null when it did not run (cached) or took no time. */
+/** Records per second of a stage that ran; null when it took no time. */
 export function throughput(recordsOut: number, durationMs: number): number | null {
-  return durationMs > 0 ? Math.round((recordsOut / durationMs) * 1000) : null;
+  return durationMs > 0 ? (recordsOut / durationMs) * 1000 : null;
+}
+
+/** A rate to three significant digits, whole from 100 up: 7,547 · 12.3 · 0.0746. */
+export function formatRate(value: number | null): string {
+  if (value === null) return 'NA';
+  return value >= 100 ? grouped.format(Math.round(value)) : String(Number(value.toPrecision(3)));
 }

@@ -93,15 +93,14 @@ ${params.length ? `<div><figcaption>params</figcaption>${htmlTable(['param', 'va
 
   const timeline = `<section id="timeline"><h2>Timeline</h2>${await chart('timeline', 'When each stage ran', timelineSpec(rows))}</section>`;
 
-  const throughput = throughputSpec(rows);
-  const rss = peakRssSpec(rows);
+  const records = recordsSpec(rows);
   const stages = `<section id="stages"><h2>Stages</h2>
 ${stageTable(rows)}
 <div class="charts">
-${await chart('records', 'Records in and out', recordsSpec(rows))}
-${await chart('throughput', 'Throughput', throughput)}
-${await chart('peak-rss', 'Peak memory', rss)}
-${throughput || rss ? '' : '<p class="note">No stage ran in this run (all came from the cache): no throughput or memory to show.</p>'}
+${await chart('records', 'Records in and out', records)}
+${await chart('throughput', 'Throughput', throughputSpec(rows))}
+${await chart('peak-rss', 'Peak memory', peakRssSpec(rows))}
+${records ? '' : '<p class="note">No stage ran in this run (all came from the cache): no records, throughput or memory to chart.</p>'}
 </div></section>`;
 
   const own: string[] = [];

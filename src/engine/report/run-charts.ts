@@ -1,5 +1,5 @@
 import type { TraceRow } from '../trace.js';
-import { formatDuration, throughput } from './format.js';
+import { formatDuration, formatRate, formatValue, throughput } from './format.js';
 import { statusColours, statuses } from './status.js';
 
 type Spec = Record<string, unknown>;
@@ -60,47 +60,44 @@ export function timelineSpec(rows: TraceRow[]): Spec {
   };
 }
 
-/** Horizontal bars per stage with their value written beside them. */
+/** The stages that ran in this run: a cached stage has no time, throughput or memory of its own. */
+const ran = (rows: TraceRow[]) => rows.filter((r) => r.status !== 'CACHED' && r.start);
+
+/** Horizontal bars per stage, with the value written beside each as the table writes it. */
 function stageBars(
-  values: Spec[],
-  field: string,
+  values: { stage: string; value: number; label: string }[],
   title: string,
-  order: string[],
   colour: string,
-  format: string,
 ): Spec {
-  const encoding = {
-    y: { field: 'stage', type: 'nominal', sort: order, title: null },
-    x: { field, type: 'quantitative', title },
-  };
   return {
     width: 300,
-    height: rowHeight * order.length,
+    height: rowHeight * values.length,
     data: { values },
-    encoding,
+    encoding: {
+      y: { field: 'stage', type: 'nominal', sort: values.map((v) => v.stage), title: null },
+      x: { field: 'value', type: 'quantitative', title },
+    },
     layer: [
       { mark: { type: 'bar', color: colour, height: 14 } },
-      {
-        mark: { type: 'text', align: 'left', dx: 4, fontSize: 11 },
-        encoding: { text: { field, type: 'quantitative', format } },
-      },
+      { mark: { type: 'text', align: 'left', dx: 4, fontSize: 11 }, encoding: { text: { field: 'label' } } },
     ],
   };
 }
 
-/** Records each stage read and wrote (a cached stage that nothing read shows 0). */
-export function recordsSpec(rows: TraceRow[]): Spec {
-  const values = rows.flatMap((r) => [
-    { stage: r.stage, direction: 'in', records: r.records_in },
-    { stage: r.stage, direction: 'out', records: r.records_out },
+/** Records each stage that ran read and wrote; null when none ran. */
+export function recordsSpec(rows: TraceRow[]): Spec | null {
+  const shown = ran(rows);
+  if (!shown.length) return null;
+  const values = shown.flatMap((r) => [
+    { stage: r.stage, direction: 'in', records: r.records_in, label: formatValue(r.records_in) },
+    { stage: r.stage, direction: 'out', records: r.records_out, label: formatValue(r.records_out) },
   ]);
-  const order = rows.map((r) => r.stage);
   return {
     width: 300,
-    height: rowHeight * 1.6 * rows.length,
+    height: rowHeight * 1.6 * shown.length,
     data: { values },
     encoding: {
-      y: { field: 'stage', type: 'nominal', sort: order, title: null },
+      y: { field: 'stage', type: 'nominal', sort: shown.map((r) => r.stage), title: null },
       yOffset: { field: 'direction', type: 'nominal', sort: ['in', 'out'] },
       x: { field: 'records', type: 'quantitative', title: 'records' },
     },
@@ -116,43 +113,28 @@ export function recordsSpec(rows: TraceRow[]): Spec {
           },
         },
       },
-      {
-        mark: { type: 'text', align: 'left', dx: 4, fontSize: 10 },
-        encoding: { text: { field: 'records', type: 'quantitative', format: ',d' } },
-      },
+      { mark: { type: 'text', align: 'left', dx: 4, fontSize: 10 }, encoding: { text: { field: 'label' } } },
     ],
   };
 }
 
-/** Records out per second of each stage that ran; null when none ran (all cached). */
+/** Records out per second of each stage that ran; null when none ran. */
 export function throughputSpec(rows: TraceRow[]): Spec | null {
-  const values = rows.flatMap((r) => {
-    const rps = r.status === 'CACHED' ? null : throughput(r.records_out, r.duration_ms);
-    return rps === null ? [] : [{ stage: r.stage, rps }];
+  const values = ran(rows).flatMap((r) => {
+    const rps = throughput(r.records_out, r.duration_ms);
+    return rps === null ? [] : [{ stage: r.stage, value: rps, label: formatRate(rps) }];
   });
-  if (!values.length) return null;
-  return stageBars(
-    values,
-    'rps',
-    'records out per second',
-    rows.map((r) => r.stage),
-    '#6a1b9a',
-    ',d',
-  );
+  return values.length ? stageBars(values, 'records out per second', '#6a1b9a') : null;
 }
 
 /** Peak RSS of the process while each stage ran; null when none ran. */
 export function peakRssSpec(rows: TraceRow[]): Spec | null {
-  const values = rows
-    .filter((r) => r.status !== 'CACHED' && r.start)
-    .map((r) => ({ stage: r.stage, mb: r.peak_rss_mb }));
-  if (!values.length) return null;
-  return stageBars(
-    values,
-    'mb',
-    'peak RSS (MB) of the process while the stage ran',
-    rows.map((r) => r.stage),
-    '#00838f',
-    ',d',
-  );
+  const values = ran(rows).map((r) => ({
+    stage: r.stage,
+    value: r.peak_rss_mb,
+    label: formatValue(r.peak_rss_mb),
+  }));
+  return values.length
+    ? stageBars(values, 'peak RSS (MB) of the process while the stage ran', '#00838f')
+    : null;
 }

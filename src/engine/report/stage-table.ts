@@ -1,5 +1,5 @@
 import type { TraceRow } from '../trace.js';
-import { formatDuration, formatValue, throughput } from './format.js';
+import { formatDuration, formatRate, formatValue, throughput } from './format.js';
 import { escapeHtml } from './html.js';
 import { statusColours } from './status.js';
 
@@ -35,7 +35,7 @@ export function stageTable(rows: TraceRow[]): string {
       `<td class="num">${ran ? formatDuration(r.duration_ms) : ''}</td>` +
       num(r.records_in) +
       num(r.records_out) +
-      (ran ? num(throughput(r.records_out, r.duration_ms)) : '<td></td>') +
+      `<td class="num">${ran ? formatRate(throughput(r.records_out, r.duration_ms)) : ''}</td>` +
       num(r.bytes_out) +
       (ran ? num(r.peak_rss_mb) : '<td></td>') +
       `<td><code title="${escapeHtml(r.cache_key)}">${escapeHtml(r.cache_key.slice(0, 10))}</code></td></tr>`
