@@ -1,0 +1,23 @@
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+
+/** `make bench`: every benchmark at its default size, one after another (each prints its own tables). */
+const benches = [
+  'engine/passthrough.js',
+  'engine/fingerprint.js',
+  'engine/scheduler.js',
+  'io/vcf.js',
+  'io/bam.js',
+  'io/fasta.js',
+  'kmer/encode.js',
+  'kmer/count.js',
+  'ml/speed.js',
+  'ml/accuracy.js',
+];
+let failed = 0;
+for (const bench of benches) {
+  console.log(`\n# bench/${bench.replace(/\.js$/, '.ts')}`);
+  const result = spawnSync('node', [join(import.meta.dirname, bench), ...process.argv.slice(2)], { stdio: 'inherit' });
+  if (result.status !== 0) failed++;
+}
+process.exitCode = failed ? 1 : 0;
