@@ -1,4 +1,4 @@
-import cliProgress from 'cli-progress';
+import type cliProgress from 'cli-progress';
 
 /** Live counts of one stage, read by the reporter. */
 export interface StageProgress {
@@ -15,7 +15,7 @@ export interface ProgressReporter {
   stop(): void;
 }
 
-export function createReporter(mode: 'tty' | 'lines' | 'off', intervalMs = 5000): ProgressReporter {
+export async function createReporter(mode: 'tty' | 'lines' | 'off', intervalMs = 5000): Promise<ProgressReporter> {
   if (mode === 'off') return { track() {}, stop() {} };
   const stages: StageProgress[] = [];
   const describe = (s: StageProgress) => {
@@ -41,6 +41,8 @@ export function createReporter(mode: 'tty' | 'lines' | 'off', intervalMs = 5000)
     timer.unref();
     return { track: (s) => stages.push(s), stop: () => clearInterval(timer) };
   }
+  // Loaded only for a terminal: it is the slowest module to load of the CLI's.
+  const { default: cliProgress } = await import('cli-progress');
   const bars = new cliProgress.MultiBar(
     {
       format: '{stage} {records} records {rate}/s {seconds}s {status}',

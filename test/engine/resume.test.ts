@@ -10,7 +10,8 @@ import { cli, cliPath, tempDir, writeFile } from '../helpers.js';
 async function runTraced(dir: string, args: string[], input?: string | Buffer) {
   const trace = join(dir, `trace-${Math.random().toString(36).slice(2)}.tsv`);
   const result = await cli(['run', ...args, '--trace', trace], { cwd: dir, input });
-  const rows = existsSync(trace) ? parseTrace(readFileSync(trace, 'utf8')) : [];
+  if (!existsSync(trace)) throw new Error(`genoflow ${args.join(' ')} wrote no trace (exit ${result.code}):\n${result.stderr}`);
+  const rows = parseTrace(readFileSync(trace, 'utf8'));
   const status = Object.fromEntries(rows.map((r) => [r.stage, r.status]));
   return { ...result, rows, status };
 }

@@ -35,7 +35,7 @@ async function run(yaml: string, options: { capacity?: number; signal?: AbortSig
     stdout,
     logLevel: 'error',
     signal: options.signal ?? new AbortController().signal,
-    reporter: createReporter('off'),
+    reporter: await createReporter('off'),
     channelCapacity: options.capacity,
   });
   return { result, stdout: () => Buffer.concat(chunks).toString() };

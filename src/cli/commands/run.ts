@@ -52,7 +52,7 @@ export async function runCommand(args: RunArgs): Promise<void> {
     stdout: process.stdout,
     logLevel: args.logLevel,
     signal: controller.signal,
-    reporter: createReporter(quiet || args.dryRun ? 'off' : process.stderr.isTTY ? 'tty' : 'lines'),
+    reporter: await createReporter(quiet || args.dryRun ? 'off' : process.stderr.isTTY ? 'tty' : 'lines'),
     dryRun: args.dryRun,
   });
   if (args.dryRun) {

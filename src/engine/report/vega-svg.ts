@@ -11,16 +11,37 @@ const theme = {
   title: { fontSize: 14, anchor: 'start' as const },
 };
 
+/** Charts carry their data inline: a spec that asks for a URL or file fails instead of fetching. */
+const refuse = (what: string) =>
+  Promise.reject(new Error(`report charts take their data inline, not from ${what}`));
+const inlineOnly = { ...vega.loader(), load: refuse, sanitize: refuse, http: refuse, file: refuse };
+
+const describe = (args: unknown[]) => args.map((a) => (a instanceof Error ? a.message : String(a))).join(' ');
+
 /**
  * Renders a Vega-Lite spec (data inline) to a static SVG string in Node: nothing of
  * Vega runs when the report is viewed, so nothing can fail to load there.
  */
 export async function vegaLiteSvg(spec: Record<string, unknown>): Promise<string> {
-  const { $schema: _ignored, ...rest } = spec;
-  const compiled = compile(rest as unknown as TopLevelSpec, { config: theme }).spec;
-  const view = new vega.View(vega.parse(compiled), { renderer: 'none' });
+  const compiled = compile(spec as unknown as TopLevelSpec, { config: theme }).spec;
+  const errors: string[] = [];
+  const logger = {
+    ...vega.logger(vega.Warn),
+    error(...args: unknown[]) {
+      errors.push(describe(args));
+      return this;
+    },
+    warn(...args: unknown[]) {
+      if (String(args[0]).startsWith('Loading failed')) errors.push(describe(args));
+      return this;
+    },
+  };
+  const view = new vega.View(vega.parse(compiled), { renderer: 'none', loader: inlineOnly, logger });
   try {
     const svg = await view.toSVG();
+    // Vega logs a failed load and draws on without the data: a chart missing data is an error here.
+    if (errors.length) throw new Error(errors.join('; '));
+    if (/href=/.test(svg)) throw new Error('report charts cannot link to or embed other resources');
     // Namespace declarations are URLs in form only; inline SVG in HTML needs none.
     return svg.replace(/ xmlns(:xlink)?="[^"]*"/g, '');
   } finally {
