@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { Readable } from 'node:stream';
@@ -83,6 +83,34 @@ describe('the CLI', () => {
     // nothing half-written is left where the outputs would go
     expect(existsSync(`${dir}/out-a.txt`)).toBe(false);
   });
+
+  for (const [signal, code] of [
+    ['SIGINT', 130],
+    ['SIGTERM', 143],
+  ] as const) {
+    it(`${signal} stops every stage, ends child processes, leaves no output, and exits ${code}`, async () => {
+      const dir = tempDir('signal');
+      const marker = `genoflow-signal-${signal}-${process.pid}-${Date.now()}`;
+      const wf = writeFile(
+        dir,
+        'wf.yaml',
+        `name: endless\nstages:\n  words:\n    uses: shell.run\n    with: { command: "yes ${marker}" }\n  out:\n    uses: text.write\n    from: words\n    with: { path: out.txt }\n`,
+      );
+      const child = spawn('node', [cliPath, 'run', wf], { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
+      let stderr = '';
+      child.stderr.on('data', (c: Buffer) => {
+        stderr += c;
+      });
+      await new Promise((r) => setTimeout(r, 1500));
+      child.kill(signal);
+      const exitCode = await new Promise((r) => child.on('close', r));
+      expect(exitCode, stderr).toBe(code);
+      expect(stderr).toContain(`${signal}: stopping every stage`);
+      expect(existsSync(`${dir}/out.txt`)).toBe(false);
+      const survivors = spawnSync('pgrep', ['-f', marker]).stdout.toString().trim();
+      expect(survivors).toBe('');
+    });
+  }
 
   it('prints the DAG as mermaid and dot, and lists plugins with signatures', async () => {
     const dir = tempDir('dag');
