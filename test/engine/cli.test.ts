@@ -42,7 +42,9 @@ describe('the CLI', () => {
         }
       })(),
     );
-    const child = spawn('/usr/bin/time', ['-f', 'maxrss_kb=%M', 'node', cliPath, 'run', wf, '-q'], { cwd: dir });
+    const child = spawn('/usr/bin/time', ['-f', 'maxrss_kb=%M', 'node', cliPath, 'run', wf, '-q'], {
+      cwd: dir,
+    });
     input.pipe(child.stdin);
     child.stdout.on('data', (c: Buffer) => {
       outputHash.update(c);
@@ -70,7 +72,9 @@ describe('the CLI', () => {
     );
     const result = await cli(['run', wf], { cwd: dir });
     expect(result.code).toBe(1);
-    expect(result.stderr).toMatch(/stage "fast" failed: command echo oops >&2; exit 3 exited with status 3; its stderr ended with:\n {2}oops/);
+    expect(result.stderr).toMatch(
+      /stage "fast" failed: command echo oops >&2; exit 3 exited with status 3; its stderr ended with:\n {2}oops/,
+    );
     const survivors = await new Promise<string>((resolve) => {
       const ps = spawn('pgrep', ['-f', marker]);
       let out = '';

@@ -10,7 +10,8 @@ import { cli, cliPath, tempDir, writeFile } from '../helpers.js';
 async function runTraced(dir: string, args: string[], input?: string | Buffer) {
   const trace = join(dir, `trace-${Math.random().toString(36).slice(2)}.tsv`);
   const result = await cli(['run', ...args, '--trace', trace], { cwd: dir, input });
-  if (!existsSync(trace)) throw new Error(`genoflow ${args.join(' ')} wrote no trace (exit ${result.code}):\n${result.stderr}`);
+  if (!existsSync(trace))
+    throw new Error(`genoflow ${args.join(' ')} wrote no trace (exit ${result.code}):\n${result.stderr}`);
   const rows = parseTrace(readFileSync(trace, 'utf8'));
   const status = Object.fromEntries(rows.map((r) => [r.stage, r.status]));
   return { ...result, rows, status };
@@ -91,7 +92,14 @@ describe('resume', () => {
     const first = await runTraced(dir, ['wf.yaml']);
     expect(first.code, first.stderr).toBe(0);
 
-    const all = { a: 'CACHED', sorted: 'CACHED', filtered: 'CACHED', out: 'CACHED', other: 'CACHED', 'other-out': 'CACHED' };
+    const all = {
+      a: 'CACHED',
+      sorted: 'CACHED',
+      filtered: 'CACHED',
+      out: 'CACHED',
+      other: 'CACHED',
+      'other-out': 'CACHED',
+    };
     expect((await runTraced(dir, ['wf.yaml', '--resume'])).status).toEqual(all);
 
     const why = await cli(['why', 'wf.yaml', 'filtered', '-p', 'filter=tac'], { cwd: dir });
@@ -111,7 +119,9 @@ describe('resume', () => {
 
     const later = new Date(Date.now() + 5000);
     utimesSync(join(dir, 'a.txt'), later, later);
-    expect((await cli(['why', 'wf.yaml', 'a', '-p', 'filter=tac'], { cwd: dir })).stdout.toString()).toBe('a: cached\n');
+    expect((await cli(['why', 'wf.yaml', 'a', '-p', 'filter=tac'], { cwd: dir })).stdout.toString()).toBe(
+      'a: cached\n',
+    );
     expect((await runTraced(dir, ['wf.yaml', '--resume', '-p', 'filter=tac'])).status).toEqual(all);
 
     writeFileSync(join(dir, 'a.txt'), 'c\nd\na\n');
@@ -119,7 +129,13 @@ describe('resume', () => {
       'a: runs: input a.txt: content changed\n',
     );
     const edited = await runTraced(dir, ['wf.yaml', '--resume', '-p', 'filter=tac']);
-    expect(edited.status).toEqual({ ...all, a: 'COMPLETED', sorted: 'COMPLETED', filtered: 'COMPLETED', out: 'COMPLETED' });
+    expect(edited.status).toEqual({
+      ...all,
+      a: 'COMPLETED',
+      sorted: 'COMPLETED',
+      filtered: 'COMPLETED',
+      out: 'COMPLETED',
+    });
     expect(readFileSync(join(dir, 'out.txt'), 'utf8')).toBe('d\nc\na\n');
   }, 60_000);
 
@@ -176,7 +192,9 @@ describe('resume', () => {
     const resumed = await runTraced(dir, ['wf.yaml', '--resume']);
     expect(resumed.status).toEqual({ slow: 'CACHED', out: 'CACHED' });
     const log = await cli(['log'], { cwd: dir });
-    expect(log.stdout.toString().split('\n')[0]).toMatch(/^run +start +duration +status +workflow +cached +run +failed$/);
+    expect(log.stdout.toString().split('\n')[0]).toMatch(
+      /^run +start +duration +status +workflow +cached +run +failed$/,
+    );
     expect(log.stdout.toString()).toMatch(/COMPLETED +lock +2 +0 +0/);
   }, 60_000);
 });

@@ -77,7 +77,9 @@ describe('streaming execution', () => {
       'stages:\n  src:\n    uses: testkit.count\n  boom:\n    uses: testkit.fail\n    from: src\n    with: { after: 100 }\n  sink:\n    uses: testkit.slow\n    from: boom\n    with: { delay-ms: 0 }\n',
     );
     expect(result.status).toBe('FAILED');
-    expect(result.error?.message).toMatch(/^stage "boom" failed: planned failure after 100 records \(scratch dir kept: .*\)$/);
+    expect(result.error?.message).toMatch(
+      /^stage "boom" failed: planned failure after 100 records \(scratch dir kept: .*\)$/,
+    );
     expect(probe().closed).toBe(true);
     const status = Object.fromEntries(result.rows.map((r) => [r.stage, r.status]));
     expect(status).toEqual({ src: 'ABORTED', boom: 'FAILED', sink: 'ABORTED' });
@@ -114,9 +116,12 @@ describe('streaming execution', () => {
   it('aborts every stage on a signal', async () => {
     const controller = new AbortController();
     setTimeout(() => controller.abort(new Error('interrupted by SIGINT')), 100);
-    const { result } = await run('stages:\n  src:\n    uses: testkit.count\n  sink:\n    uses: testkit.slow\n    from: src\n', {
-      signal: controller.signal,
-    });
+    const { result } = await run(
+      'stages:\n  src:\n    uses: testkit.count\n  sink:\n    uses: testkit.slow\n    from: src\n',
+      {
+        signal: controller.signal,
+      },
+    );
     expect(result.status).toBe('ABORTED');
     expect(probe().closed).toBe(true);
   });

@@ -46,14 +46,16 @@ describe('workflow validation messages', () => {
   });
 
   it('bad param type', async () => {
-    expect(await errorOf(`${header}stages:\n  a:\n    uses: testkit.count\n    with:\n      n: three\n`)).toBe(
-      'wf.yaml:7:10: stage "a": parameter "n": Invalid input: expected number, received string',
-    );
+    expect(
+      await errorOf(`${header}stages:\n  a:\n    uses: testkit.count\n    with:\n      n: three\n`),
+    ).toBe('wf.yaml:7:10: stage "a": parameter "n": Invalid input: expected number, received string');
   });
 
   it('unknown from', async () => {
     expect(
-      await errorOf(`${header}stages:\n  a:\n    uses: testkit.count\n  b:\n    uses: testkit.slow\n    from: aa\n`),
+      await errorOf(
+        `${header}stages:\n  a:\n    uses: testkit.count\n  b:\n    uses: testkit.slow\n    from: aa\n`,
+      ),
     ).toBe('wf.yaml:8:11: stage "b": from: unknown stage "aa" (did you mean "a"?)');
   });
 
@@ -67,13 +69,19 @@ describe('workflow validation messages', () => {
 
   it('port type mismatch', async () => {
     expect(
-      await errorOf(`${header}stages:\n  a:\n    uses: text.read\n    with: { path: x }\n  b:\n    uses: testkit.slow\n    from: a\n`),
-    ).toBe('wf.yaml:9:11: stage "b": port type mismatch: "a" (text.read) gives line, but testkit.slow input "in" takes number');
+      await errorOf(
+        `${header}stages:\n  a:\n    uses: text.read\n    with: { path: x }\n  b:\n    uses: testkit.slow\n    from: a\n`,
+      ),
+    ).toBe(
+      'wf.yaml:9:11: stage "b": port type mismatch: "a" (text.read) gives line, but testkit.slow input "in" takes number',
+    );
   });
 
   it('missing named input', async () => {
     expect(
-      await errorOf(`${header}stages:\n  a:\n    uses: testkit.count\n  b:\n    uses: testkit.pair\n    from: { left: a }\n`),
+      await errorOf(
+        `${header}stages:\n  a:\n    uses: testkit.count\n  b:\n    uses: testkit.pair\n    from: { left: a }\n`,
+      ),
     ).toBe('wf.yaml:8:11: stage "b": missing input "right" of testkit.pair');
   });
 
@@ -85,11 +93,19 @@ describe('workflow validation messages', () => {
   });
 
   it('the CLI exits 2 on an invalid workflow and 0 on a valid one', async () => {
-    const bad = writeFile(dir, 'bad.yaml', `${header}stages:\n  a:\n    uses: testkit.count\n    with: { nn: 1 }\n`);
+    const bad = writeFile(
+      dir,
+      'bad.yaml',
+      `${header}stages:\n  a:\n    uses: testkit.count\n    with: { nn: 1 }\n`,
+    );
     const result = await cli(['validate', bad]);
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('unknown parameter "nn"');
-    const good = writeFile(dir, 'good.yaml', `${header}stages:\n  a:\n    uses: testkit.count\n    with: { n: 1 }\n`);
+    const good = writeFile(
+      dir,
+      'good.yaml',
+      `${header}stages:\n  a:\n    uses: testkit.count\n    with: { n: 1 }\n`,
+    );
     expect((await cli(['validate', good])).code).toBe(0);
   });
 });
