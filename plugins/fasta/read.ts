@@ -1,11 +1,11 @@
 import {
   defineStage,
   displayName,
+  Rejects,
   readLineBatches,
   type SequenceRecord,
   z,
 } from '../../src/plugin-api/index.js';
-import { Rejects } from './rejects.js';
 import { parseSequences } from './sequence-parser.js';
 
 /** A FASTA/FASTQ record: the header's rest and the FASTQ qualities ride along. */
@@ -39,8 +39,7 @@ export const read = defineStage({
           if ('rejection' in event) {
             const { line, reason, lines } = event.rejection;
             if (!skip) throw new Error(`${name}:${line}: ${reason}`);
-            ctx.log.warn(`${name}:${line}: skipped: ${reason}`);
-            await rejects.add(lines);
+            await rejects.add(lines, `${name}:${line}`, reason);
             continue;
           }
           const { id, description, seq, qual } = event.record;

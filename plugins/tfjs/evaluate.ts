@@ -8,6 +8,7 @@ import { classificationMetrics, type Metrics, summariseFolds } from './metrics.j
 import { backendParam } from './params.js';
 import { loadModelFor } from './predict.js';
 import { foldsTsv, metricsTable, metricsTsv } from './report.js';
+import { confusionMatrixChart, curveCharts, foldsTable, metricsTables } from './report-charts.js';
 import { trainModel } from './trainer.js';
 
 /** Port `metrics`: a model's scores on labelled rows, or the cross-validation summary. */
@@ -25,7 +26,9 @@ export interface MetricsRecord {
  */
 function metricsFile(record: MetricsRecord): Record<string, unknown> {
   if (record.metrics) return { model: record.model, ...record.metrics };
-  const means = Object.fromEntries(Object.entries(record.summary ?? {}).map(([k, v]) => [k, v?.mean ?? null]));
+  const means = Object.fromEntries(
+    Object.entries(record.summary ?? {}).map(([k, v]) => [k, v?.mean ?? null]),
+  );
   const sd = Object.fromEntries(Object.entries(record.summary ?? {}).map(([k, v]) => [k, v?.sd ?? null]));
   return { model: record.model, ...means, sd, folds: record.folds };
 }
@@ -66,6 +69,14 @@ export const evaluate = defineStage({
       const probs = predictProbabilities(bundle.model, data.ids, data.rows, length, ctx.params['batch-size']);
       const metrics = classificationMetrics(classes, data.labels, argMaxRows(probs, classes.length), probs);
       for (const line of metricsTable(metrics)) ctx.log.info(line);
+      const [headline, perClass] = metricsTables(metrics);
+      for (const section of [
+        headline,
+        confusionMatrixChart(metrics),
+        ...curveCharts(metrics, data.labels, probs),
+        perClass,
+      ])
+        ctx.report(section);
       record = { model: path, metrics };
       await writeFile(join(outDir, 'metrics.tsv'), metricsTsv(metrics));
     } else {
@@ -124,6 +135,7 @@ export const evaluate = defineStage({
       for (const [name, s] of Object.entries(summary))
         ctx.log.info(`${name.padEnd(12)} ${s ? `${s.mean.toFixed(4)} ± ${s.sd.toFixed(4)}` : 'NA'}`);
       record = { model: path, folds: results, summary };
+      ctx.report(foldsTable(results, summary));
       await writeFile(join(outDir, 'metrics.tsv'), foldsTsv(summary));
     }
     bundle.model.dispose();

@@ -126,6 +126,66 @@ export function averagePrecision(positive: ArrayLike<boolean>, scores: ArrayLike
   return ap;
 }
 
+/** A point of a ROC curve: false and true positive rates at one score threshold. */
+export interface RocPoint {
+  fpr: number;
+  tpr: number;
+}
+
+/** A point of a precision-recall curve at one score threshold. */
+export interface PrPoint {
+  recall: number;
+  precision: number;
+}
+
+/**
+ * The ROC curve whose trapezoid area is `roc_auc`: one point per distinct threshold from
+ * (0, 0) to (1, 1), less the points that lie on the line through their neighbours (they
+ * add nothing to the area or the drawing; sklearn's drop_intermediate). Null with one class.
+ */
+export function rocCurve(positive: ArrayLike<boolean>, scores: ArrayLike<number>): RocPoint[] | null {
+  let P = 0;
+  for (let i = 0; i < positive.length; i++) if (positive[i]) P++;
+  const N = positive.length - P;
+  if (P === 0 || N === 0) return null;
+  const counts: [fp: number, tp: number][] = [[0, 0]];
+  let tp = 0;
+  let fp = 0;
+  for (const group of descendingGroups(scores)) {
+    for (const i of group) positive[i] ? tp++ : fp++;
+    counts.push([fp, tp]);
+  }
+  // Integer counts, so collinearity is tested exactly.
+  const corners = counts.filter((c, i) => {
+    const a = counts[i - 1];
+    const b = counts[i + 1];
+    return !a || !b || (c[0] - a[0]) * (b[1] - c[1]) !== (c[1] - a[1]) * (b[0] - c[0]);
+  });
+  return corners.map(([f, t]) => ({ fpr: f / N, tpr: t / P }));
+}
+
+/**
+ * The precision-recall curve whose step area Σ (Rₙ − Rₙ₋₁) Pₙ is `averagePrecision`: it
+ * starts at recall 0, precision 1 (as sklearn's does) and keeps, for each recall, the
+ * first threshold reaching it (the later ones add no area). Drawn as steps, its area is
+ * the average precision; a trapezoid area would not be. Null without positives or negatives.
+ */
+export function prCurve(positive: ArrayLike<boolean>, scores: ArrayLike<number>): PrPoint[] | null {
+  let P = 0;
+  for (let i = 0; i < positive.length; i++) if (positive[i]) P++;
+  if (P === 0 || P === positive.length) return null;
+  const points: PrPoint[] = [{ recall: 0, precision: 1 }];
+  let tp = 0;
+  let seen = 0;
+  for (const group of descendingGroups(scores)) {
+    const tp0 = tp;
+    for (const i of group) if (positive[i]) tp++;
+    seen += group.length;
+    if (tp > tp0) points.push({ recall: tp / P, precision: tp / seen });
+  }
+  return points;
+}
+
 /**
  * All metrics of predictions: `truth` and `predicted` are class indices, `probabilities`
  * is rows × classes (row-major).

@@ -6,6 +6,7 @@ import { type CollectedRows, collectRows, specDifferences, stratifiedSplit, toDa
 import { argMaxRows, predictProbabilities } from './inference.js';
 import { classificationMetrics, type Metrics } from './metrics.js';
 import { backendParam, trainingParams } from './params.js';
+import { trainingCurves } from './report-charts.js';
 import { trainModel } from './trainer.js';
 
 /** Port `model`: a saved bundle and what a consumer needs to know without loading it. */
@@ -87,6 +88,7 @@ export const train = defineStage({
     });
     result.model.dispose();
     ctx.declareOutputFile(path);
+    ctx.report(trainingCurves(result.history, result.bestEpoch));
     const record: ModelRecord = { path, classes, spec: rows.spec, backend, ...(metrics ? { metrics } : {}) };
     yield record;
   },

@@ -5,6 +5,7 @@ import {
   defineStage,
   displayName,
   openBytes,
+  Rejects,
   z,
 } from '../../src/plugin-api/index.js';
 import { HeaderDefect, parseHeader, type VcfHeader } from './header.js';
@@ -12,7 +13,6 @@ import { VcfLineError } from './line-error.js';
 import { lineBlocks } from './lines.js';
 import { parseRecord, type VcfRecord } from './record.js';
 import { openRegions } from './regions.js';
-import { Rejects } from './rejects.js';
 
 export const read = defineStage({
   description: 'VCF records of a plain or bgzipped file or stdin (-); regions through its .tbi/.csi index',

@@ -19,6 +19,7 @@ export {
 } from './io.js';
 export { createPool, mapInOrder, type PoolTask, type WorkerPool } from './pool.js';
 export type { Prediction, SequenceRecord, TokenBatch, TokenizerSpec } from './records.js';
+export { Rejects } from './rejects.js';
 export type {
   InputPort,
   Logger,

@@ -51,7 +51,7 @@ export async function openReport(browser: Browser, file: string, screenshot: str
         name: n.getAttribute('data-chart')!,
         marks: n.querySelectorAll('svg .role-mark > *, svg .dag-node, svg .dag-edge').length,
         texts: [...n.querySelectorAll('svg text')].map((t) => t.textContent ?? ''),
-        points: [...n.querySelectorAll('svg .mark-symbol > path')].map(
+        points: [...n.querySelectorAll('svg .mark-symbol.role-mark > path')].map(
           (p) => p.getAttribute('aria-label') ?? '',
         ),
       })),

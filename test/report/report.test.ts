@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { formatValue } from '../../src/engine/report/format.js';
+import { formatRate, formatValue, throughput } from '../../src/engine/report/format.js';
 import { parseTrace } from '../../src/engine/trace.js';
 import { cli, repoRoot, tempDir } from '../helpers.js';
 import { type Figure, launchChromium, type Opened, openReport } from './browser.js';
@@ -80,18 +80,28 @@ describe('genoflow run --report', () => {
     expect(dag.texts).toContain('model: model');
 
     // Timeline and per-stage charts, one bar per stage.
-    for (const name of ['timeline', 'records', 'throughput', 'peak-rss']) {
+    for (const name of ['timeline', 'records', 'throughput']) {
       const f = figure(opened, name);
       for (const row of trace) expect(f.texts, name).toContain(row.stage);
     }
+    // Memory is sampled every 100 ms: a stage that ended sooner has none to chart.
+    const sampled = trace.filter((r) => r.peak_rss_mb > 0);
+    expect(sampled.map((r) => r.stage)).toContain('model');
+    const memory = figure(opened, 'peak-rss').texts;
+    for (const row of trace) expect(memory.includes(row.stage)).toBe(row.peak_rss_mb > 0);
+    for (const row of sampled) expect(memory).toContain(formatValue(row.peak_rss_mb));
     const recordLabels = figure(opened, 'records').texts;
     for (const row of trace) expect(recordLabels).toContain(formatValue(row.records_out));
+    const rates = figure(opened, 'throughput').texts;
+    for (const row of trace)
+      expect(rates).toContain(formatRate(throughput(row.records_out, row.duration_ms)));
     const stageRows = opened.tables.stages!;
     expect(stageRows.map((r) => r[0])).toEqual(trace.map((r) => r.stage));
     for (const [i, row] of trace.entries()) {
       expect(stageRows[i]![2]).toBe('COMPLETED');
       expect(stageRows[i]![7]).toBe(formatValue(row.records_out));
-      expect(stageRows[i]![10]).toBe(formatValue(row.peak_rss_mb));
+      expect(stageRows[i]![8]).toBe(formatRate(throughput(row.records_out, row.duration_ms)));
+      expect(stageRows[i]![10]).toBe(row.peak_rss_mb > 0 ? formatValue(row.peak_rss_mb) : '');
     }
 
     // Training curves: loss, val_loss, accuracy, val_accuracy and val_mcc at each of 3 epochs.

@@ -99,7 +99,7 @@ export function recordsSpec(rows: TraceRow[]): Spec | null {
     encoding: {
       y: { field: 'stage', type: 'nominal', sort: shown.map((r) => r.stage), title: null },
       yOffset: { field: 'direction', type: 'nominal', sort: ['in', 'out'] },
-      x: { field: 'records', type: 'quantitative', title: 'records' },
+      x: { field: 'records', type: 'quantitative', title: 'records', axis: { tickMinStep: 1, format: ',d' } },
     },
     layer: [
       {
@@ -127,13 +127,18 @@ export function throughputSpec(rows: TraceRow[]): Spec | null {
   return values.length ? stageBars(values, 'records out per second', '#6a1b9a') : null;
 }
 
-/** Peak RSS of the process while each stage ran; null when none ran. */
+/**
+ * Peak RSS of the process while each stage ran; null when none was measured (RSS is
+ * sampled every 100 ms, so a stage that ended sooner has none: 0 in the trace).
+ */
 export function peakRssSpec(rows: TraceRow[]): Spec | null {
-  const values = ran(rows).map((r) => ({
-    stage: r.stage,
-    value: r.peak_rss_mb,
-    label: formatValue(r.peak_rss_mb),
-  }));
+  const values = ran(rows)
+    .filter((r) => r.peak_rss_mb > 0)
+    .map((r) => ({
+      stage: r.stage,
+      value: r.peak_rss_mb,
+      label: formatValue(r.peak_rss_mb),
+    }));
   return values.length
     ? stageBars(values, 'peak RSS (MB) of the process while the stage ran', '#00838f')
     : null;

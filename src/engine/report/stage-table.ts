@@ -37,7 +37,8 @@ export function stageTable(rows: TraceRow[]): string {
       num(r.records_out) +
       `<td class="num">${ran ? formatRate(throughput(r.records_out, r.duration_ms)) : ''}</td>` +
       num(r.bytes_out) +
-      (ran ? num(r.peak_rss_mb) : '<td></td>') +
+      // 0 means the stage ended before memory was sampled.
+      (ran && r.peak_rss_mb > 0 ? num(r.peak_rss_mb) : '<td></td>') +
       `<td><code title="${escapeHtml(r.cache_key)}">${escapeHtml(r.cache_key.slice(0, 10))}</code></td></tr>`
     );
   });
