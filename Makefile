@@ -9,7 +9,7 @@ $(NODE_MODULES): package.json package-lock.json
 	@touch $@
 
 build: $(NODE_MODULES)
-	npx tsc -p tsconfig.json
+	npx tsc -p tsconfig.build.json
 
 typecheck: $(NODE_MODULES)
 	npx tsc --noEmit -p tsconfig.json
