@@ -1,7 +1,8 @@
 import { Readable } from 'node:stream';
 import { decompressed, lineBatches } from '../../src/plugin-api/index.js';
 import { bamRecordBatches } from './bam-stream.js';
-import { inflateBgzf, isBgzf } from './bgzf.js';
+import { inflateBgzf } from './bgzf.js';
+import { isBgzf } from './bgzf-block.js';
 import type { BamRecord } from './record.js';
 
 /** What came out of a stream of alignments: BAM record batches or SAM text lines. */

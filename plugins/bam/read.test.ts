@@ -2,11 +2,12 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough, Readable } from 'node:stream';
-import { gzipSync } from 'node:zlib';
+import { Readable } from 'node:stream';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { describe, expect, test } from 'vitest';
 import { runStageForTest } from '../../src/plugin-api/testing.js';
 import { sharedData } from '../../test/shared-data.js';
+import { parseBamHeader } from './header.js';
 import plugin from './index.js';
 import type { BamRecord } from './record.js';
 
@@ -28,33 +29,14 @@ async function readLines(params: Record<string, unknown>, stdin?: Buffer): Promi
   return records.map(String);
 }
 
-/**
- * The error a run fails with. Runs the stage directly: runStageForTest leaves its collector's
- * rejection unhandled when a stage fails, which vitest reports as an error of its own.
- */
+/** The error a run fails with. */
 async function failure(params: Record<string, unknown>, stdin?: Buffer): Promise<string> {
-  const ctx = {
-    params: read.params.parse(params),
-    stageName: 'test',
-    inputs: {},
-    log: { debug() {}, info() {}, warn() {}, error() {} },
-    progress: { status() {}, count() {} },
-    signal: new AbortController().signal,
-    scratchDir: scratch,
-    checkpointDir: scratch,
-    threads: 2,
-    resolvePath: (p: string) => p,
-    stdin: () => Readable.from([stdin ?? Buffer.alloc(0)]),
-    stdout: () => new PassThrough(),
-    declareInputFile() {},
-    declareOutputFile() {},
-  };
-  try {
-    for await (const _ of read.run(ctx) as AsyncIterable<unknown>);
-  } catch (err) {
-    return (err as Error).message;
-  }
-  throw new Error('the stage did not fail');
+  const error = await runStageForTest(read, { params, stdin }).then(
+    () => undefined,
+    (err: Error) => err.message,
+  );
+  if (error === undefined) throw new Error('the stage did not fail');
+  return error;
 }
 
 /** The SAM fields a record exposes, formatted as samtools prints them. */
@@ -197,6 +179,14 @@ describe('bad input', () => {
     );
   });
 
+  test('bytes after the EOF block that are not BGZF fail, naming their offset', async () => {
+    const bytes = readFileSync(bam);
+    const trailing = Buffer.concat([bytes, Buffer.from('not a block, just some text\n')]);
+    expect(await failure({ path: '-' }, trailing)).toContain(
+      `<stdin>: not a BGZF block at byte ${bytes.length}`,
+    );
+  });
+
   test('a corrupted block fails its checksum', async () => {
     const bytes = Buffer.from(readFileSync(bam));
     const lastBlockCrc = bytes.length - 28 - 8;
@@ -234,5 +224,69 @@ describe('bam-record codec', () => {
     expect(decoded[0]!.header.text).toBe(
       execFileSync('samtools', ['view', '--no-PG', '-H', path]).toString(),
     );
+  });
+});
+
+describe('streaming', () => {
+  const bam = sharedData('bam/bamjs/ecoli_nanopore.bam');
+
+  test('stdin in small uneven chunks gives the same records (blocks cut across chunks)', async () => {
+    const bytes = readFileSync(bam);
+    const chunks: Buffer[] = [];
+    for (let p = 0, size = 7; p < bytes.length; p += size, size = (size * 31) % 9973)
+      chunks.push(bytes.subarray(p, p + size));
+    const { records } = await runStageForTest(read, { params: { path: '-' }, stdin: Readable.from(chunks) });
+    expect(records.map(String)).toEqual(samtools(bam));
+  });
+});
+
+describe('malformed BAM records', () => {
+  const source = sharedData('bam/htslib-ce/ce_1000.sorted.bam');
+  const raw = gunzipSync(readFileSync(source));
+  const { size: headerSize } = parseBamHeader(raw, source)!;
+  /** Where record `n` (1-based) starts: its block_size. */
+  const recordAt = (n: number) => {
+    let p = headerSize;
+    for (let i = 1; i < n; i++) p += 4 + raw.readInt32LE(p);
+    return p;
+  };
+  const bgzip = (bytes: Buffer) => execFileSync('bgzip', ['-c'], { input: bytes });
+
+  test('a record whose fields overrun it fails naming the record, or is skipped and counted', async () => {
+    const bad = Buffer.from(raw);
+    bad.writeInt32LE(1 << 20, recordAt(3) + 4 + 16); // l_seq far beyond the record
+    const bytes = bgzip(bad);
+    expect(await failure({ path: '-' }, bytes)).toMatch(
+      /^<stdin>: record 3: fields need \d+ bytes but the record has \d+$/,
+    );
+    const rejects = join(scratch, 'bam-rejects.txt');
+    const result = await runStageForTest(read, {
+      params: { path: '-', 'on-invalid': 'skip', rejects },
+      stdin: bytes,
+    });
+    const expected = samtools(source);
+    expect(result.records.map(String)).toEqual([...expected.slice(0, 2), ...expected.slice(3)]);
+    expect(result.counters.rejected).toBe(1);
+    expect(readFileSync(rejects, 'utf8')).toMatch(
+      /^record 3\tfields need \d+ bytes but the record has \d+\n$/,
+    );
+  });
+
+  test('a malformed tag fails naming the read when the tags are read', async () => {
+    const bad = Buffer.from(raw);
+    const at = recordAt(5) + 4;
+    const nameLength = raw[at + 8]!;
+    const seqLength = raw.readInt32LE(at + 16);
+    const tagsAt = at + 32 + nameLength + 4 * raw.readUInt16LE(at + 12) + ((seqLength + 1) >> 1) + seqLength;
+    const name = raw.toString('latin1', at + 32, at + 31 + nameLength);
+    const firstTag = raw.toString('latin1', tagsAt, tagsAt + 2);
+    bad[tagsAt + 2] = 'q'.charCodeAt(0);
+    const expected = samtools(source);
+    const { records } = await runStageForTest(read, { params: { path: '-' }, stdin: bgzip(bad) });
+    expect(records.length).toBe(1000); // aux fields are checked lazily
+    expect(records[4]!.name).toBe(name);
+    expect(() => String(records[4])).toThrow(`read '${name}': tag ${firstTag}: unknown type 'q'`);
+    expect(() => records[4]!.tags).toThrow(`read '${name}': tag ${firstTag}: unknown type 'q'`);
+    expect(String(records[5])).toBe(expected[5]);
   });
 });

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import {
+  batch,
   defineStage,
   displayName,
   type Output,
@@ -136,9 +137,9 @@ async function* samBatches(
   const headerLines: string[] = [];
   let header: BamHeader | undefined;
   let lineNumber = 0;
-  for await (const batch of lines) {
+  for await (const chunk of lines) {
     const records: BamRecord[] = [];
-    for (const line of batch) {
+    for (const line of chunk) {
       lineNumber++;
       if (!header) {
         if (line.startsWith('@')) {
@@ -178,22 +179,25 @@ export const read = defineStage({
       batches = source.kind === 'bam' ? source.batches : samBatches(ctx, source.lines, name, rejects);
     }
     let index = 0;
-    for await (const batch of batches) {
+    for await (const records of batches) {
       ctx.signal.throwIfAborted();
-      for (const record of batch) {
+      // the batch goes on as it came unless a record is dropped; then the kept ones are copied
+      let kept: BamRecord[] | undefined;
+      for (let i = 0; i < records.length; i++) {
+        const record = records[i]!;
         index++;
-        try {
-          record.validate();
-        } catch (err) {
-          await rejects.reject(
-            `${name}: record ${index}`,
-            (err as Error).message,
-            `record ${index}\t${(err as Error).message}`,
-          );
+        const problem = record.layoutError();
+        if (problem === undefined && keep(record)) {
+          kept?.push(record);
           continue;
         }
-        if (keep(record)) yield record;
+        kept ??= records.slice(0, i);
+        if (problem !== undefined) {
+          await rejects.reject(`${name}: record ${index}`, problem, `record ${index}\t${problem}`);
+        }
       }
+      const out = kept ?? records;
+      if (out.length) yield batch(out);
     }
     await rejects.close();
   },

@@ -1,4 +1,5 @@
 import type { BamHeader } from './header.js';
+import { int32, uint16, uint32 } from './little-endian.js';
 import { checkTags, decodeTags, formatTags, type TagValue } from './tags.js';
 
 const BASES = '=ACMGRSVTWYHKDBN';
@@ -28,20 +29,20 @@ function grow(size: number): void {
  */
 export class BamRecord {
   constructor(
-    /** The buffer holding the record; the record is `buf[offset, offset + length)`. */
-    private readonly buf: Buffer,
-    private readonly offset: number,
-    private readonly length: number,
+    /** The buffer holding the record; the record is `data[start, start + length)`. */
+    readonly data: Buffer,
+    readonly start: number,
+    readonly length: number,
     /** The header of the stream the record came from (shared by all its records). */
     readonly header: BamHeader,
   ) {}
 
   /** The raw record bytes (without the leading block_size). */
   get bytes(): Buffer {
-    return this.buf.subarray(this.offset, this.offset + this.length);
+    return this.data.subarray(this.start, this.start + this.length);
   }
   get refId(): number {
-    return this.buf.readInt32LE(this.offset);
+    return int32(this.data, this.start);
   }
   /** Reference name, `*` when unplaced. */
   get ref(): string {
@@ -50,38 +51,40 @@ export class BamRecord {
   }
   /** 1-based leftmost position as in SAM; 0 when unplaced. */
   get pos(): number {
-    return this.buf.readInt32LE(this.offset + 4) + 1;
+    return int32(this.data, this.start + 4) + 1;
   }
   get mapq(): number {
-    return this.buf[this.offset + 9]!;
+    return this.data[this.start + 9]!;
   }
   get flag(): number {
-    return this.buf.readUInt16LE(this.offset + 14);
+    return uint16(this.data, this.start + 14);
   }
   private get nameLength(): number {
-    return this.buf[this.offset + 8]!;
+    return this.data[this.start + 8]!;
   }
   private get cigarCount(): number {
-    return this.buf.readUInt16LE(this.offset + 12);
+    return uint16(this.data, this.start + 12);
   }
   /** Length of SEQ. */
   get seqLength(): number {
-    return this.buf.readInt32LE(this.offset + 16);
+    return int32(this.data, this.start + 16);
   }
   get name(): string {
-    return this.buf.toString('latin1', this.offset + 32, this.offset + 32 + this.nameLength - 1);
+    return this.data.toString('latin1', this.start + 32, this.start + 32 + this.nameLength - 1);
   }
   private get cigarStart(): number {
-    return this.offset + 32 + this.nameLength;
+    return this.start + 32 + this.nameLength;
   }
-  private get seqStart(): number {
+  /** Where SEQ starts in `data`: 4-bit base codes (`=ACMGRSVTWYHKDBN`), two per byte. */
+  get seqOffset(): number {
     return this.cigarStart + 4 * this.cigarCount;
   }
-  private get qualStart(): number {
-    return this.seqStart + ((this.seqLength + 1) >> 1);
+  /** Where QUAL starts in `data`: `seqLength` phred bytes, the first 0xff when absent. */
+  get qualOffset(): number {
+    return this.seqOffset + ((this.seqLength + 1) >> 1);
   }
   private get tagsStart(): number {
-    return this.qualStart + this.seqLength;
+    return this.qualOffset + this.seqLength;
   }
   /** CIGAR string, `*` when absent. */
   get cigar(): string {
@@ -89,7 +92,7 @@ export class BamRecord {
     if (!n) return '*';
     let text = '';
     for (let i = 0, p = this.cigarStart; i < n; i++, p += 4) {
-      const op = this.buf.readUInt32LE(p);
+      const op = uint32(this.data, p);
       text += (op >>> 4) + CIGAR_OPS[op & 15]!;
     }
     return text;
@@ -98,7 +101,7 @@ export class BamRecord {
   get refLength(): number {
     let length = 0;
     for (let i = 0, p = this.cigarStart; i < this.cigarCount; i++, p += 4) {
-      const op = this.buf.readUInt32LE(p);
+      const op = uint32(this.data, p);
       if (CONSUMES_REF[op & 15]) length += op >>> 4;
     }
     return length;
@@ -108,32 +111,32 @@ export class BamRecord {
     const n = this.seqLength;
     if (!n) return '*';
     grow(n + 1);
-    const start = this.seqStart;
-    const buf = this.buf;
-    for (let i = 0, j = 0; j < n; i++, j += 2) scratchView.setUint16(j, BASE_PAIRS[buf[start + i]!]!, true);
+    const start = this.seqOffset;
+    const data = this.data;
+    for (let i = 0, j = 0; j < n; i++, j += 2) scratchView.setUint16(j, BASE_PAIRS[data[start + i]!]!, true);
     return scratch.toString('latin1', 0, n);
   }
   /** Phred base qualities as stored (no copy); empty when absent. */
   get qualities(): Uint8Array {
-    const start = this.qualStart;
-    if (this.buf[start] === 0xff) return new Uint8Array(0);
-    return this.buf.subarray(start, start + this.seqLength);
+    const start = this.qualOffset;
+    if (this.data[start] === 0xff) return new Uint8Array(0);
+    return this.data.subarray(start, start + this.seqLength);
   }
   /** Base qualities as SAM prints them (phred+33), `*` when absent. */
   get qual(): string {
     const n = this.seqLength;
-    const start = this.qualStart;
-    if (!n || this.buf[start] === 0xff) return '*';
+    const start = this.qualOffset;
+    if (!n || this.data[start] === 0xff) return '*';
     grow(n);
-    const buf = this.buf;
+    const data = this.data;
     const words = n >> 2;
-    const qual = new DataView(buf.buffer, buf.byteOffset + start, n);
+    const qual = new DataView(data.buffer, data.byteOffset + start, n);
     for (let i = 0; i < words; i++) scratchView.setUint32(4 * i, qual.getUint32(4 * i, true) + PLUS_33, true);
-    for (let i = 4 * words; i < n; i++) scratch[i] = buf[start + i]! + 33;
+    for (let i = 4 * words; i < n; i++) scratch[i] = data[start + i]! + 33;
     return scratch.toString('latin1', 0, n);
   }
   private get nextRefId(): number {
-    return this.buf.readInt32LE(this.offset + 20);
+    return int32(this.data, this.start + 20);
   }
   /** Mate's reference name as SAM prints it: `=` when the same as `ref`, `*` when none. */
   get rnext(): string {
@@ -143,37 +146,54 @@ export class BamRecord {
   }
   /** Mate's 1-based position; 0 when none. */
   get pnext(): number {
-    return this.buf.readInt32LE(this.offset + 24) + 1;
+    return int32(this.data, this.start + 24) + 1;
   }
   get tlen(): number {
-    return this.buf.readInt32LE(this.offset + 28);
+    return int32(this.data, this.start + 28);
   }
-  /** Aux fields by tag, in file order. */
+  /** Aux fields by tag, in file order. Malformed aux data throws, naming the read. */
   get tags(): Record<string, TagValue> {
-    return decodeTags(this.buf, this.tagsStart, this.offset + this.length);
+    return this.inTags(decodeTags);
   }
   /** The SAM line exactly as `samtools view` prints it. */
   toString(): string {
     return (
       `${this.name}\t${this.flag}\t${this.ref}\t${this.pos}\t${this.mapq}\t${this.cigar}\t${this.rnext}\t` +
       `${this.pnext}\t${this.tlen}\t${this.seq}\t${this.qual}` +
-      formatTags(this.buf, this.tagsStart, this.offset + this.length)
+      this.inTags(formatTags)
     );
   }
-  /** Throws a message saying what is wrong when the record's fields overrun its bytes. */
-  validate(): void {
-    if (this.length < 32) throw new Error(`record is ${this.length} bytes, expected at least 32`);
-    if (this.nameLength < 1) throw new Error('read name length is 0, expected at least 1 (the NUL)');
-    if (this.buf[this.cigarStart - 1] !== 0) throw new Error('read name is not NUL-terminated');
-    if (this.seqLength < 0) throw new Error(`sequence length is ${this.seqLength}, expected >= 0`);
-    if (this.tagsStart > this.offset + this.length) {
-      throw new Error(`fields need ${this.tagsStart - this.offset} bytes but the record has ${this.length}`);
+  /** Throws a message naming the read and what is wrong when its aux data is malformed. */
+  checkTags(): void {
+    this.inTags(checkTags);
+  }
+  private inTags<T>(use: (data: Buffer, start: number, end: number) => T): T {
+    try {
+      return use(this.data, this.tagsStart, this.start + this.length);
+    } catch (err) {
+      throw new Error(`read '${this.name}': ${(err as Error).message}`);
     }
+  }
+  /**
+   * What is wrong with the record's fixed fields, or undefined when its fields fit its
+   * bytes and its references are in the header. Cheap (bounds checks only), so it runs on
+   * every record; the aux fields are checked when they are read (`tags`, `toString`).
+   */
+  layoutError(): string | undefined {
+    const { data, start, length } = this;
+    if (length < 32) return `record is ${length} bytes, expected at least 32`;
+    const nameLength = data[start + 8]!;
+    if (nameLength < 1) return 'read name length is 0, expected at least 1 (the NUL)';
+    const seqLength = int32(data, start + 16);
+    if (seqLength < 0) return `sequence length is ${seqLength}, expected >= 0`;
+    const fixed = 32 + nameLength + 4 * uint16(data, start + 12) + ((seqLength + 1) >> 1) + seqLength;
+    if (fixed > length) return `fields need ${fixed} bytes but the record has ${length}`;
+    if (data[start + 31 + nameLength] !== 0) return 'read name is not NUL-terminated';
     const refs = this.header.refs.length;
-    if (this.refId < -1 || this.refId >= refs)
-      throw new Error(`reference id ${this.refId} is not in the header`);
-    if (this.nextRefId < -1 || this.nextRefId >= refs)
-      throw new Error(`mate reference id ${this.nextRefId} is not in the header`);
-    checkTags(this.buf, this.tagsStart, this.offset + this.length);
+    const refId = int32(data, start);
+    if (refId < -1 || refId >= refs) return `reference id ${refId} is not in the header`;
+    const nextRefId = int32(data, start + 20);
+    if (nextRefId < -1 || nextRefId >= refs) return `mate reference id ${nextRefId} is not in the header`;
+    return undefined;
   }
 }
