@@ -15,6 +15,7 @@
  *       (listed in cohort/causal.tsv with their effects).
  *   reads/sampleA.bam, sampleB.bam (+ .bai)  3,000 simulated 100 bp reads each from chr1,
  *       sample B from a region of chr1 that is GC-rich.
+ *   reads/merged.bam (+ .bai)  both samples in one BAM, told apart by read group (@RG SM).
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -40,7 +41,8 @@ const base = (gc: number) => (random() < gc ? pick(['G', 'C']) : pick(['A', 'T']
 const background = (n: number, gc = 0.42) => Array.from({ length: n }, () => base(gc)).join('');
 const mutate = (motif: string, p: number) =>
   [...motif].map((b) => (random() < p ? pick(['A', 'C', 'G', 'T'].filter((x) => x !== b)) : b)).join('');
-const plant = (seq: string, at: number, motif: string) => seq.slice(0, at) + motif + seq.slice(at + motif.length);
+const plant = (seq: string, at: number, motif: string) =>
+  seq.slice(0, at) + motif + seq.slice(at + motif.length);
 const wrap = (seq: string) => seq.match(/.{1,60}/g)!.join('\n');
 const fasta = (records: [string, string][]) => records.map(([id, seq]) => `>${id}\n${wrap(seq)}\n`).join('');
 
@@ -57,11 +59,12 @@ function promoters(): void {
   for (let i = 0; i < 400; i++) {
     let seq = background(81);
     const at = 12 + Math.floor(random() * 10);
-    seq = plant(seq, at, mutate('TTGACA', 0.12));
-    seq = plant(seq, at + 6 + 16 + Math.floor(random() * 3), mutate('TATAAT', 0.12));
+    seq = plant(seq, at, mutate('TTGACA', 0.08));
+    seq = plant(seq, at + 6 + 16 + Math.floor(random() * 3), mutate('TATAAT', 0.08));
     positives.push([`prom_${i + 1}`, seq]);
     let other = background(81);
-    if (i % 3 === 0) other = plant(other, 10 + Math.floor(random() * 60), mutate(pick(['TTGACA', 'TATAAT']), 0.12));
+    if (i % 4 === 0)
+      other = plant(other, 10 + Math.floor(random() * 60), mutate(pick(['TTGACA', 'TATAAT']), 0.08));
     negatives.push([`nonprom_${i + 1}`, other]);
   }
   write('promoters/positives.fa', fasta(positives));
@@ -94,7 +97,13 @@ function genomeAndVariants(): void {
         contigs[contig]![1] = plant(contigs[contig]![1], pos - 1 + offset, 'CACGTG');
       }
       const ref = contigs[contig]![1][pos - 1]!;
-      sites.push({ chrom: contigs[contig]![0], pos, ref, alt: pick(['A', 'C', 'G', 'T'].filter((b) => b !== ref)), label });
+      sites.push({
+        chrom: contigs[contig]![0],
+        pos,
+        ref,
+        alt: pick(['A', 'C', 'G', 'T'].filter((b) => b !== ref)),
+        label,
+      });
       return;
     }
   };
@@ -120,7 +129,8 @@ function genomeAndVariants(): void {
     '##INFO=<ID=CLNSIG,Number=.,Type=String,Description="Clinical significance (simulated)">',
     '#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO',
   ];
-  const line = (s: Site, i: number, info: string) => `${s.chrom}\t${s.pos}\tsv${i + 1}\t${s.ref}\t${s.alt}\t50\tPASS\t${info}`;
+  const line = (s: Site, i: number, info: string) =>
+    `${s.chrom}\t${s.pos}\tsv${i + 1}\t${s.ref}\t${s.alt}\t50\tPASS\t${info}`;
   write(
     'variants/labelled.vcf',
     `${[...header, ...sites.map((s, i) => line(s, i, `CLNSIG=${s.label}`))].join('\n')}\n`,
@@ -130,7 +140,12 @@ function genomeAndVariants(): void {
     const contig = i % 2;
     const pos = 100 + Math.floor(random() * 59_800);
     const ref = contigs[contig]![1][pos - 1]!;
-    calls.push({ chrom: contigs[contig]![0], pos, ref, alt: pick(['A', 'C', 'G', 'T'].filter((b) => b !== ref)) });
+    calls.push({
+      chrom: contigs[contig]![0],
+      pos,
+      ref,
+      alt: pick(['A', 'C', 'G', 'T'].filter((b) => b !== ref)),
+    });
   }
   calls.sort((a, b) => a.chrom.localeCompare(b.chrom) || a.pos - b.pos);
   write(
@@ -149,7 +164,9 @@ function cohort(): void {
   }));
   const causal = [17, 88, 203, 291, 350];
   const effects = [1.4, -1.2, 1.1, 0.9, -1.0];
-  const dosage = samples.map(() => variants.map((v) => (random() < v.maf ? 1 : 0) + (random() < v.maf ? 1 : 0)));
+  const dosage = samples.map(() =>
+    variants.map((v) => (random() < v.maf ? 1 : 0) + (random() < v.maf ? 1 : 0)),
+  );
   const lines = [
     '##fileformat=VCFv4.2',
     '##source=genoflow samples/generate.ts',
@@ -169,7 +186,10 @@ function cohort(): void {
   write('cohort/cohort.vcf', `${lines.join('\n')}\n`);
   const phenotypes = ['sample\tstatus\tliability'];
   samples.forEach((sample, i) => {
-    const liability = causal.reduce((sum, j, k) => sum + effects[k]! * (dosage[i]![j]! - 2 * variants[j]!.maf), 0);
+    const liability = causal.reduce(
+      (sum, j, k) => sum + effects[k]! * (dosage[i]![j]! - 2 * variants[j]!.maf),
+      0,
+    );
     const p = 1 / (1 + Math.exp(-(liability * 1.5)));
     phenotypes.push(`${sample}\t${random() < p ? 'case' : 'control'}\t${liability.toFixed(4)}`);
   });
@@ -186,15 +206,32 @@ function reads(chr1: string): void {
     ['sampleA', 0, 60_000],
     ['sampleB', 20_000, 30_000],
   ] as const) {
-    const sam = ['@HD\tVN:1.6\tSO:unsorted', `@SQ\tSN:chr1\tLN:${chr1.length}`, `@RG\tID:${sample}\tSM:${sample}`];
+    const sam = [
+      '@HD\tVN:1.6\tSO:unsorted',
+      `@SQ\tSN:chr1\tLN:${chr1.length}`,
+      `@RG\tID:${sample}\tSM:${sample}`,
+    ];
     for (let i = 0; i < 3000; i++) {
       const pos = from + Math.floor(random() * (to - from - 100));
       let seq = mutate(chr1.slice(pos, pos + 100), 0.01);
       const reverse = random() < 0.5;
-      if (reverse) seq = [...seq].reverse().map((b) => complement[b] ?? 'N').join('');
-      const stored = reverse ? [...seq].reverse().map((b) => complement[b] ?? 'N').join('') : seq;
-      const qual = Array.from({ length: 100 }, () => String.fromCharCode(33 + 20 + Math.floor(random() * 20))).join('');
-      sam.push(`${sample}_r${i + 1}\t${reverse ? 16 : 0}\tchr1\t${pos + 1}\t60\t100M\t*\t0\t0\t${stored}\t${qual}\tRG:Z:${sample}`);
+      if (reverse)
+        seq = [...seq]
+          .reverse()
+          .map((b) => complement[b] ?? 'N')
+          .join('');
+      const stored = reverse
+        ? [...seq]
+            .reverse()
+            .map((b) => complement[b] ?? 'N')
+            .join('')
+        : seq;
+      const qual = Array.from({ length: 100 }, () =>
+        String.fromCharCode(33 + 20 + Math.floor(random() * 20)),
+      ).join('');
+      sam.push(
+        `${sample}_r${i + 1}\t${reverse ? 16 : 0}\tchr1\t${pos + 1}\t60\t100M\t*\t0\t0\t${stored}\t${qual}\tRG:Z:${sample}`,
+      );
     }
     const samPath = write(`reads/${sample}.sam`, `${sam.join('\n')}\n`);
     const bam = join(root, `reads/${sample}.bam`);
@@ -202,6 +239,17 @@ function reads(chr1: string): void {
     execFileSync('samtools', ['index', bam]);
     execFileSync('rm', [samPath]);
   }
+  // --no-PG keeps the bytes free of the command line, so regenerating changes nothing.
+  const merged = join(root, 'reads/merged.bam');
+  execFileSync('samtools', [
+    'merge',
+    '--no-PG',
+    '-f',
+    '-o',
+    merged,
+    ...['sampleA', 'sampleB'].map((s) => join(root, `reads/${s}.bam`)),
+  ]);
+  execFileSync('samtools', ['index', merged]);
 }
 
 promoters();

@@ -1,11 +1,13 @@
 import { definePlugin } from '../../src/plugin-api/index.js';
 import { evaluate } from './evaluate.js';
 import { predict } from './predict.js';
+import { risk } from './risk.js';
 import { train } from './train.js';
 
 export default definePlugin({
   name: 'tfjs',
   version: '1.0.0',
-  description: 'TensorFlow.js sequence classifiers (LSTM, CNN, transformer) on k-mer token batches',
-  stages: { train, evaluate, predict },
+  description:
+    'TensorFlow.js sequence classifiers (LSTM, CNN, transformer) on k-mer token batches, and genotype risk models',
+  stages: { train, evaluate, predict, risk },
 });

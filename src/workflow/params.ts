@@ -37,7 +37,10 @@ export async function resolveParams(workflow: LoadedWorkflow, overrides: ParamOv
   for (const pair of overrides.set ?? []) {
     const eq = pair.indexOf('=');
     if (eq <= 0) throw new WorkflowError(`-p ${pair}: expected name=value`);
-    assign(pair.slice(0, eq), parseYamlScalar(pair.slice(eq + 1)) ?? null, `-p ${pair}`);
+    const text = pair.slice(eq + 1);
+    const value = parseYamlScalar(text) ?? null;
+    // A value is read as a YAML scalar (6, true, 0.5); `-p path=-` must stay the string "-".
+    assign(pair.slice(0, eq), value !== null && typeof value === 'object' ? text : value, `-p ${pair}`);
   }
   return params;
 }

@@ -8,7 +8,16 @@ describe('workflows/promoter-classifier.yaml (the default job of make demo)', ()
   it('trains on the bundled samples, evaluates on the held-out fifth, and resumes from cache', async () => {
     const out = tempDir('promoter');
     const work = tempDir('promoter-work');
-    const args = ['run', 'workflows/promoter-classifier.yaml', '-p', 'epochs=6', '-p', `outdir=${out}`, '--work-dir', work];
+    const args = [
+      'run',
+      'workflows/promoter-classifier.yaml',
+      '-p',
+      'epochs=6',
+      '-p',
+      `outdir=${out}`,
+      '--work-dir',
+      work,
+    ];
     const first = await cli([...args, '--trace', join(out, 'trace1.tsv')], { cwd: repoRoot });
     expect(first.code, first.stderr).toBe(0);
     expect(first.stderr).toMatch(/\[evaluation\] n=160 {2}accuracy /);
@@ -23,6 +32,8 @@ describe('workflows/promoter-classifier.yaml (the default job of make demo)', ()
     }
     const again = await cli([...args, '--resume', '--trace', join(out, 'trace2.tsv')], { cwd: repoRoot });
     expect(again.code, again.stderr).toBe(0);
-    expect(parseTrace(readFileSync(join(out, 'trace2.tsv'), 'utf8')).every((r) => r.status === 'CACHED')).toBe(true);
+    expect(
+      parseTrace(readFileSync(join(out, 'trace2.tsv'), 'utf8')).every((r) => r.status === 'CACHED'),
+    ).toBe(true);
   }, 240_000);
 });

@@ -1,0 +1,59 @@
+import { mkdir } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { defineStage, openOutput, z } from '../../src/plugin-api/index.js';
+
+const plain = (value: unknown) =>
+  ArrayBuffer.isView(value) ? Array.from(value as unknown as ArrayLike<number>) : value;
+
+/** A TSV cell: numbers and strings as they are, typed arrays and objects as JSON. */
+function cell(value: unknown): string {
+  if (value === undefined || value === null) return '';
+  if (typeof value === 'number' && Number.isNaN(value)) return 'NA';
+  if (typeof value !== 'object') return String(value).replace(/[\t\n]/g, ' ');
+  return JSON.stringify(plain(value), (_, v) => plain(v));
+}
+
+export const write = defineStage({
+  description: 'Writes records as TSV with a header line, or as JSON Lines, to a file or stdout (-)',
+  params: z.strictObject({
+    path: z.string(),
+    format: z.enum(['tsv', 'jsonl']).default('tsv'),
+    /** Picks and orders fields; by default the fields of the first record. */
+    columns: z.array(z.string()).optional(),
+  }),
+  inputs: { in: 'any' },
+  output: null,
+  async run(ctx) {
+    const { format } = ctx.params;
+    let columns = ctx.params.columns;
+    // Results go to fresh output folders (outdir): make the folder.
+    if (ctx.params.path !== '-') await mkdir(dirname(ctx.resolvePath(ctx.params.path)), { recursive: true });
+    const out = openOutput(ctx, ctx.params.path);
+    try {
+      let chunk = format === 'tsv' && columns ? `${columns.join('\t')}\n` : '';
+      for await (const record of ctx.inputs.in!) {
+        const fields = (record !== null && typeof record === 'object' ? record : { value: record }) as Record<
+          string,
+          unknown
+        >;
+        if (!columns) {
+          columns = Object.keys(fields).filter((k) => typeof fields[k] !== 'function');
+          if (format === 'tsv') chunk += `${columns.join('\t')}\n`;
+        }
+        chunk +=
+          format === 'jsonl'
+            ? `${JSON.stringify(Object.fromEntries(columns.map((c) => [c, fields[c]])), (_, v) => plain(v))}\n`
+            : `${columns.map((c) => cell(fields[c])).join('\t')}\n`;
+        if (chunk.length >= 1 << 16) {
+          await out.write(chunk);
+          chunk = '';
+        }
+      }
+      if (chunk) await out.write(chunk);
+      await out.commit();
+    } catch (err) {
+      await out.discard();
+      throw err;
+    }
+  },
+});
