@@ -28,7 +28,8 @@ export function measure(command: string, options: { cwd?: string } = {}): Measur
     maxBuffer: 64 << 20,
   });
   const seconds = (performance.now() - started) / 1000;
-  if (result.status !== 0) throw new Error(`${command} failed (${result.status}):\n${result.stderr.slice(-2000)}`);
+  if (result.status !== 0)
+    throw new Error(`${command} failed (${result.status}):\n${result.stderr.slice(-2000)}`);
   const rss = /maxrss_kb=(\d+)/.exec(result.stderr);
   return { seconds, maxRssMb: rss ? Number(rss[1]) / 1024 : Number.NaN, stdout: result.stdout };
 }
@@ -37,12 +38,17 @@ export function measure(command: string, options: { cwd?: string } = {}): Measur
  * Measures several commands interleaved (a, b, a, b, ...) so background load hits them
  * alike, and keeps each one's best time.
  */
-export function bestOfInterleaved(commands: Record<string, string>, rounds: number, options: { cwd?: string } = {}) {
+export function bestOfInterleaved(
+  commands: Record<string, string>,
+  rounds: number,
+  options: { cwd?: string } = {},
+) {
   const best: Record<string, Measured> = {};
   for (let i = 0; i < rounds; i++) {
     for (const [name, command] of Object.entries(commands)) {
       const m = measure(command, options);
-      if (!best[name] || m.seconds < best[name].seconds) best[name] = { ...m, maxRssMb: Math.max(m.maxRssMb, best[name]?.maxRssMb ?? 0) };
+      if (!best[name] || m.seconds < best[name].seconds)
+        best[name] = { ...m, maxRssMb: Math.max(m.maxRssMb, best[name]?.maxRssMb ?? 0) };
     }
   }
   return best;

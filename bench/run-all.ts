@@ -17,7 +17,9 @@ const benches = [
 let failed = 0;
 for (const bench of benches) {
   console.log(`\n# bench/${bench.replace(/\.js$/, '.ts')}`);
-  const result = spawnSync('node', [join(import.meta.dirname, bench), ...process.argv.slice(2)], { stdio: 'inherit' });
+  const result = spawnSync('node', [join(import.meta.dirname, bench), ...process.argv.slice(2)], {
+    stdio: 'inherit',
+  });
   if (result.status !== 0) failed++;
 }
 process.exitCode = failed ? 1 : 0;

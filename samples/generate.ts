@@ -20,22 +20,11 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { seededRandom } from '../src/plugin-api/random.js';
 
 const root = resolve(import.meta.dirname, import.meta.dirname.includes('/dist/') ? '../../samples' : '.');
 
-/** mulberry32: a small, well-mixed seeded generator. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-const random = rng(20261128);
+const random = seededRandom(20261128);
 const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
 const base = (gc: number) => (random() < gc ? pick(['G', 'C']) : pick(['A', 'T']));
 const background = (n: number, gc = 0.42) => Array.from({ length: n }, () => base(gc)).join('');

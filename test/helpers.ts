@@ -31,7 +31,12 @@ export interface CliResult {
 /** Runs the built CLI; `input` is piped to its stdin (a string, buffer or stream). */
 export function cli(
   args: string[],
-  options: { cwd?: string; input?: string | Buffer | Readable; env?: Record<string, string>; wrap?: string[] } = {},
+  options: {
+    cwd?: string;
+    input?: string | Buffer | Readable;
+    env?: Record<string, string>;
+    wrap?: string[];
+  } = {},
 ): Promise<CliResult> {
   return new Promise((resolvePromise, reject) => {
     const [command, ...prefix] = options.wrap ?? ['node'];
@@ -48,9 +53,12 @@ export function cli(
     });
     child.stdin.on('error', () => {});
     if (options.input === undefined) child.stdin.end();
-    else if (typeof options.input === 'string' || Buffer.isBuffer(options.input)) child.stdin.end(options.input);
+    else if (typeof options.input === 'string' || Buffer.isBuffer(options.input))
+      child.stdin.end(options.input);
     else options.input.pipe(child.stdin);
     child.on('error', reject);
-    child.on('close', (code, signal) => resolvePromise({ code, signal, stdout: Buffer.concat(out), stderr: err }));
+    child.on('close', (code, signal) =>
+      resolvePromise({ code, signal, stdout: Buffer.concat(out), stderr: err }),
+    );
   });
 }

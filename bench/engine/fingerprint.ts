@@ -30,7 +30,11 @@ t = performance.now();
 const again = await reopened.fingerprint(file);
 const againSeconds = (performance.now() - t) / 1000;
 if (first !== again) throw new Error('fingerprint changed');
-printTable(`Fingerprinting a ${mb} MB file (xxhash128)`, ['pass', 'seconds', 'MB/s'], [
-  ['first time (hashing)', fixed(firstSeconds), fixed(mb / firstSeconds, 0)],
-  ['remembered (stat only)', fixed(againSeconds, 4), fixed(mb / againSeconds, 0)],
-]);
+printTable(
+  `Fingerprinting a ${mb} MB file (xxhash128)`,
+  ['pass', 'seconds', 'MB/s'],
+  [
+    ['first time (hashing)', fixed(firstSeconds), fixed(mb / firstSeconds, 0)],
+    ['remembered (stat only)', fixed(againSeconds, 4), fixed(mb / againSeconds, 0)],
+  ],
+);

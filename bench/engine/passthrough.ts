@@ -51,7 +51,11 @@ printTable(
   ['command', 'seconds', 'over node -e 0'],
   [
     ['node -e 0', fixed(startup.node!.seconds, 3), ''],
-    ['genoflow validate (3 stages)', fixed(startup.validate!.seconds, 3), `${fixed((startup.validate!.seconds - startup.node!.seconds) * 1000, 0)} ms`],
+    [
+      'genoflow validate (3 stages)',
+      fixed(startup.validate!.seconds, 3),
+      `${fixed((startup.validate!.seconds - startup.node!.seconds) * 1000, 0)} ms`,
+    ],
   ],
 );
 
@@ -70,7 +74,19 @@ printTable(
   ['command', 'seconds', 'MB/s', 'ratio to cat', 'peak RSS MB'],
   [
     ['cat', fixed(pass.cat!.seconds), rate(pass.cat!.seconds), '1.00', fixed(pass.cat!.maxRssMb, 0)],
-    ['genoflow, stdin (spooled)', fixed(pass.stdin!.seconds), rate(pass.stdin!.seconds), fixed(pass.cat!.seconds / pass.stdin!.seconds), fixed(pass.stdin!.maxRssMb, 0)],
-    ['genoflow, file path', fixed(pass.file!.seconds), rate(pass.file!.seconds), fixed(pass.cat!.seconds / pass.file!.seconds), fixed(pass.file!.maxRssMb, 0)],
+    [
+      'genoflow, stdin (spooled)',
+      fixed(pass.stdin!.seconds),
+      rate(pass.stdin!.seconds),
+      fixed(pass.cat!.seconds / pass.stdin!.seconds),
+      fixed(pass.stdin!.maxRssMb, 0),
+    ],
+    [
+      'genoflow, file path',
+      fixed(pass.file!.seconds),
+      rate(pass.file!.seconds),
+      fixed(pass.cat!.seconds / pass.file!.seconds),
+      fixed(pass.file!.maxRssMb, 0),
+    ],
   ],
 );

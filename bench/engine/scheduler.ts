@@ -17,13 +17,15 @@ writeFileSync(join(dir, 'input.txt'), lines);
 
 function chainWorkflow(n: number): string {
   let yaml = `name: chain${n}\nstages:\n  s0:\n    uses: text.read\n    with: { path: input.txt }\n`;
-  for (let i = 1; i <= n; i++) yaml += `  s${i}:\n    uses: shell.run\n    from: s${i - 1}\n    with: { command: cat }\n`;
+  for (let i = 1; i <= n; i++)
+    yaml += `  s${i}:\n    uses: shell.run\n    from: s${i - 1}\n    with: { command: cat }\n`;
   return `${yaml}  out:\n    uses: text.write\n    from: s${n}\n    with: { path: chain${n}.out }\n    store: true\n`;
 }
 
 function wideWorkflow(n: number): string {
   let yaml = `name: wide${n}\nstages:\n`;
-  for (let i = 0; i < n; i++) yaml += `  w${i}:\n    uses: shell.run\n    with: { command: "cat input.txt > wide/out${i}.txt" }\n`;
+  for (let i = 0; i < n; i++)
+    yaml += `  w${i}:\n    uses: shell.run\n    with: { command: "cat input.txt > wide/out${i}.txt" }\n`;
   return yaml;
 }
 
@@ -59,16 +61,33 @@ const run = bestOfInterleaved(
   rounds,
   { cwd: dir },
 );
-const deepRun = measure(`${fresh('.gf-deep')} && ${gf(`run chain${deep}.yaml -q --work-dir .gf-deep`)}`, { cwd: dir });
-const sameOutput = measure(`cmp chain${chain}.out input.txt && cmp sm-chain/s${chain}.txt input.txt && cmp chain${deep}.out input.txt`, { cwd: dir });
+const deepRun = measure(`${fresh('.gf-deep')} && ${gf(`run chain${deep}.yaml -q --work-dir .gf-deep`)}`, {
+  cwd: dir,
+});
+const sameOutput = measure(
+  `cmp chain${chain}.out input.txt && cmp sm-chain/s${chain}.txt input.txt && cmp chain${deep}.out input.txt`,
+  { cwd: dir },
+);
 void sameOutput;
 
 printTable(
   `Running: ${chain}-stage chain and ${wide} independent stages of \`cat\` over 100,000 lines (best of ${rounds})`,
   ['DAG', 'genoflow s', 'Snakemake 7.21 s', 'bash pipeline s', 'Snakemake / genoflow'],
   [
-    [`chain of ${chain}`, fixed(run.gfChain!.seconds), fixed(run.smChain!.seconds), fixed(run.bashChain!.seconds), `${fixed(run.smChain!.seconds / run.gfChain!.seconds, 1)}x`],
-    [`${wide} independent`, fixed(run.gfWide!.seconds), fixed(run.smWide!.seconds), '', `${fixed(run.smWide!.seconds / run.gfWide!.seconds, 1)}x`],
+    [
+      `chain of ${chain}`,
+      fixed(run.gfChain!.seconds),
+      fixed(run.smChain!.seconds),
+      fixed(run.bashChain!.seconds),
+      `${fixed(run.smChain!.seconds / run.gfChain!.seconds, 1)}x`,
+    ],
+    [
+      `${wide} independent`,
+      fixed(run.gfWide!.seconds),
+      fixed(run.smWide!.seconds),
+      '',
+      `${fixed(run.smWide!.seconds / run.gfWide!.seconds, 1)}x`,
+    ],
     [`chain of ${deep}`, fixed(deepRun.seconds), 'fails (RecursionError at 500)', '', ''],
   ],
 );
@@ -89,10 +108,31 @@ const deepResume = measure(gf(`run chain${deep}.yaml -q --resume --work-dir .gf-
 const deepDry = measure(gf(`run chain${deep}.yaml --dry-run --work-dir .gf-deep > /dev/null`), { cwd: dir });
 printTable(
   `Everything cached: deciding and finishing (best of ${rounds})`,
-  ['DAG', 'genoflow --resume s', 'genoflow --dry-run s', 'snakemake -n s', 'snakemake -n / genoflow --resume', 'snakemake -n / genoflow --dry-run'],
   [
-    [`chain of ${chain}`, fixed(decide.gfChainResume!.seconds), fixed(decide.gfChainDry!.seconds), fixed(decide.smChainDry!.seconds), `${fixed(decide.smChainDry!.seconds / decide.gfChainResume!.seconds, 1)}x`, `${fixed(decide.smChainDry!.seconds / decide.gfChainDry!.seconds, 1)}x`],
-    [`${wide} independent`, fixed(decide.gfWideResume!.seconds), fixed(decide.gfWideDry!.seconds), fixed(decide.smWideDry!.seconds), `${fixed(decide.smWideDry!.seconds / decide.gfWideResume!.seconds, 1)}x`, `${fixed(decide.smWideDry!.seconds / decide.gfWideDry!.seconds, 1)}x`],
+    'DAG',
+    'genoflow --resume s',
+    'genoflow --dry-run s',
+    'snakemake -n s',
+    'snakemake -n / genoflow --resume',
+    'snakemake -n / genoflow --dry-run',
+  ],
+  [
+    [
+      `chain of ${chain}`,
+      fixed(decide.gfChainResume!.seconds),
+      fixed(decide.gfChainDry!.seconds),
+      fixed(decide.smChainDry!.seconds),
+      `${fixed(decide.smChainDry!.seconds / decide.gfChainResume!.seconds, 1)}x`,
+      `${fixed(decide.smChainDry!.seconds / decide.gfChainDry!.seconds, 1)}x`,
+    ],
+    [
+      `${wide} independent`,
+      fixed(decide.gfWideResume!.seconds),
+      fixed(decide.gfWideDry!.seconds),
+      fixed(decide.smWideDry!.seconds),
+      `${fixed(decide.smWideDry!.seconds / decide.gfWideResume!.seconds, 1)}x`,
+      `${fixed(decide.smWideDry!.seconds / decide.gfWideDry!.seconds, 1)}x`,
+    ],
     [`chain of ${deep}`, fixed(deepResume.seconds), fixed(deepDry.seconds), 'cannot build', '', ''],
   ],
 );

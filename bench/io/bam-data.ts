@@ -1,19 +1,10 @@
 import { execFileSync } from 'node:child_process';
 import { closeSync, existsSync, openSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
+import { seededRandom } from '../../src/plugin-api/random.js';
 
 export const REFERENCE_LENGTH = 10_000_000;
 export const READ_LENGTH = 150;
-
-/** A small deterministic PRNG (mulberry32), so every run benchmarks the same data. */
-function random(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * `reads` sorted 150 bp reads (a few mismatches, NM and RG tags) on a random 10 Mbp contig,
@@ -22,7 +13,7 @@ function random(seed: number): () => number {
 export function generateBam(dir: string, reads: number): string {
   const bam = join(dir, `reads-${reads}.bam`);
   if (existsSync(`${bam}.bai`)) return bam;
-  const next = random(42);
+  const next = seededRandom(42);
   const bases = 'ACGT';
   const reference = Buffer.alloc(REFERENCE_LENGTH);
   for (let i = 0; i < REFERENCE_LENGTH; i++) reference[i] = bases.charCodeAt((next() * 4) | 0);

@@ -2,24 +2,15 @@
 import { execFileSync } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
+import { seededRandom } from '../../src/plugin-api/random.js';
 
 export const CONTIG_LENGTH = 1_000_000;
 export const CONTIGS = 10;
 export const READ_LENGTH = 150;
 const LINE = 60;
 
-/** A small deterministic PRNG (mulberry32), so every run benchmarks the same data. */
-export function random(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function contigBases(index: number): Buffer {
-  const next = random(1000 + index);
+  const next = seededRandom(1000 + index);
   const bases = Buffer.alloc(CONTIG_LENGTH);
   for (let i = 0; i < CONTIG_LENGTH; i++) bases[i] = 'ACGT'.charCodeAt((next() * 4) | 0);
   return bases;
@@ -48,7 +39,7 @@ export function generateReads(dir: string, reads: number): string {
   const path = join(dir, `reads-${reads}.fq`);
   if (existsSync(`${path}.gz`)) return path;
   const contigs = Array.from({ length: CONTIGS }, (_, c) => contigBases(c));
-  const next = random(42);
+  const next = seededRandom(42);
   const fd = openSync(path, 'w');
   const qual = Buffer.alloc(READ_LENGTH);
   let text = '';
@@ -72,7 +63,7 @@ export function generateReads(dir: string, reads: number): string {
 export function generateRegions(dir: string, count: number): string {
   const path = join(dir, `regions-${count}.txt`);
   if (existsSync(path)) return path;
-  const next = random(7);
+  const next = seededRandom(7);
   const lines: string[] = [];
   for (let i = 0; i < count; i++) {
     const length = 100 + ((next() * 900) | 0);

@@ -6,7 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { useBackend } from '../../plugins/tfjs/backend.js';
-import { stratifiedFolds, stratifiedSplit, toDataset } from '../../plugins/tfjs/dataset.js';
+import { collectRows, stratifiedFolds, stratifiedSplit, toDataset } from '../../plugins/tfjs/dataset.js';
 import { kmerBatches, type LabelledSequence, readFasta } from '../../plugins/tfjs/fixtures.js';
 import { argMaxRows, predictProbabilities } from '../../plugins/tfjs/inference.js';
 import { classificationMetrics, type Metrics, summariseFolds } from '../../plugins/tfjs/metrics.js';
@@ -40,15 +40,7 @@ async function cv(name: string, sequences: LabelledSequence[], k: number, classe
   const started = performance.now();
   const batches = kmerBatches(sequences, k, 256);
   const length = batches[0]!.length;
-  const rows = {
-    spec: batches[0]!.spec,
-    length,
-    ids: batches.flatMap((b) =>
-      Array.from({ length: b.rows }, (_, r) => b.ids.slice(r * length, (r + 1) * length)),
-    ),
-    labels: sequences.map((s) => s.label!),
-    skipped: { invalid: 0, unlabelled: 0 },
-  };
+  const rows = (await collectRows(batches, new AbortController().signal))!;
   const shape = { vocabSize: rows.spec.vocabSize, length, classes: 2 };
   const results: Metrics[] = [];
   for (const [f, test] of stratifiedFolds(rows.labels, folds, 7).entries()) {

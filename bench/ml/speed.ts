@@ -11,8 +11,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { useBackend } from '../../plugins/tfjs/backend.js';
 import { predictProbabilities } from '../../plugins/tfjs/inference.js';
-import { Rng } from '../../plugins/tfjs/rng.js';
 import { type TrainSettings, trainModel } from '../../plugins/tfjs/trainer.js';
+import { Rng } from '../../src/plugin-api/random.js';
 
 const vocabSize = 4101;
 const length = 128;

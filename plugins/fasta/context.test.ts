@@ -3,12 +3,12 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runStageForTest } from '../../src/plugin-api/testing.js';
+import { runStageForTest, stageFailure } from '../../src/plugin-api/testing.js';
 import { sharedData } from '../../test/shared-data.js';
 import { type ContextRecord, context } from './context.js';
 import type { Reference } from './reference.js';
 import { ReferenceCache } from './reference-cache.js';
-import { parseFastaText, stageFailure } from './test-helpers.js';
+import { parseFastaText } from './test-helpers.js';
 
 const vcf = sharedData('vcf/bcftools/mpileup.vcf');
 const reference = sharedData('bam/bcftools-mpileup/mpileup.ref.fa');

@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import type { SequenceRecord } from '../../src/plugin-api/index.js';
-import { runStageForTest } from '../../src/plugin-api/testing.js';
+import { seededRandom } from '../../src/plugin-api/index.js';
+import { runStageForTest, stageFailure } from '../../src/plugin-api/testing.js';
 import { sharedData } from '../../test/shared-data.js';
 import { fetch } from './fetch.js';
-import { samtoolsFaidx, seededRandom, stageFailure } from './test-helpers.js';
+import { samtoolsFaidx } from './test-helpers.js';
 
 const ecoli = sharedData('fasta/ecoli536_NC_008253.fna');
 const contig = 'gi|110640213|ref|NC_008253.1|';

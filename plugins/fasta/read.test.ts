@@ -4,10 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { runStageForTest } from '../../src/plugin-api/testing.js';
+import { runStageForTest, stageFailure } from '../../src/plugin-api/testing.js';
 import { sharedData } from '../../test/shared-data.js';
 import { type ReadRecord, read } from './read.js';
-import { parseFastaText, samtoolsFaidx, stageFailure } from './test-helpers.js';
+import { parseFastaText, samtoolsFaidx } from './test-helpers.js';
 
 const fastaDir = sharedData('fasta');
 const fastaFiles = readdirSync(fastaDir).filter((f) => /\.(fa|fna|fasta)(\.gz)?$/.test(f));

@@ -1,6 +1,4 @@
-import { mkdir } from 'node:fs/promises';
-import { dirname } from 'node:path';
-import { defineStage, inputBatches, openOutput, type StageContext, z } from '../../src/plugin-api/index.js';
+import { defineStage, inputBatches, type StageContext, writeOutput, z } from '../../src/plugin-api/index.js';
 import { fileSampleName, groupOf, type ReadLike } from './sample-of-read.js';
 import { kmerOf, SpectrumCounter } from './spectrum-counter.js';
 
@@ -80,11 +78,8 @@ async function writeSpectra(
   names: string[],
   groups: Map<string, SpectrumCounter>,
 ): Promise<void> {
-  const path = ctx.params.spectrum!;
-  if (path !== '-') await mkdir(dirname(ctx.resolvePath(path)), { recursive: true });
-  const out = openOutput(ctx, path);
-  try {
-    await out.write('sample\tkmer\tcount\tfrequency\n');
+  async function* lines(): AsyncGenerator<string> {
+    yield 'sample\tkmer\tcount\tfrequency\n';
     for (const name of names) {
       const { counts, kmers, k } = groups.get(name)!;
       let chunk = '';
@@ -92,17 +87,14 @@ async function writeSpectra(
         const n = counts[code]!;
         if (n) chunk += `${name}\t${kmerOf(code, k)}\t${n}\t${(n / kmers).toPrecision(6)}\n`;
         if (chunk.length >= 1 << 16) {
-          await out.write(chunk);
+          yield chunk;
           chunk = '';
         }
       }
-      if (chunk) await out.write(chunk);
+      if (chunk) yield chunk;
     }
-    await out.commit();
-  } catch (err) {
-    await out.discard();
-    throw err;
   }
+  await writeOutput(ctx, ctx.params.spectrum!, lines());
 }
 
 function report(

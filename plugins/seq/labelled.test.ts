@@ -3,10 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { SequenceRecord } from '../../src/plugin-api/index.js';
-import { runStageForTest } from '../../src/plugin-api/testing.js';
+import { runStageForTest, stageFailure } from '../../src/plugin-api/testing.js';
 import { sharedData } from '../../test/shared-data.js';
 import { labelled } from './labelled.js';
-import { stageFailure } from './test-helpers.js';
 
 async function load(params: Record<string, unknown>) {
   const { records, counters } = await runStageForTest(labelled, { params });

@@ -1,7 +1,6 @@
-import { defineStage, z } from '../../src/plugin-api/index.js';
+import { defineStage, Rejects, z } from '../../src/plugin-api/index.js';
 import { fastaRecords } from './fasta-source.js';
 import type { LabelledEvent } from './labelled-events.js';
-import { Rejects } from './rejects.js';
 import { tableRecords } from './table-source.js';
 
 const column = z.union([z.string(), z.number().int().nonnegative()]);
@@ -44,8 +43,7 @@ export const labelled = defineStage({
           if ('rejection' in event) {
             const { where, reason, lines } = event.rejection;
             if (!skip) throw new Error(`${where}: ${reason}`);
-            ctx.log.warn(`${where}: skipped: ${reason}`);
-            await rejects.add(lines);
+            await rejects.add(lines, where, reason);
             continue;
           }
           const label = event.record.label!;

@@ -1,6 +1,12 @@
 import { basename } from 'node:path';
-import { displayName, readLineBatches, type StageContext } from '../../src/plugin-api/index.js';
-import { type Delimiter, detectFormat, splitRow } from './delimited.js';
+import {
+  type Delimiter,
+  detectFormat,
+  displayName,
+  readLineBatches,
+  type StageContext,
+  splitRow,
+} from '../../src/plugin-api/index.js';
 import { invalidSequenceReason, isNucleotides } from './dna.js';
 import type { LabelledEvent } from './labelled-events.js';
 

@@ -1,9 +1,18 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { definePlugin, defineStage, inputBytes, lineBatches, lineBlock, lineChunks, z } from '../../src/plugin-api/index.js';
+import {
+  definePlugin,
+  defineStage,
+  inputBytes,
+  lineBatches,
+  lineBlock,
+  lineChunks,
+  z,
+} from '../../src/plugin-api/index.js';
 
 const run = defineStage({
-  description: "Runs a command (Nextflow's process): upstream records as lines on its stdin, its stdout lines out",
+  description:
+    "Runs a command (Nextflow's process): upstream records as lines on its stdin, its stdout lines out",
   params: z.strictObject({
     /** An argv list, or a string run by `sh -c` (params substituted shell-quoted). */
     command: z.union([z.string().min(1), z.array(z.string()).min(1)]),
@@ -17,10 +26,18 @@ const run = defineStage({
   output: 'line',
   async *run(ctx) {
     const { command, env } = ctx.params;
-    const [file, args] = typeof command === 'string' ? ['sh', ['-c', command]] : [command[0]!, command.slice(1)];
+    const [file, args] =
+      typeof command === 'string' ? ['sh', ['-c', command]] : [command[0]!, command.slice(1)];
     // Own process group, so the whole pipeline a command starts can be ended with it.
-    const child = spawn(file, args, { stdio: ['pipe', 'pipe', 'pipe'], detached: true, env: { ...process.env, ...env } });
-    const spawned = Promise.race([once(child, 'spawn'), once(child, 'error').then(([err]) => Promise.reject(err))]);
+    const child = spawn(file, args, {
+      stdio: ['pipe', 'pipe', 'pipe'],
+      detached: true,
+      env: { ...process.env, ...env },
+    });
+    const spawned = Promise.race([
+      once(child, 'spawn'),
+      once(child, 'error').then(([err]) => Promise.reject(err)),
+    ]);
     const exited = new Promise<[number | null, NodeJS.Signals | null]>((resolve) =>
       child.on('close', (code, signal) => resolve([code, signal])),
     );

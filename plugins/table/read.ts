@@ -1,5 +1,13 @@
-import { batch, defineStage, openOutput, readLineBatches, z } from '../../src/plugin-api/index.js';
-import { type Delimiter, detectFormat, splitRow } from './delimited.js';
+import {
+  batch,
+  type Delimiter,
+  defineStage,
+  detectFormat,
+  Rejects,
+  readLineBatches,
+  splitRow,
+  z,
+} from '../../src/plugin-api/index.js';
 
 /** A cell that reads as a finite decimal number becomes a number. */
 const NUMBER = /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/;
@@ -24,11 +32,10 @@ export const read = defineStage({
   async *run(ctx) {
     const { path, numbers, comment } = ctx.params;
     const name = path === '-' ? '<stdin>' : path;
-    const rejects = ctx.params.rejects === undefined ? undefined : openOutput(ctx, ctx.params.rejects);
+    const rejects = new Rejects(ctx, ctx.params.rejects);
     let format: Delimiter | undefined = ctx.params.format === 'auto' ? undefined : ctx.params.format;
     let columns: string[] | undefined;
     let lineNo = 0;
-    let rejected = 0;
     let succeeded = false;
     try {
       for await (const lines of readLineBatches(ctx, path)) {
@@ -50,11 +57,9 @@ export const read = defineStage({
           }
           const cells = splitRow(line, format!);
           if (cells.length !== columns.length) {
-            const problem = `${name}:${lineNo}: ${cells.length} cells, expected ${columns.length} (${columns.join(', ')})`;
-            if (ctx.params['on-invalid'] === 'error') throw new Error(problem);
-            rejected++;
-            ctx.log.warn(`skipped ${problem}`);
-            if (rejects) await rejects.write(`${raw}\n`);
+            const problem = `${cells.length} cells, expected ${columns.length} (${columns.join(', ')})`;
+            if (ctx.params['on-invalid'] === 'error') throw new Error(`${name}:${lineNo}: ${problem}`);
+            await rejects.add(raw, `${name}:${lineNo}`, problem);
             continue;
           }
           const record: Record<string, string | number> = {};
@@ -69,8 +74,7 @@ export const read = defineStage({
       if (!columns) throw new Error(`${name}: no header line, expected the column names first`);
       succeeded = true;
     } finally {
-      if (rejects) await (succeeded ? rejects.commit() : rejects.discard());
+      await rejects.close(succeeded);
     }
-    if (rejected) ctx.progress.count('rejected', rejected);
   },
 });

@@ -1,6 +1,4 @@
-import { mkdir } from 'node:fs/promises';
-import { dirname } from 'node:path';
-import { defineStage, openOutput, z } from '../../src/plugin-api/index.js';
+import { defineStage, inputBatches, writeOutput, z } from '../../src/plugin-api/index.js';
 
 const plain = (value: unknown) =>
   ArrayBuffer.isView(value) ? Array.from(value as unknown as ArrayLike<number>) : value;
@@ -26,34 +24,26 @@ export const write = defineStage({
   async run(ctx) {
     const { format } = ctx.params;
     let columns = ctx.params.columns;
-    // Results go to fresh output folders (outdir): make the folder.
-    if (ctx.params.path !== '-') await mkdir(dirname(ctx.resolvePath(ctx.params.path)), { recursive: true });
-    const out = openOutput(ctx, ctx.params.path);
-    try {
-      let chunk = format === 'tsv' && columns ? `${columns.join('\t')}\n` : '';
-      for await (const record of ctx.inputs.in!) {
-        const fields = (record !== null && typeof record === 'object' ? record : { value: record }) as Record<
-          string,
-          unknown
-        >;
-        if (!columns) {
-          columns = Object.keys(fields).filter((k) => typeof fields[k] !== 'function');
-          if (format === 'tsv') chunk += `${columns.join('\t')}\n`;
+    async function* lines(): AsyncGenerator<string> {
+      if (format === 'tsv' && columns) yield `${columns.join('\t')}\n`;
+      for await (const records of inputBatches(ctx.inputs.in!)) {
+        let chunk = '';
+        for (const record of records) {
+          const fields = (
+            record !== null && typeof record === 'object' ? record : { value: record }
+          ) as Record<string, unknown>;
+          if (!columns) {
+            columns = Object.keys(fields).filter((k) => typeof fields[k] !== 'function');
+            if (format === 'tsv') chunk += `${columns.join('\t')}\n`;
+          }
+          chunk +=
+            format === 'jsonl'
+              ? `${JSON.stringify(Object.fromEntries(columns.map((c) => [c, fields[c]])), (_, v) => plain(v))}\n`
+              : `${columns.map((c) => cell(fields[c])).join('\t')}\n`;
         }
-        chunk +=
-          format === 'jsonl'
-            ? `${JSON.stringify(Object.fromEntries(columns.map((c) => [c, fields[c]])), (_, v) => plain(v))}\n`
-            : `${columns.map((c) => cell(fields[c])).join('\t')}\n`;
-        if (chunk.length >= 1 << 16) {
-          await out.write(chunk);
-          chunk = '';
-        }
+        yield chunk;
       }
-      if (chunk) await out.write(chunk);
-      await out.commit();
-    } catch (err) {
-      await out.discard();
-      throw err;
     }
+    await writeOutput(ctx, ctx.params.path, lines());
   },
 });

@@ -1,4 +1,12 @@
-import { definePlugin, defineStage, inputBytes, lineBlock, openOutput, readLineChunks, z } from '../../src/plugin-api/index.js';
+import {
+  definePlugin,
+  defineStage,
+  inputBytes,
+  lineBlock,
+  readLineChunks,
+  writeOutput,
+  z,
+} from '../../src/plugin-api/index.js';
 
 const read = defineStage({
   description: 'Lines of a text file or stdin (-); gzip and bgzip are detected by their magic bytes',
@@ -16,14 +24,7 @@ const write = defineStage({
   inputs: { in: 'any' },
   output: null,
   async run(ctx) {
-    const out = openOutput(ctx, ctx.params.path);
-    try {
-      for await (const chunk of inputBytes(ctx.inputs.in!)) await out.write(chunk);
-      await out.commit();
-    } catch (err) {
-      await out.discard();
-      throw err;
-    }
+    await writeOutput(ctx, ctx.params.path, inputBytes(ctx.inputs.in!));
   },
 });
 

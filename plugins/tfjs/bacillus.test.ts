@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { sharedData } from '../../test/shared-data.js';
 import { useBackend } from './backend.js';
-import { stratifiedSplit, toDataset } from './dataset.js';
+import { collectRows, stratifiedSplit, toDataset } from './dataset.js';
 import { kmerBatches, readFasta } from './fixtures.js';
 import { argMaxRows, predictProbabilities } from './inference.js';
 import { classificationMetrics } from './metrics.js';
@@ -17,15 +17,7 @@ describe('real data: B. subtilis promoters (CNNProm set)', () => {
     expect(sequences).toHaveLength(1373);
     const batches = kmerBatches(sequences, 4, 256);
     const length = batches[0]!.length;
-    const rows = {
-      spec: batches[0]!.spec,
-      length,
-      ids: batches.flatMap((b) =>
-        Array.from({ length: b.rows }, (_, r) => b.ids.slice(r * length, (r + 1) * length)),
-      ),
-      labels: sequences.map((s) => s.label!),
-      skipped: { invalid: 0, unlabelled: 0 },
-    };
+    const rows = (await collectRows(batches, new AbortController().signal))!;
     const classes = ['non-promoter', 'promoter'];
     const { train, valid } = stratifiedSplit(rows.labels, 0.2, 1);
     const test = toDataset(rows, classes, length, valid);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { Rng } from '../../src/plugin-api/index.js';
 import { averagePrecision, prCurve, roc_auc, rocCurve } from './metrics.js';
-import { Rng } from './rng.js';
 
 const trapezoidArea = (points: { fpr: number; tpr: number }[]) =>
   points.slice(1).reduce((a, p, i) => a + ((p.fpr - points[i]!.fpr) * (p.tpr + points[i]!.tpr)) / 2, 0);

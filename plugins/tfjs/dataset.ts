@@ -1,5 +1,5 @@
 import type { TokenBatch, TokenizerSpec } from '../../src/plugin-api/index.js';
-import { Rng } from './rng.js';
+import { Rng } from '../../src/plugin-api/index.js';
 
 /** Labelled rows of token ids held in memory for training: `rows × length`, row-major. */
 export interface Dataset {
@@ -22,7 +22,7 @@ export interface CollectedRows {
 
 /** Reads a token-batch stream into memory, keeping the labelled, valid rows. */
 export async function collectRows(
-  batches: AsyncIterable<unknown>,
+  batches: AsyncIterable<unknown> | Iterable<unknown>,
   signal: AbortSignal,
 ): Promise<CollectedRows | null> {
   let spec: TokenizerSpec | undefined;

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { TokenBatch, TokenizerSpec } from '../../src/plugin-api/index.js';
-import { Rng } from './rng.js';
+import { Rng } from '../../src/plugin-api/index.js';
 
 /**
  * Test and benchmark inputs: a tiny overlapping k-mer encoder in the kmer plugin's id

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
+import { Rng } from '../../src/plugin-api/index.js';
 import { useBackend } from './backend.js';
-import { Rng } from './rng.js';
 
 /** Central finite differences of a scalar function of `x`, one coordinate at a time. */
 function numericalGradient(

@@ -1,8 +1,8 @@
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
+import { Rng } from '../../src/plugin-api/index.js';
 import { argMaxRows } from './inference.js';
 import { classificationMetrics, type Metrics } from './metrics.js';
-import { Rng } from './rng.js';
 
 /** scikit-learn 's answers for the same predictions (null where it raises). */
 const sklearnScript = `

@@ -259,21 +259,23 @@ export function classificationMetrics(
   return metrics;
 }
 
+/** The single-number metrics, in the order tables show them. */
+export const scalarMetrics = [
+  'accuracy',
+  'precision',
+  'recall',
+  'f1',
+  'mcc',
+  'roc_auc',
+  'pr_auc',
+  'sensitivity',
+  'specificity',
+] as const;
+
 /** Mean and (population) standard deviation of the scalar metrics over folds. */
 export function summariseFolds(folds: Metrics[]): Record<string, { mean: number; sd: number } | null> {
-  const names = [
-    'accuracy',
-    'precision',
-    'recall',
-    'f1',
-    'mcc',
-    'roc_auc',
-    'pr_auc',
-    'sensitivity',
-    'specificity',
-  ] as const;
   const out: Record<string, { mean: number; sd: number } | null> = {};
-  for (const name of names) {
+  for (const name of scalarMetrics) {
     const values = folds.map((f) => f[name]);
     if (values.some((v) => v === null || v === undefined)) {
       out[name] = null;

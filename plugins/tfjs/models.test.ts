@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { useBackend } from './backend.js';
 import { readBundle, writeBundle } from './bundle.js';
-import { toDataset } from './dataset.js';
+import { collectRows, toDataset } from './dataset.js';
 import { kmerBatches, kmerSpec, motifSequences } from './fixtures.js';
 import { predictProbabilities } from './inference.js';
 import type { ArchitectureParams } from './models.js';
@@ -39,15 +39,7 @@ function settings(model: ArchitectureParams['model'], epochs: number): TrainSett
 // 160 sequences of 30 bp, 3-mers: the positive class carries TATAAT (a separable toy set).
 const batches = kmerBatches(motifSequences(160, 30, 5), 3);
 const length = batches[0]!.length;
-const rows = {
-  spec: batches[0]!.spec,
-  length,
-  ids: batches.flatMap((b) =>
-    Array.from({ length: b.rows }, (_, r) => b.ids.slice(r * length, (r + 1) * length)),
-  ),
-  labels: batches.flatMap((b) => b.items.map((i) => i.label!)),
-  skipped: { invalid: 0, unlabelled: 0 },
-};
+const rows = (await collectRows(batches, new AbortController().signal))!;
 const classes = ['neg', 'pos'];
 const data = toDataset(rows, classes, length);
 const shape = { vocabSize: kmerSpec(3, length).vocabSize, length, classes: 2 };

@@ -1,5 +1,5 @@
 import type { ReportSection } from '../../src/plugin-api/index.js';
-import { type Metrics, prCurve, rocCurve } from './metrics.js';
+import { type Metrics, prCurve, rocCurve, scalarMetrics } from './metrics.js';
 import type { EpochRecord } from './trainer.js';
 
 // Sections of the run report (`genoflow run --report`): Vega-Lite specs with their data inline.
@@ -201,19 +201,8 @@ export function curveCharts(
 
 /** The headline metrics, then one row per class. */
 export function metricsTables(m: Metrics): [headline: ReportSection, perClass: ReportSection] {
-  const names = [
-    'accuracy',
-    'precision',
-    'recall',
-    'f1',
-    'mcc',
-    'roc_auc',
-    'pr_auc',
-    'sensitivity',
-    'specificity',
-  ] as const;
   const rows: (string | number | null)[][] = [['n', m.n]];
-  for (const name of names) if (name in m) rows.push([name, m[name] ?? null]);
+  for (const name of scalarMetrics) if (name in m) rows.push([name, m[name] ?? null]);
   return [
     { title: 'Metrics', table: { columns: ['metric', 'value'], rows } },
     {

@@ -1,22 +1,11 @@
-import type { Metrics } from './metrics.js';
+import { type Metrics, scalarMetrics } from './metrics.js';
 
-const scalars = [
-  'accuracy',
-  'precision',
-  'recall',
-  'f1',
-  'mcc',
-  'roc_auc',
-  'pr_auc',
-  'sensitivity',
-  'specificity',
-] as const;
 const fmt = (v: number | null | undefined) => (v === null || v === undefined ? 'NA' : String(v));
 
 /** metrics.tsv: `metric class value` rows (class `*` for the macro/overall value), then the confusion matrix. */
 export function metricsTsv(m: Metrics): string {
   const lines = ['metric\tclass\tvalue'];
-  for (const name of scalars) if (name in m) lines.push(`${name}\t*\t${fmt(m[name])}`);
+  for (const name of scalarMetrics) if (name in m) lines.push(`${name}\t*\t${fmt(m[name])}`);
   for (const c of m.perClass) {
     for (const name of ['precision', 'recall', 'f1', 'support', 'roc_auc', 'pr_auc'] as const)
       lines.push(`${name}\t${c.class}\t${fmt(c[name])}`);

@@ -1,4 +1,4 @@
-import type { Rng } from './rng.js';
+import type { Rng } from '../../src/plugin-api/index.js';
 
 export interface PhenotypeRule {
   sampleColumn: string;

@@ -2,10 +2,10 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { Rng } from '../../src/plugin-api/index.js';
 import { runStageForTest, stageError } from '../../src/plugin-api/testing.js';
 import { risk } from './risk.js';
 import { outcomes } from './risk-phenotypes.js';
-import { Rng } from './rng.js';
 
 /** 200 samples x 6 variants; variant 2 alone decides the phenotype (a quantitative trait). */
 function cohort() {

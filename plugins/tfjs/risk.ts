@@ -1,12 +1,11 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { defineStage, openOutput, type StageContext, z } from '../../src/plugin-api/index.js';
+import { defineStage, Rng, type StageContext, writeOutput, z } from '../../src/plugin-api/index.js';
 import { useBackend } from './backend.js';
 import { averagePrecision, roc_auc } from './metrics.js';
 import { backendParam } from './params.js';
 import { columnScales, fitRiskModel, type RiskFitOptions, standardised } from './risk-model.js';
 import { outcomes, stratifiedFolds } from './risk-phenotypes.js';
-import { Rng } from './rng.js';
 
 /** The fields of a `genotype-matrix` (vcf.genotypes) this stage reads. */
 interface GenotypeMatrixLike {
@@ -248,9 +247,7 @@ async function writeResults(
     ['metrics.json', `${JSON.stringify(metrics, null, 2)}\n`],
   ];
   for (const [name, text] of files) {
-    const out = openOutput(ctx, join(dir, name));
-    await out.write(text);
-    await out.commit();
+    await writeOutput(ctx, join(dir, name), [text]);
     ctx.declareOutputFile(join(dir, name));
   }
 }

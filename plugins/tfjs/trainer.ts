@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { Rng } from '../../src/plugin-api/index.js';
 import { Adam } from './adam.js';
 import { readCheckpoint, writeCheckpoint } from './checkpoint.js';
 import { classWeights, type Dataset } from './dataset.js';
@@ -6,7 +7,6 @@ import { argMaxRows, predictProbabilities } from './inference.js';
 import { dropoutSeeds } from './layers.js';
 import { confusionMatrix, mcc } from './metrics.js';
 import { type ArchitectureParams, buildModel, type ModelShape } from './models.js';
-import { Rng } from './rng.js';
 
 /** The optimisation params of `tfjs.train`, as users write them. */
 export interface OptimisationParams {

@@ -18,7 +18,9 @@ export function reportError(error: unknown): void {
   const err = error as Error & { exitCode?: number; position?: unknown; errors?: unknown };
   // Workflow errors already start with file:line:col.
   const located = err.name === 'WorkflowError' || err.name === 'WorkflowErrors';
-  process.stderr.write(`${located && /^[^\s:]+:\d+:\d+: /.test(err.message) ? '' : 'genoflow: '}${err.message}\n`);
+  process.stderr.write(
+    `${located && /^[^\s:]+:\d+:\d+: /.test(err.message) ? '' : 'genoflow: '}${err.message}\n`,
+  );
   if (process.env.GENOFLOW_DEBUG) process.stderr.write(`${err.stack}\n`);
   try {
     exitWith(err.exitCode ?? 1);

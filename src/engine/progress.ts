@@ -15,7 +15,10 @@ export interface ProgressReporter {
   stop(): void;
 }
 
-export async function createReporter(mode: 'tty' | 'lines' | 'off', intervalMs = 5000): Promise<ProgressReporter> {
+export async function createReporter(
+  mode: 'tty' | 'lines' | 'off',
+  intervalMs = 5000,
+): Promise<ProgressReporter> {
   if (mode === 'off') return { track() {}, stop() {} };
   const stages: StageProgress[] = [];
   const describe = (s: StageProgress) => {

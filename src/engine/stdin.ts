@@ -1,7 +1,7 @@
+import { once } from 'node:events';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { once } from 'node:events';
 import { PassThrough, type Readable } from 'node:stream';
 import { createXXHash128 } from 'hash-wasm';
 import { writeJsonAtomic } from './cache.js';
@@ -47,7 +47,8 @@ export class StdinSpool {
           hasher.update(chunk);
           bytes += chunk.length;
           if (!spool.write(chunk)) await once(spool, 'drain');
-          if (!out.destroyed && !out.write(chunk)) await Promise.race([once(out, 'drain'), once(out, 'close')]);
+          if (!out.destroyed && !out.write(chunk))
+            await Promise.race([once(out, 'drain'), once(out, 'close')]);
         }
         out.end();
         await new Promise<void>((res, rej) => spool.end((err?: Error | null) => (err ? rej(err) : res())));
@@ -57,7 +58,11 @@ export class StdinSpool {
         throw err;
       }
       const digest = hasher.digest();
-      await writeJsonAtomic(join(workDir, 'stdin', 'last.json'), { file, hash: digest, bytes } satisfies SpoolRecord);
+      await writeJsonAtomic(join(workDir, 'stdin', 'last.json'), {
+        file,
+        hash: digest,
+        bytes,
+      } satisfies SpoolRecord);
       return digest;
     };
     let resolveHash!: (hash: string) => void;

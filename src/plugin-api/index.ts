@@ -5,6 +5,7 @@
 export { z } from 'zod';
 export { type Batch, batch, inputBatches, inputBytes, lineBlock } from './batch.js';
 export { definePlugin, defineStage } from './define.js';
+export { type Delimiter, detectFormat, splitRow } from './delimited.js';
 export {
   decompressed,
   displayName,
@@ -16,8 +17,10 @@ export {
   openOutput,
   readLineBatches,
   readLineChunks,
+  writeOutput,
 } from './io.js';
 export { createPool, mapInOrder, type PoolTask, type WorkerPool } from './pool.js';
+export { Rng, seededRandom } from './random.js';
 export type { Prediction, SequenceRecord, TokenBatch, TokenizerSpec } from './records.js';
 export { Rejects } from './rejects.js';
 export type {

@@ -1,5 +1,5 @@
 import { once } from 'node:events';
-import { createReadStream, createWriteStream } from 'node:fs';
+import { createReadStream, createWriteStream, mkdirSync } from 'node:fs';
 import { rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { type Duplex, PassThrough, Readable, type Writable } from 'node:stream';
@@ -127,6 +127,8 @@ export interface Output {
 export function openOutput(ctx: StageContext<unknown>, path: string, transform?: Duplex): Output {
   if (path === '-') return streamOutput(ctx.stdout(), transform, false);
   const file = ctx.resolvePath(path);
+  // Results usually go to a fresh output folder.
+  mkdirSync(dirname(file), { recursive: true });
   const temp = join(dirname(file), `.${basename(file)}.${process.pid}.${Date.now()}.partial`);
   const stream = createWriteStream(file === temp ? `${temp}~` : temp, { flush: true });
   const out = streamOutput(stream, transform, true);
@@ -141,6 +143,26 @@ export function openOutput(ctx: StageContext<unknown>, path: string, transform?:
       await rm(temp, { force: true });
     },
   };
+}
+
+/**
+ * Writes every chunk to `-` or a file and commits it; on any error the partial output is
+ * dropped and the error rethrown.
+ */
+export async function writeOutput(
+  ctx: StageContext<unknown>,
+  path: string,
+  chunks: AsyncIterable<string | Uint8Array> | Iterable<string | Uint8Array>,
+  transform?: Duplex,
+): Promise<void> {
+  const out = openOutput(ctx, path, transform);
+  try {
+    for await (const chunk of chunks) await out.write(chunk);
+    await out.commit();
+  } catch (err) {
+    await out.discard();
+    throw err;
+  }
 }
 
 function streamOutput(destination: Writable, transform: Duplex | undefined, end: boolean): Output {

@@ -36,7 +36,8 @@ export class Rejects {
 
   /** Publishes the rejects file when the stage succeeded, drops it otherwise. */
   async close(succeeded: boolean): Promise<void> {
-    if (this.count) this.ctx.log.warn(`${this.count} record(s) rejected, see ${this.ctx.resolvePath(this.path)}`);
+    if (this.count)
+      this.ctx.log.warn(`${this.count} record(s) rejected, see ${this.ctx.resolvePath(this.path)}`);
     if (!this.output) return;
     if (succeeded) await this.output.commit();
     else await this.output.discard();

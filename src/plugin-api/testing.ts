@@ -107,6 +107,16 @@ export async function stageError<P, Out>(
   throw new Error('the stage did not fail');
 }
 
+/** The message of the error a stage fails with, for the common case of params, inputs and stdin. */
+export async function stageFailure<P, Out>(
+  stage: StageDefinition<P, Out>,
+  params: Record<string, unknown>,
+  inputs: Record<string, Iterable<unknown>> = {},
+  stdin = '',
+): Promise<string> {
+  return (await stageError(stage, { params, inputs, stdin })).message;
+}
+
 /** A logger that collects info lines (for asserting on what a stage logs), calling `onLine` for each. */
 export function collectingLogger(lines: string[], onLine?: (line: string) => void): Logger {
   const info = (line: string) => {

@@ -2,22 +2,11 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
+import { seededRandom } from '../../src/plugin-api/index.js';
 import { cli, repoRoot, tempDir } from '../helpers.js';
 import { sharedData } from '../shared-data.js';
 
 const workflow = join(repoRoot, 'workflows/disease-risk.yaml');
-
-/** mulberry32, so the simulated phenotype is the same on every run. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Site {
   key: string;
@@ -103,7 +92,7 @@ describe('workflows/disease-risk.yaml', () => {
     );
     expect(causal.map((s) => s.key)).toEqual(['2:10297', '2:10437', '2:11320', '2:23368', '2:30762']);
     const effects = [1.2, -1.2, 1.8, -1.2, 1.2];
-    const random = rng(7);
+    const random = seededRandom(7);
     // A missing genotype adds nothing (its centred dosage counts as the mean).
     const liability = samples.map((_, i) =>
       causal.reduce((sum, site, j) => {

@@ -1,6 +1,7 @@
 /**
- * A small seeded PRNG (mulberry32) whose whole state is one uint32, so a checkpoint can
- * store it and a resumed training draws the same shuffles and dropout masks.
+ * A small seeded PRNG (mulberry32): the same seed gives the same numbers on every machine.
+ * Its whole state is one uint32, so a checkpoint can store it and a resumed stage draws
+ * the same shuffles as an uninterrupted one.
  */
 export class Rng {
   constructor(public state: number) {
@@ -26,4 +27,10 @@ export class Rng {
     }
     return items;
   }
+}
+
+/** Floats in [0, 1) from a seed, as a function. */
+export function seededRandom(seed: number): () => number {
+  const rng = new Rng(seed);
+  return () => rng.next();
 }
