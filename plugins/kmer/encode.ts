@@ -42,6 +42,8 @@ export const encode = defineStage({
   params,
   inputs: { in: 'sequence' },
   output: 'token-batch',
+  // A batch holds `batch-size` rows: a few waiting per consumer are plenty.
+  outputBuffer: 4,
   async *run(ctx) {
     const p = ctx.params;
     const spec = makeSpec({

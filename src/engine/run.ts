@@ -268,8 +268,9 @@ async function execute(
   for (const consumer of running) {
     for (const [port, upstream] of Object.entries(consumer.planned.inputs)) {
       const producer = states.get(upstream)!;
-      if (streams(producer, consumer))
-        producer.outputs.set(edge(consumer.planned.name, port), new Channel(capacity));
+      if (!streams(producer, consumer)) continue;
+      const bound = producer.planned.stage.outputBuffer ?? capacity;
+      producer.outputs.set(edge(consumer.planned.name, port), new Channel(bound));
     }
   }
 

@@ -107,6 +107,12 @@ export interface StageDefinition<P = unknown, Out = unknown> {
    */
   expensive?: boolean;
   /**
+   * How many output records may wait for each consumer before this stage is paused
+   * (default 1024). Stages whose records are big batches (token batches of hundreds of
+   * rows) set a small number, so memory stays bounded in rows, not only in records.
+   */
+  outputBuffer?: number;
+  /**
    * Params holding a shell command: `${params.x}` inside them is substituted shell-quoted,
    * so a value with spaces or quotes stays one word.
    */
