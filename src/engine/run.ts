@@ -247,7 +247,8 @@ async function execute(
       outputs: new Map(),
       progress: {
         name: planned.name,
-        records: () => state.recordsOut,
+        // A sink shows what it has taken in.
+        records: () => (planned.stage.output === null ? state.recordsIn() : state.recordsOut),
         status: '',
         started: Date.now(),
         done: false,
@@ -472,6 +473,7 @@ async function executeStage(
     state.inputFiles.clear();
     state.outputFiles.clear();
     state.report = [];
+    state.recordsOut = 0;
     const counters: { n: number }[] = [];
     const inputs: Record<string, AsyncIterable<unknown>> = {};
     for (const [port, upstream] of Object.entries(planned.inputs)) {
@@ -532,6 +534,7 @@ async function executeStage(
           state.progress.status = text;
         },
         onReport: (section) => state.report.push(section),
+        live: state,
       });
       state.recordsOut = stats.recordsOut;
       await storing;

@@ -26,6 +26,8 @@ export interface StageRunOptions {
   onOutputFile?: (path: string) => void;
   onStatus?: (text: string) => void;
   onReport?: (section: ReportSection) => void;
+  /** Counted as records go out, for live progress. */
+  live?: { recordsOut: number };
 }
 
 /** Counts that end up in the trace. */
@@ -82,9 +84,11 @@ export async function runStage(options: StageRunOptions): Promise<StageStats> {
         const value = next.value;
         if (isBatch(value)) {
           recordsOut += value.count;
+          if (options.live) options.live.recordsOut += value.count;
           for (const out of outputs) if (!out.pushBatch(value as Batch<unknown>)) (full ??= []).push(out);
         } else {
           recordsOut++;
+          if (options.live) options.live.recordsOut++;
           for (const out of outputs) if (!out.push(value)) (full ??= []).push(out);
         }
         if (full) await Promise.all(full.map((o) => o.room()));

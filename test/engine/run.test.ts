@@ -4,7 +4,7 @@ import { PassThrough, Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { loadPlan } from '../../src/cli/load.js';
 import { Channel } from '../../src/engine/channel.js';
-import { createReporter } from '../../src/engine/progress.js';
+import { createReporter, type ProgressReporter, type StageProgress } from '../../src/engine/progress.js';
 import { runWorkflow } from '../../src/engine/run.js';
 import { tempDir, testkitPlugin, writeFile } from '../helpers.js';
 
@@ -16,7 +16,10 @@ interface Probe {
 }
 const probe = () => (globalThis as unknown as { __testkit: Probe }).__testkit;
 
-async function run(yaml: string, options: { capacity?: number; signal?: AbortSignal } = {}) {
+async function run(
+  yaml: string,
+  options: { capacity?: number; signal?: AbortSignal; reporter?: ProgressReporter } = {},
+) {
   const dir = tempDir('run');
   const file = writeFile(dir, 'wf.yaml', `name: t\nplugins: [${testkitPlugin}]\n${yaml}`);
   const { plan, registry } = await loadPlan({ workflow: file });
@@ -35,7 +38,7 @@ async function run(yaml: string, options: { capacity?: number; signal?: AbortSig
     stdout,
     logLevel: 'error',
     signal: options.signal ?? new AbortController().signal,
-    reporter: await createReporter('off'),
+    reporter: options.reporter ?? (await createReporter('off')),
     channelCapacity: options.capacity,
   });
   return { result, stdout: () => Buffer.concat(chunks).toString() };
@@ -111,6 +114,24 @@ describe('streaming execution', () => {
     expect(status.badsink).toBe('ABORTED');
     expect(status.good).toBe('COMPLETED');
     expect(execFileSync('wc', ['-l', out]).toString()).toMatch(/^300 /);
+  });
+
+  it('reports records live while stages run (sinks count what they took in)', async () => {
+    const tracked: StageProgress[] = [];
+    const midway: Record<string, boolean> = {};
+    const timer = setInterval(() => {
+      for (const p of tracked) {
+        const n = p.records();
+        if (!p.done && n > 0 && n < 3000) midway[p.name] = true;
+      }
+    }, 2);
+    await run(
+      'stages:\n  src:\n    uses: testkit.count\n    with: { n: 3000 }\n  sink:\n    uses: testkit.slow\n    from: src\n    with: { delay-ms: 0.2 }\n',
+      { capacity: 16, reporter: { track: (p) => tracked.push(p), stop() {} } },
+    );
+    clearInterval(timer);
+    // both were seen part way through, not only at the end
+    expect(midway).toEqual({ src: true, sink: true });
   });
 
   it('aborts every stage on a signal', async () => {
