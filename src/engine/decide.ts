@@ -53,49 +53,12 @@ export const keyPath = (baseDir: string, path: string) =>
  * needs must have a stored output, or it runs again to feed it.
  */
 export async function decide(options: DecideOptions): Promise<Map<string, Decision>> {
-  const { plan, cache } = options;
+  const { plan } = options;
   const decisions = new Map<string, Decision>();
-  for (const stage of plan.stages) {
-    if (!options.resume) {
-      decisions.set(stage.name, { stage, action: 'run', reason: 'no --resume', replayable: false });
-      continue;
-    }
-    const upstreamKeys: Record<string, string> = {};
-    let reason: string | undefined;
-    for (const [port, upstream] of Object.entries(stage.inputs)) {
-      const up = decisions.get(upstream)!;
-      if (up.key) upstreamKeys[port] = up.key;
-      else reason ??= `upstream stage ${upstream} changed`;
-    }
-    if (reason) {
-      decisions.set(stage.name, { stage, action: 'run', reason, replayable: false });
-      continue;
-    }
-    const parts = keyParts(stage, upstreamKeys);
-    const staticKey = staticKeyOf(parts);
-    const record = await cache.lookup(staticKey);
-    if (!record) {
-      const last = await cache.last(plan.workflow.spec.name, stage.name);
-      const why = last ? describeChange(last.parts, parts) : 'never ran';
-      decisions.set(stage.name, { stage, action: 'run', reason: why, parts, staticKey, replayable: false });
-      continue;
-    }
-    reason = await changedFile(record, options);
-    if (reason) {
-      decisions.set(stage.name, { stage, action: 'run', reason, parts, staticKey, replayable: false });
-      continue;
-    }
-    const replayable = record.stored && (await cache.manifest(record.key)) !== undefined;
-    decisions.set(stage.name, {
-      stage,
-      action: 'cached',
-      reason: 'unchanged',
-      parts,
-      staticKey,
-      key: record.key,
-      replayable,
-      report: record.report,
-    });
+  // Stages whose inputs are all decided are looked up together: their reads overlap.
+  for (const level of levels(plan)) {
+    const decided = await Promise.all(level.map((stage) => decideOne(stage, decisions, options)));
+    for (const decision of decided) decisions.set(decision.stage.name, decision);
   }
   // A matched but unstored stage whose consumer re-runs must stream again.
   for (const stage of [...plan.stages].reverse()) {
@@ -108,6 +71,54 @@ export async function decide(options: DecideOptions): Promise<Map<string, Decisi
     }
   }
   return decisions;
+}
+
+/** Stages grouped by depth: each group depends only on earlier ones. */
+function levels(plan: Plan): PlannedStage[][] {
+  const depth = new Map<string, number>();
+  const groups: PlannedStage[][] = [];
+  for (const stage of plan.stages) {
+    const d = Math.max(0, ...Object.values(stage.inputs).map((up) => depth.get(up)! + 1));
+    depth.set(stage.name, d);
+    (groups[d] ??= []).push(stage);
+  }
+  return groups;
+}
+
+async function decideOne(
+  stage: PlannedStage,
+  decisions: Map<string, Decision>,
+  options: DecideOptions,
+): Promise<Decision> {
+  if (!options.resume) return { stage, action: 'run', reason: 'no --resume', replayable: false };
+  const upstreamKeys: Record<string, string> = {};
+  for (const [port, upstream] of Object.entries(stage.inputs)) {
+    const up = decisions.get(upstream)!;
+    if (!up.key)
+      return { stage, action: 'run', reason: `upstream stage ${upstream} changed`, replayable: false };
+    upstreamKeys[port] = up.key;
+  }
+  const parts = keyParts(stage, upstreamKeys);
+  const staticKey = staticKeyOf(parts);
+  const record = await options.cache.lookup(staticKey);
+  if (!record) {
+    const last = await options.cache.last(options.plan.workflow.spec.name, stage.name);
+    const why = last ? describeChange(last.parts, parts) : 'never ran';
+    return { stage, action: 'run', reason: why, parts, staticKey, replayable: false };
+  }
+  const reason = await changedFile(record, options);
+  if (reason) return { stage, action: 'run', reason, parts, staticKey, replayable: false };
+  const replayable = record.stored && (await options.cache.manifest(record.key)) !== undefined;
+  return {
+    stage,
+    action: 'cached',
+    reason: 'unchanged',
+    parts,
+    staticKey,
+    key: record.key,
+    replayable,
+    report: record.report,
+  };
 }
 
 async function changedFile(record: KeyRecord, options: DecideOptions): Promise<string | undefined> {
