@@ -70,7 +70,8 @@ export async function decide(options: DecideOptions): Promise<Map<string, Decisi
       decision.reason = `unchanged, but not stored and ${needy.stage} needs its output`;
     }
   }
-  return decisions;
+  // In the order of the plan, as the CLI prints them.
+  return new Map(plan.stages.map((s) => [s.name, decisions.get(s.name)!]));
 }
 
 /** Stages grouped by depth: each group depends only on earlier ones. */
