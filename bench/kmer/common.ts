@@ -1,6 +1,6 @@
 /** Shared pieces of the kmer benchmarks: deterministic reads, a FASTA reader, child runs. */
 import { execFile } from 'node:child_process';
-import { createReadStream, existsSync } from 'node:fs';
+import { createReadStream, existsSync, readFileSync } from 'node:fs';
 import { mkdir, open, rename } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { Readable } from 'node:stream';
@@ -144,6 +144,34 @@ export async function streamStage<P, Out>(
 export async function child<T>(script: string, args: string[]): Promise<T> {
   const { stdout } = await run(process.execPath, [script, '--child', ...args], { maxBuffer: 1 << 26 });
   return JSON.parse(stdout.trim().split('\n').pop()!) as T;
+}
+
+/**
+ * CPU seconds the calling thread has used (Linux: /proc/thread-self/stat, in clock ticks of
+ * 10 ms); undefined elsewhere. Shows whether the main thread is the stage's bottleneck.
+ */
+export function threadCpuSeconds(): number | undefined {
+  try {
+    const fields = readFileSync('/proc/thread-self/stat', 'latin1').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Runs each of `runs` `rounds` times, interleaved (a, b, a, b...), and keeps the fastest of each. */
+export async function bestOfInterleaved<T extends { seconds: number }>(
+  runs: Array<() => Promise<T>>,
+  rounds = 3,
+): Promise<T[]> {
+  const best: T[] = [];
+  for (let round = 0; round < rounds; round++) {
+    for (let i = 0; i < runs.length; i++) {
+      const result = await runs[i]!();
+      if (best[i] === undefined || result.seconds < best[i]!.seconds) best[i] = result;
+    }
+  }
+  return best;
 }
 
 /** Peak RSS of this process in MiB. */

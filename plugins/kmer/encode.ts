@@ -1,21 +1,21 @@
 import {
+  batch,
   defineStage,
   mapInOrder,
-  type SequenceRecord,
   type TokenBatch,
   type TokenizerSpec,
   workerFile,
   z,
 } from '../../src/plugin-api/index.js';
-import { type EncodeResult, encodeBatches } from './encode-kernel.js';
-import { packedTransfer, packSequences } from './packed-sequences.js';
+import { type EncodeResult, encodeBatches, idBuffers } from './encode-kernel.js';
+import { packJoined } from './packed-sequences.js';
 import {
-  batchSequences,
   describeBatch,
+  INLINE_BASES,
   invalidSequenceError,
-  isTinyBatch,
-  sequenceBatches,
-  taskGroups,
+  type SequenceGroup,
+  type SequenceItem,
+  sequenceGroups,
 } from './sequence-batches.js';
 import { MAX_TOKENIZER_K, makeSpec } from './tokenizer.js';
 import type { KmerResult, KmerTask } from './worker.js';
@@ -55,37 +55,47 @@ export const encode = defineStage({
       ambiguous: p.ambiguous,
       cls: p.cls,
     });
-    const groups = taskGroups(sequenceBatches(ctx.inputs.in!, p['batch-size'], STAGE));
-    const pack = (group: SequenceRecord[][]) => packSequences(batchSequences(group.flat()));
-    const batchRows = (group: SequenceRecord[][]) => group.map((batch) => batch.length);
-    const mapped = mapInOrder<SequenceRecord[][], KmerTask, KmerResult>(groups, {
+    const groups = sequenceGroups(ctx.inputs.in!, p['batch-size'], spec.maxTokens, STAGE);
+    // The main thread only joins the sequences (one native call, in sequenceGroups);
+    // packing them into bytes and encoding happen in the worker.
+    const mapped = mapInOrder<SequenceGroup, KmerTask, KmerResult>(groups, {
       worker: workerFile(import.meta.url, './worker.js'),
       threads: p.threads ?? ctx.threads,
       signal: ctx.signal,
-      isTiny: (group) => group.length === 1 && isTinyBatch(group[0]!),
-      describe: (group) => describeBatch(group.flat()),
-      inline: (group) => encodeBatches(pack(group), spec, batchRows(group)),
+      isTiny: (group) => group.bases < INLINE_BASES,
+      describe: (group) => describeBatch(group.items),
+      inline: (group) => encodeBatches(packJoined(group.joined), spec, group.batchRows),
       toTask: (group) => {
-        const packed = pack(group);
+        const ids = idBuffers(spec, group.batchRows);
         return {
-          task: { op: 'encode', packed, spec, batchRows: batchRows(group) },
-          transfer: packedTransfer(packed),
+          task: { op: 'encode', joined: group.joined, spec, batchRows: group.batchRows, ids },
+          transfer: [
+            group.joined.offsets.buffer as ArrayBuffer,
+            ...ids.map((batch) => batch.buffer as ArrayBuffer),
+          ],
         };
       },
     });
     for await (const { input: group, result } of mapped) {
       const encoded = result as EncodeResult;
-      if ('invalid' in encoded) throw invalidSequenceError(STAGE, group.flat(), encoded.invalid);
-      for (let b = 0; b < group.length; b++) yield tokenBatch(group[b]!, encoded.ids[b]!, spec);
+      if ('invalid' in encoded) throw invalidSequenceError(STAGE, group.items, encoded.invalid);
+      const batches: TokenBatch[] = [];
+      let start = 0;
+      for (let b = 0; b < group.batchRows.length; b++) {
+        const end = start + group.batchRows[b]!;
+        batches.push(tokenBatch(group.items.slice(start, end), encoded.ids[b]!, spec));
+        start = end;
+      }
+      // The whole task's batches at once: one hand-over to the engine, not one per batch.
+      yield batch(batches);
     }
   },
 });
 
-function tokenBatch(batch: SequenceRecord[], ids: Int32Array, spec: TokenizerSpec): TokenBatch {
-  const items = batch.map(({ seq: _seq, ...item }) => item);
-  batch.forEach((record, row) => {
-    // An invalid record still flows, as a row of [PAD] only.
-    if (record.invalid !== undefined) ids.fill(0, row * spec.maxTokens, (row + 1) * spec.maxTokens);
-  });
-  return { ids, rows: batch.length, length: spec.maxTokens, spec, items };
+function tokenBatch(items: SequenceItem[], ids: Int32Array, spec: TokenizerSpec): TokenBatch {
+  // An invalid record still flows, as a row of [PAD] only.
+  for (let row = 0; row < items.length; row++) {
+    if (items[row]!.invalid !== undefined) ids.fill(0, row * spec.maxTokens, (row + 1) * spec.maxTokens);
+  }
+  return { ids, rows: items.length, length: spec.maxTokens, spec, items };
 }

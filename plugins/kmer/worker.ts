@@ -6,10 +6,10 @@ import { InvalidBaseError } from './base-codes.js';
 import { countKmers, spectra } from './count-kernel.js';
 import { type EncodeResult, encodeBatches, type InvalidBase } from './encode-kernel.js';
 import { type KmerTable, type SortedCounts, sortedCounts } from './kmer-table.js';
-import type { PackedSequences } from './packed-sequences.js';
+import { type JoinedSequences, type PackedSequences, packJoined } from './packed-sequences.js';
 
 export type KmerTask =
-  | { op: 'encode'; packed: PackedSequences; spec: TokenizerSpec; batchRows: number[] }
+  | { op: 'encode'; joined: JoinedSequences; spec: TokenizerSpec; batchRows: number[]; ids: Int32Array[] }
   | { op: 'spectra'; packed: PackedSequences; k: number; canonical: boolean; normalize: boolean }
   | {
       op: 'count';
@@ -29,7 +29,7 @@ export type KmerResult = EncodeResult | SpectraResult | CountResult | SortedCoun
 export default function runKmerTask(task: KmerTask): KmerResult {
   switch (task.op) {
     case 'encode': {
-      const result = encodeBatches(task.packed, task.spec, task.batchRows);
+      const result = encodeBatches(packJoined(task.joined), task.spec, task.batchRows, task.ids);
       return 'ids' in result
         ? movable(
             result,
