@@ -131,7 +131,9 @@ export interface PluginDefinition {
   /** Semantic version; enters every cache key of the plugin's stages. */
   version: string;
   description?: string;
+  // biome-ignore lint/suspicious/noExplicitAny: one map holds stages of every param and record type
   stages: Readonly<Record<string, StageDefinition<any, any>>>;
   /** Codecs for the port types this plugin introduces, used to store them in the cache. */
+  // biome-ignore lint/suspicious/noExplicitAny: one map holds codecs of every record type
   codecs?: Readonly<Record<PortType, PortCodec<any>>>;
 }
