@@ -36,9 +36,9 @@ export async function createReporter(
         const state = `${n} ${s.status}`;
         if (shown.get(s) === state || (n === 0 && !s.status)) continue;
         shown.set(s, state);
-        process.stderr.write(
-          `[${s.name}] ${n} records, ${rate}/s, ${seconds}s${s.status ? `, ${s.status}` : ''}\n`,
-        );
+        // A stage still reading (training, say) has only its status to show.
+        const counts = n ? `${n} records, ${rate}/s, ` : '';
+        process.stderr.write(`[${s.name}] ${counts}${seconds}s${s.status ? `, ${s.status}` : ''}\n`);
       }
     }, intervalMs);
     timer.unref();
