@@ -7,13 +7,13 @@
  * [--reads N]` (default 500,000 reads; the 1x RSS point uses N/10).
  */
 import { fileURLToPath } from 'node:url';
-import { encode } from '../../plugins/kmer/encode.js';
-import { encodeBatches, idBuffers } from '../../plugins/kmer/encode-kernel.js';
+import { encode, encodeTask } from '../../plugins/kmer/encode.js';
+import { encodeBatches } from '../../plugins/kmer/encode-kernel.js';
 import { packSequences } from '../../plugins/kmer/packed-sequences.js';
 import { type SequenceGroup, sequenceGroups } from '../../plugins/kmer/sequence-batches.js';
 import { makeSpec } from '../../plugins/kmer/tokenizer.js';
 import type { KmerResult, KmerTask } from '../../plugins/kmer/worker.js';
-import { createPool, type PoolTask, type TokenBatch } from '../../src/plugin-api/index.js';
+import { createPool, type TokenBatch } from '../../src/plugin-api/index.js';
 import {
   arg,
   bestOfInterleaved,
@@ -77,16 +77,9 @@ async function kernelPoolMain(path: string, threads: number): Promise<void> {
   const groups: SequenceGroup[] = [];
   for await (const group of sequenceGroups(readFasta(path), 256, spec.maxTokens, 'bench')) groups.push(group);
   let bases = 0;
-  const tasks = groups.map((group): PoolTask<KmerTask> => {
+  const tasks = groups.map((group) => {
     bases += group.bases;
-    const ids = idBuffers(spec, group.batchRows);
-    return {
-      task: { op: 'encode', joined: group.joined, spec, batchRows: group.batchRows, ids },
-      transfer: [
-        group.joined.offsets.buffer as ArrayBuffer,
-        ...ids.map((batch) => batch.buffer as ArrayBuffer),
-      ],
-    };
+    return encodeTask(group, spec);
   });
   const worker = fileURLToPath(new URL('../../plugins/kmer/worker.js', import.meta.url));
   const pool = createPool<KmerTask, KmerResult>({ worker, threads });

@@ -1,3 +1,4 @@
+import { FLAG } from './flags.js';
 import type { BamRecord } from './record.js';
 
 /** The summary `bam.stats` gives: samtools stats' SN numbers, plus the GC fraction. */
@@ -25,13 +26,7 @@ export interface AlignmentSummary {
   gcFraction: number;
 }
 
-const SECONDARY = 0x100;
-const SUPPLEMENTARY = 0x800;
-const PAIRED = 0x1;
-const PROPER_PAIR = 0x2;
-const UNMAP = 0x4;
-const MUNMAP = 0x8;
-const DUP = 0x400;
+const { SECONDARY, SUPPLEMENTARY, PAIRED, PROPER_PAIR, UNMAP, MUNMAP, DUP } = FLAG;
 
 /** G or C in each 4-bit base code (`=ACMGRSVTWYHKDBN`: C is 2, G is 4). */
 const isGc = (code: number) => (code === 2 || code === 4 ? 1 : 0);

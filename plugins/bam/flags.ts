@@ -1,5 +1,5 @@
-/** samtools' flag names (`samtools flags`). */
-const FLAG_NAMES: Record<string, number> = {
+/** samtools' flag names (`samtools flags`) and their bits. */
+export const FLAG = {
   PAIRED: 0x1,
   PROPER_PAIR: 0x2,
   UNMAP: 0x4,
@@ -12,7 +12,8 @@ const FLAG_NAMES: Record<string, number> = {
   QCFAIL: 0x200,
   DUP: 0x400,
   SUPPLEMENTARY: 0x800,
-};
+} as const;
+const FLAG_NAMES: Readonly<Record<string, number>> = FLAG;
 
 /**
  * A flag mask written as samtools accepts it: a decimal or hex number (`4`, `0x904`) or

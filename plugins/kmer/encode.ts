@@ -2,6 +2,7 @@ import {
   batch,
   defineStage,
   mapInOrder,
+  type PoolTask,
   type TokenBatch,
   type TokenizerSpec,
   workerFile,
@@ -19,6 +20,18 @@ import {
 } from './sequence-batches.js';
 import { MAX_TOKENIZER_K, makeSpec } from './tokenizer.js';
 import type { KmerResult, KmerTask } from './worker.js';
+
+/** A worker task encoding one group: its sequences and the output buffers go across, moved. */
+export function encodeTask(group: SequenceGroup, spec: TokenizerSpec): PoolTask<KmerTask> {
+  const ids = idBuffers(spec, group.batchRows);
+  return {
+    task: { op: 'encode', joined: group.joined, spec, batchRows: group.batchRows, ids },
+    transfer: [
+      group.joined.offsets.buffer as ArrayBuffer,
+      ...ids.map((batch) => batch.buffer as ArrayBuffer),
+    ],
+  };
+}
 
 const params = z.strictObject({
   kind: z.enum(['overlapping', 'non-overlapping', 'base']).default('overlapping'),
@@ -65,16 +78,7 @@ export const encode = defineStage({
       isTiny: (group) => group.bases < INLINE_BASES,
       describe: (group) => describeBatch(group.items),
       inline: (group) => encodeBatches(packJoined(group.joined), spec, group.batchRows),
-      toTask: (group) => {
-        const ids = idBuffers(spec, group.batchRows);
-        return {
-          task: { op: 'encode', joined: group.joined, spec, batchRows: group.batchRows, ids },
-          transfer: [
-            group.joined.offsets.buffer as ArrayBuffer,
-            ...ids.map((batch) => batch.buffer as ArrayBuffer),
-          ],
-        };
-      },
+      toTask: (group) => encodeTask(group, spec),
     });
     for await (const { input: group, result } of mapped) {
       const encoded = result as EncodeResult;

@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { dirname, relative, resolve } from 'node:path';
+import { relative, resolve } from 'node:path';
 import { isMap, isNode, LineCounter, type Node, parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { didYouMean, type SourcePosition, WorkflowError, WorkflowErrors } from './errors.js';
@@ -109,5 +109,3 @@ export async function loadWorkflow(file: string): Promise<LoadedWorkflow> {
   }
   return { ...source, path, spec: parsed.data };
 }
-
-export const workflowDir = (workflow: LoadedWorkflow): string => dirname(workflow.path);
