@@ -26,8 +26,10 @@ export function arg(name: string, fallback: number): number {
   return at >= 0 ? Number(process.argv[at + 1]) : fallback;
 }
 
+export const READ_LENGTH = 150;
+
 /**
- * Writes `reads` reads of 150 bp sampled (forward strand) from a random 4 Mb genome, one
+ * Writes `reads` reads of READ_LENGTH bp sampled (forward strand) from a random 4 Mb genome, one
  * line each, with a fixed seed: the same file every time. Kept when it exists.
  */
 export async function generateReads(reads: number): Promise<string> {
@@ -46,8 +48,8 @@ export async function generateReads(reads: number): Promise<string> {
   const file = await open(`${path}.partial`, 'w');
   const chunk: string[] = [];
   for (let r = 0; r < reads; r++) {
-    const start = random() % (genome.length - 150);
-    chunk.push(`>read${r}\n${genome.toString('latin1', start, start + 150)}\n`);
+    const start = random() % (genome.length - READ_LENGTH);
+    chunk.push(`>read${r}\n${genome.toString('latin1', start, start + READ_LENGTH)}\n`);
     if (chunk.length === 10_000 || r === reads - 1) {
       await file.write(chunk.join(''));
       chunk.length = 0;

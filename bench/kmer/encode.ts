@@ -6,24 +6,27 @@
  * run is repeated 3 times, interleaved, best kept. `node dist/bench/kmer/encode.js
  * [--reads N]` (default 500,000 reads; the 1x RSS point uses N/10).
  */
+import { createReadStream } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { fastaBlocks } from '../../plugins/fasta/fasta-blocks.js';
+import { read } from '../../plugins/fasta/read.js';
 import { encode, encodeTask } from '../../plugins/kmer/encode.js';
 import { encodeBatches } from '../../plugins/kmer/encode-kernel.js';
 import { packSequences } from '../../plugins/kmer/packed-sequences.js';
-import { type SequenceGroup, sequenceGroups } from '../../plugins/kmer/sequence-batches.js';
+import type { FastaGroup } from '../../plugins/kmer/sequence-batches.js';
 import { makeSpec } from '../../plugins/kmer/tokenizer.js';
 import type { KmerResult, KmerTask } from '../../plugins/kmer/worker.js';
-import { createPool, type TokenBatch } from '../../src/plugin-api/index.js';
+import { batchesOf, createPool, type TokenBatch } from '../../src/plugin-api/index.js';
+import { stageOutputForTest } from '../../src/plugin-api/testing.js';
 import {
   arg,
   bestOfInterleaved,
   child,
-  fastaInput,
   generateReads,
   outDir,
   peakRssMiB,
+  READ_LENGTH,
   readFasta,
-  readFastaArrays,
   repoRoot,
   run,
   streamStage,
@@ -44,58 +47,57 @@ interface StageRun {
 
 async function childMain(mode: string, path: string, threads: number): Promise<void> {
   if (mode === 'kernel-pool') return kernelPoolMain(path, threads);
-  let bases = 0;
   let rows = 0;
   const cpuBefore = threadCpuSeconds();
-  const input = () =>
-    fastaInput(path, (records) => {
-      for (const record of records) bases += record.seq.length;
-    });
+  const reads = () => stageOutputForTest(read, { params: { path } });
   const started = performance.now();
-  if (mode === 'read') {
-    for await (const records of readFastaArrays(path)) {
-      rows += records.length;
-      for (const record of records) bases += record.seq.length;
+  if (mode === 'read' || mode === 'parse') {
+    for await (const block of batchesOf(reads())) {
+      rows += mode === 'read' ? block.count : block.records.length;
     }
   } else {
-    await streamStage(encode, PARAMS, input(), threads, (batch: TokenBatch) => {
+    await streamStage(encode, PARAMS, reads(), threads, (batch: TokenBatch) => {
       rows += batch.rows;
     });
   }
   const seconds = (performance.now() - started) / 1000;
   const cpuAfter = threadCpuSeconds();
   const mainCpu = cpuBefore === undefined || cpuAfter === undefined ? undefined : cpuAfter - cpuBefore;
+  const bases = rows * READ_LENGTH;
   console.log(JSON.stringify({ seconds, bases, rows, rssMiB: peakRssMiB(), mainCpu } satisfies StageRun));
 }
 
 /**
- * The encode tasks of the whole file, built before the clock starts, run through a pool of
- * `threads` kmer workers: the kernel's scaling with nothing read on the main thread.
+ * The encode tasks of the whole file (its FASTA blocks, as `fasta.read` cuts them), built
+ * before the clock starts, run through a pool of `threads` kmer workers: the worker's own
+ * scaling with nothing at all done on the main thread.
  */
 async function kernelPoolMain(path: string, threads: number): Promise<void> {
   const spec = makeSpec({ k: PARAMS.k, maxTokens: PARAMS['max-tokens'] });
-  const groups: SequenceGroup[] = [];
-  for await (const group of sequenceGroups(readFasta(path), 256, spec.maxTokens, 'bench')) groups.push(group);
-  let bases = 0;
-  const tasks = groups.map((group) => {
-    bases += group.bases;
-    return encodeTask(group, spec);
-  });
+  const groups: FastaGroup[] = [];
+  for await (const fasta of fastaBlocks(
+    createReadStream(path, { highWaterMark: 1 << 20 }),
+    path,
+    undefined,
+  )) {
+    groups.push({ fasta, batchRows: [fasta.records] });
+  }
+  const tasks = groups.map((group) => encodeTask(group, spec));
   const worker = fileURLToPath(new URL('../../plugins/kmer/worker.js', import.meta.url));
   const pool = createPool<KmerTask, KmerResult>({ worker, threads });
   // Started threads, so the clock sees the work only.
   const warmUp = tasks.splice(0, threads);
   await Promise.all(warmUp.map(({ task, transfer }) => pool.run(task, transfer)));
-  for (const { task } of warmUp) if (task.op === 'encode') bases -= task.joined.text.length;
   async function* inputs() {
     yield* tasks;
   }
   const started = performance.now();
   let rows = 0;
   for await (const { input } of pool.map(inputs(), (task) => task)) {
-    if (input.task.op === 'encode') rows += input.task.batchRows.reduce((a, b) => a + b, 0);
+    if (input.task.op === 'encode-fasta') rows += input.task.fasta.records;
   }
   const seconds = (performance.now() - started) / 1000;
+  const bases = rows * READ_LENGTH;
   console.log(JSON.stringify({ seconds, bases, rows, rssMiB: peakRssMiB() } satisfies StageRun));
 }
 
@@ -129,8 +131,9 @@ async function main(): Promise<void> {
   const kernelRate = await kernelBasesPerSecond(path);
   const stage = (mode: string, file: string, threads: number) => () =>
     child<StageRun>(script, [mode, file, String(threads)]);
-  const [readOnly, inline, one, two, twoSmall, kernelOne, kernelTwo] = await bestOfInterleaved([
+  const [readOnly, parsed, inline, one, two, twoSmall, kernelOne, kernelTwo] = await bestOfInterleaved([
     stage('read', path, 0),
+    stage('parse', path, 0),
     stage('encode', path, 0),
     stage('encode', path, 1),
     stage('encode', path, 2),
@@ -176,11 +179,18 @@ async function main(): Promise<void> {
         'main busy': '-',
       },
       {
-        what: 'FASTA read only',
+        what: 'fasta.read only (blocks, unparsed)',
         'Mbases/s': mb(rate(readOnly!)),
         ratio: '',
         'RSS MiB': readOnly!.rssMiB,
         'main busy': busy(readOnly!),
+      },
+      {
+        what: 'fasta.read, records parsed (main thread)',
+        'Mbases/s': mb(rate(parsed!)),
+        ratio: '',
+        'RSS MiB': parsed!.rssMiB,
+        'main busy': busy(parsed!),
       },
       {
         what: 'stage, main thread (threads: 0)',

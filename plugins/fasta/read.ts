@@ -1,16 +1,22 @@
 import {
+  batch,
+  decompressed,
   defineStage,
   displayName,
+  type FastaRecord,
+  type FastaRejection,
+  fastaBlock,
+  fastaRecords,
+  lineBatches,
+  openBytes,
   Rejects,
-  readLineBatches,
-  type SequenceRecord,
   z,
 } from '../../src/plugin-api/index.js';
-import { parseSequences } from './sequence-parser.js';
+import { fastaBlocks } from './fasta-blocks.js';
+import { parseFastq } from './fastq-parser.js';
 
 /** A FASTA/FASTQ record: the header's rest and the FASTQ qualities ride along. */
-export interface ReadRecord extends SequenceRecord {
-  description?: string;
+export interface ReadRecord extends FastaRecord {
   qual?: string;
 }
 
@@ -31,23 +37,35 @@ export const read = defineStage({
     const name = displayName(path);
     const skip = ctx.params['on-invalid'] === 'skip';
     const rejects = new Rejects(ctx, ctx.params.rejects);
+    const reject = async ({ line, reason, lines }: FastaRejection) => {
+      if (!skip) throw new Error(`${name}:${line}: ${reason}`);
+      await rejects.add(lines, `${name}:${line}`, reason);
+    };
     let succeeded = false;
     try {
-      for await (const events of parseSequences(readLineBatches(ctx, path))) {
-        ctx.signal.throwIfAborted();
-        for (const event of events) {
-          if ('rejection' in event) {
-            const { line, reason, lines } = event.rejection;
-            if (!skip) throw new Error(`${name}:${line}: ${reason}`);
-            await rejects.add(lines, `${name}:${line}`, reason);
+      const { format, bytes } = await detectFormat(decompressed(openBytes(ctx, path), name));
+      if (format === 'fastq') {
+        for await (const events of parseFastq(lineBatches(bytes))) {
+          ctx.signal.throwIfAborted();
+          const records: ReadRecord[] = [];
+          for (const event of events) {
+            if ('rejection' in event) await reject(event.rejection);
+            else records.push(label === undefined ? event.record : { ...event.record, label });
+          }
+          yield batch(records);
+        }
+      } else {
+        for await (const text of fastaBlocks(bytes, name, label)) {
+          ctx.signal.throwIfAborted();
+          // Strict: records are parsed (and checked) where they are used, maybe in a worker.
+          if (!skip) {
+            yield fastaBlock(text);
             continue;
           }
-          const { id, description, seq, qual } = event.record;
-          const record: ReadRecord = { id, seq };
-          if (description) record.description = description;
-          if (qual !== undefined) record.qual = qual;
-          if (label !== undefined) record.label = label;
-          yield record;
+          const rejections: FastaRejection[] = [];
+          const records = fastaRecords(text, (rejection) => rejections.push(rejection));
+          for (const rejection of rejections) await reject(rejection);
+          yield batch(records);
         }
       }
       succeeded = true;
@@ -56,3 +74,23 @@ export const read = defineStage({
     }
   },
 });
+
+/** FASTQ when the first byte that is not white space is `@`, FASTA otherwise; the bytes are all kept. */
+async function detectFormat(
+  source: AsyncIterable<Buffer>,
+): Promise<{ format: 'fasta' | 'fastq'; bytes: AsyncIterable<Buffer> }> {
+  const chunks = source[Symbol.asyncIterator]();
+  const head: Buffer[] = [];
+  let first: number | undefined;
+  while (first === undefined) {
+    const next = await chunks.next();
+    if (next.done) break;
+    head.push(next.value);
+    first = next.value.find((byte) => byte !== 10 && byte !== 13 && byte !== 32 && byte !== 9);
+  }
+  async function* bytes(): AsyncGenerator<Buffer> {
+    yield* head;
+    for (let next = await chunks.next(); !next.done; next = await chunks.next()) yield next.value;
+  }
+  return { format: first === 64 /* @ */ ? 'fastq' : 'fasta', bytes: bytes() };
+}

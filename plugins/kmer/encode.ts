@@ -1,6 +1,8 @@
 import {
   batch,
   defineStage,
+  type FastaText,
+  fastaHeaderFields,
   mapInOrder,
   type PoolTask,
   type TokenBatch,
@@ -8,10 +10,11 @@ import {
   workerFile,
   z,
 } from '../../src/plugin-api/index.js';
-import { type EncodeResult, encodeBatches, idBuffers } from './encode-kernel.js';
+import { type EncodeResult, encodeBatches, encodeFasta, type FastaEncodeResult } from './encode-kernel.js';
 import { packJoined } from './packed-sequences.js';
 import {
   describeBatch,
+  type FastaGroup,
   INLINE_BASES,
   invalidSequenceError,
   type SequenceGroup,
@@ -21,15 +24,13 @@ import {
 import { MAX_TOKENIZER_K, makeSpec } from './tokenizer.js';
 import type { KmerResult, KmerTask } from './worker.js';
 
-/** A worker task encoding one group: its sequences and the output buffers go across, moved. */
-export function encodeTask(group: SequenceGroup, spec: TokenizerSpec): PoolTask<KmerTask> {
-  const ids = idBuffers(spec, group.batchRows);
+/** A worker task encoding one group: its sequences go across (moved), or its FASTA text (shared). */
+export function encodeTask(group: SequenceGroup | FastaGroup, spec: TokenizerSpec): PoolTask<KmerTask> {
+  const { batchRows } = group;
+  if ('fasta' in group) return { task: { op: 'encode-fasta', fasta: group.fasta, spec, batchRows } };
   return {
-    task: { op: 'encode', joined: group.joined, spec, batchRows: group.batchRows, ids },
-    transfer: [
-      group.joined.offsets.buffer as ArrayBuffer,
-      ...ids.map((batch) => batch.buffer as ArrayBuffer),
-    ],
+    task: { op: 'encode', joined: group.joined, spec, batchRows },
+    transfer: [group.joined.offsets.buffer as ArrayBuffer],
   };
 }
 
@@ -69,32 +70,80 @@ export const encode = defineStage({
       cls: p.cls,
     });
     const groups = sequenceGroups(ctx.inputs.in!, p['batch-size'], spec.maxTokens, STAGE);
-    // The main thread only joins the sequences (one native call, in sequenceGroups);
-    // packing them into bytes and encoding happen in the worker.
-    const mapped = mapInOrder<SequenceGroup, KmerTask, KmerResult>(groups, {
+    // The main thread only joins the sequences (one native call, in sequenceGroups), or
+    // passes FASTA text on unparsed; parsing, packing and encoding happen in the worker.
+    const mapped = mapInOrder<SequenceGroup | FastaGroup, KmerTask, KmerResult>(groups, {
       worker: workerFile(import.meta.url, './worker.js'),
       threads: p.threads ?? ctx.threads,
       signal: ctx.signal,
-      isTiny: (group) => group.bases < INLINE_BASES,
-      describe: (group) => describeBatch(group.items),
-      inline: (group) => encodeBatches(packJoined(group.joined), spec, group.batchRows),
+      maxInFlight: 4 * (p.threads ?? ctx.threads),
+      isTiny: (group) => ('fasta' in group ? group.fasta.bytes.length : group.bases) < INLINE_BASES,
+      describe: (group) =>
+        'fasta' in group
+          ? `${group.fasta.file} from line ${group.fasta.firstLine}`
+          : describeBatch(group.items),
+      inline: (group) =>
+        'fasta' in group
+          ? encodeFasta(group.fasta, spec, group.batchRows)
+          : encodeBatches(packJoined(group.joined), spec, group.batchRows),
       toTask: (group) => encodeTask(group, spec),
     });
     for await (const { input: group, result } of mapped) {
-      const encoded = result as EncodeResult;
-      if ('invalid' in encoded) throw invalidSequenceError(STAGE, group.items, encoded.invalid);
-      const batches: TokenBatch[] = [];
-      let start = 0;
-      for (let b = 0; b < group.batchRows.length; b++) {
-        const end = start + group.batchRows[b]!;
-        batches.push(tokenBatch(group.items.slice(start, end), encoded.ids[b]!, spec));
-        start = end;
-      }
-      // The whole task's batches at once: one hand-over to the engine, not one per batch.
-      yield batch(batches);
+      yield batch(
+        'fasta' in group
+          ? fastaTokenBatches(group, result as FastaEncodeResult, spec)
+          : tokenBatches(group, result as EncodeResult, spec),
+      );
     }
   },
 });
+
+/** The token batches of a group of records; the whole task's at once: one hand-over to the engine. */
+function tokenBatches(group: SequenceGroup, encoded: EncodeResult, spec: TokenizerSpec): TokenBatch[] {
+  if ('invalid' in encoded) throw invalidSequenceError(STAGE, group.items, encoded.invalid);
+  const batches: TokenBatch[] = [];
+  let start = 0;
+  for (let b = 0; b < group.batchRows.length; b++) {
+    const end = start + group.batchRows[b]!;
+    batches.push(tokenBatch(group.items.slice(start, end), encoded.ids[b]!, spec));
+    start = end;
+  }
+  return batches;
+}
+
+/**
+ * The token batches of a block of FASTA text. Their items (ids, labels) are read from the
+ * text when first asked for: many consumers never ask.
+ */
+function fastaTokenBatches(group: FastaGroup, encoded: FastaEncodeResult, spec: TokenizerSpec): TokenBatch[] {
+  if ('malformed' in encoded) throw new Error(`${STAGE}: ${encoded.malformed}`);
+  const items = (from: number, to: number) => fastaItems(group.fasta, encoded.headers.subarray(from, to));
+  if ('invalid' in encoded)
+    throw invalidSequenceError(STAGE, items(0, encoded.headers.length), encoded.invalid);
+  const batches: TokenBatch[] = [];
+  let start = 0;
+  for (let b = 0; b < group.batchRows.length; b++) {
+    const rows = group.batchRows[b]!;
+    const from = start;
+    let rowItems: SequenceItem[] | undefined;
+    batches.push({
+      ids: encoded.ids[b]!,
+      rows,
+      length: spec.maxTokens,
+      spec,
+      get items() {
+        rowItems ??= items(from, from + rows);
+        return rowItems;
+      },
+    });
+    start += rows;
+  }
+  return batches;
+}
+
+function fastaItems(fasta: FastaText, headers: Int32Array): SequenceItem[] {
+  return Array.from(headers, (headerStart) => fastaHeaderFields(fasta, headerStart));
+}
 
 function tokenBatch(items: SequenceItem[], ids: Int32Array, spec: TokenizerSpec): TokenBatch {
   // An invalid record still flows, as a row of [PAD] only.

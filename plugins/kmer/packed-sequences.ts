@@ -1,3 +1,6 @@
+// Straight from its module, as workers load this: the API's index would load all of it.
+import { copyFastaSequence, type FastaText, scanFastaText } from '../../src/plugin-api/fasta-text.js';
+
 /**
  * Sequences of a batch packed into one byte buffer plus offsets: the form that crosses to
  * worker threads (moved, or shared between the workers of a partitioned count).
@@ -54,4 +57,32 @@ export function packedTransfer(packed: PackedSequences): ArrayBuffer[] {
   const list = [packed.offsets.buffer as ArrayBuffer];
   if (packed.bytes.buffer instanceof ArrayBuffer) list.push(packed.bytes.buffer);
   return list;
+}
+
+/** Bytes that packing FASTA text reuses from one block to the next (a kernel reads them and is done). */
+let scratch = new Uint8Array(0);
+
+/**
+ * The sequences of a block of FASTA text packed for a kernel, with where each record's
+ * header starts (so the main thread can name a row from the text it still holds). The
+ * packed bytes are reused by the next call. Throws `file:line: ...` for a malformed record
+ * (bytes that are no base are left to the kernel).
+ */
+export function packFastaText(text: FastaText): { packed: PackedSequences; headers: Int32Array } {
+  if (scratch.length < text.bytes.length) scratch = new Uint8Array(text.bytes.length);
+  const offsets = new Uint32Array(text.records + 1);
+  const headers = new Int32Array(text.records);
+  let row = 0;
+  let at = 0;
+  scanFastaText(
+    text,
+    (headerStart, _headerEnd, seqStart, seqEnd, lines) => {
+      headers[row] = headerStart;
+      at += copyFastaSequence(text.bytes, seqStart, seqEnd, lines, scratch, at);
+      offsets[++row] = at;
+    },
+    // The kernels reject every byte that is no base, naming the sequence and position.
+    { checkBases: false },
+  );
+  return { packed: { bytes: scratch, offsets }, headers };
 }

@@ -1,4 +1,4 @@
-import { inputBatches, type SequenceRecord } from '../../src/plugin-api/index.js';
+import { batchesOf, type FastaText, inputBatches, type SequenceRecord } from '../../src/plugin-api/index.js';
 import { type JoinedSequences, joinSequences } from './packed-sequences.js';
 
 /** Bases per batch at most, so a batch of long sequences (chromosomes) stays a moderate task. */
@@ -102,6 +102,13 @@ export interface SequenceGroup {
   bases: number;
 }
 
+/** A block of FASTA text (from `fasta.read`) as one task, parsed where it is encoded. */
+export interface FastaGroup {
+  fasta: FastaText;
+  /** Rows of each batch, in order; they add up to the block's records. */
+  batchRows: number[];
+}
+
 /**
  * The batches `sequenceBatches` would make (at most `rows` records and about
  * MAX_BATCH_BASES bases each), grouped into tasks of about TASK_BASES bases and at most
@@ -110,13 +117,14 @@ export interface SequenceGroup {
  * This runs on the main thread for every record, so it is kept lean; and a group keeps
  * only the items and one joined string, not the input records, so that those die young
  * (cheap for the garbage collector) while the group waits for its worker.
+ * A block of FASTA text stays one group, unparsed: its records are read in the worker.
  */
 export async function* sequenceGroups(
   input: AsyncIterable<unknown>,
   rows: number,
   rowLength: number,
   stage: string,
-): AsyncGenerator<SequenceGroup> {
+): AsyncGenerator<SequenceGroup | FastaGroup> {
   const taskRows = Math.max(rows, Math.floor(TASK_CELLS / rowLength));
   let items: SequenceItem[] = [];
   let seqs: string[] = [];
@@ -126,9 +134,26 @@ export async function* sequenceGroups(
   let batchBasesSoFar = 0;
   let index = 0;
   let taskBases = INLINE_BASES;
-  const group = (): SequenceGroup => ({ items, joined: joinSequences(seqs), batchRows, bases: groupBases });
-  for await (const arrived of inputBatches(input)) {
-    for (const record of arrived as readonly Partial<SequenceRecord>[]) {
+  const group = (): SequenceGroup => {
+    if (items.length > batchStart) batchRows.push(items.length - batchStart);
+    const done = { items, joined: joinSequences(seqs), batchRows, bases: groupBases };
+    taskBases = TASK_BASES;
+    items = [];
+    seqs = [];
+    batchRows = [];
+    groupBases = 0;
+    batchStart = 0;
+    batchBasesSoFar = 0;
+    return done;
+  };
+  for await (const arrived of batchesOf(input)) {
+    if (arrived.fasta) {
+      if (items.length) yield group();
+      index += arrived.count;
+      yield { fasta: arrived.fasta, batchRows: rowsInBatches(arrived.count, rows) };
+      continue;
+    }
+    for (const record of arrived.records as readonly Partial<SequenceRecord>[]) {
       index++;
       const { seq, ...item } = record ?? {};
       if (typeof item.id !== 'string' || (typeof seq !== 'string' && typeof item.invalid !== 'string')) {
@@ -146,17 +171,15 @@ export async function* sequenceGroups(
       batchRows.push(batchEnd - batchStart);
       batchStart = batchEnd;
       batchBasesSoFar = 0;
-      if (groupBases >= taskBases || batchEnd + rows > taskRows) {
-        yield group();
-        taskBases = TASK_BASES;
-        items = [];
-        seqs = [];
-        batchRows = [];
-        groupBases = 0;
-        batchStart = 0;
-      }
+      if (groupBases >= taskBases || batchEnd + rows > taskRows) yield group();
     }
   }
-  if (items.length > batchStart) batchRows.push(items.length - batchStart);
   if (items.length) yield group();
+}
+
+/** `total` rows cut into batches of `rows`. */
+function rowsInBatches(total: number, rows: number): number[] {
+  const batches: number[] = [];
+  for (let left = total; left > 0; left -= rows) batches.push(Math.min(rows, left));
+  return batches;
 }

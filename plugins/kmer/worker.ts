@@ -1,15 +1,22 @@
 /** The kmer plugin's pool worker: one task = one batch; results move back, never copied. */
 
-import type { TokenizerSpec } from '../../src/plugin-api/index.js';
+import type { FastaText, TokenizerSpec } from '../../src/plugin-api/index.js';
 import { movable } from '../../src/plugin-api/movable.js';
 import { InvalidBaseError } from './base-codes.js';
 import { countKmers, spectra } from './count-kernel.js';
-import { type EncodeResult, encodeBatches, type InvalidBase } from './encode-kernel.js';
+import {
+  type EncodeResult,
+  encodeBatches,
+  encodeFasta,
+  type FastaEncodeResult,
+  type InvalidBase,
+} from './encode-kernel.js';
 import { type KmerTable, type SortedCounts, sortedCounts } from './kmer-table.js';
 import { type JoinedSequences, type PackedSequences, packJoined } from './packed-sequences.js';
 
 export type KmerTask =
-  | { op: 'encode'; joined: JoinedSequences; spec: TokenizerSpec; batchRows: number[]; ids: Int32Array[] }
+  | { op: 'encode'; joined: JoinedSequences; spec: TokenizerSpec; batchRows: number[] }
+  | { op: 'encode-fasta'; fasta: FastaText; spec: TokenizerSpec; batchRows: number[] }
   | { op: 'spectra'; packed: PackedSequences; k: number; canonical: boolean; normalize: boolean }
   | {
       op: 'count';
@@ -24,19 +31,14 @@ export type KmerTask =
 
 export type SpectraResult = { spectra: Uint32Array | Float32Array } | { invalid: InvalidBase };
 export type CountResult = { table: KmerTable } | { invalid: InvalidBase };
-export type KmerResult = EncodeResult | SpectraResult | CountResult | SortedCounts;
+export type KmerResult = EncodeResult | FastaEncodeResult | SpectraResult | CountResult | SortedCounts;
 
 export default function runKmerTask(task: KmerTask): KmerResult {
   switch (task.op) {
-    case 'encode': {
-      const result = encodeBatches(packJoined(task.joined), task.spec, task.batchRows, task.ids);
-      return 'ids' in result
-        ? movable(
-            result,
-            result.ids.map((ids) => ids.buffer as ArrayBuffer),
-          )
-        : result;
-    }
+    case 'encode':
+      return movableIds(encodeBatches(packJoined(task.joined), task.spec, task.batchRows));
+    case 'encode-fasta':
+      return movableIds(encodeFasta(task.fasta, task.spec, task.batchRows));
     case 'spectra':
       return withInvalidBase(() => {
         const result = spectra(task.packed, task.k, task.canonical, task.normalize);
@@ -52,6 +54,15 @@ export default function runKmerTask(task: KmerTask): KmerResult {
       return movable(result, [result.hi.buffer, result.lo.buffer, result.counts.buffer] as ArrayBuffer[]);
     }
   }
+}
+
+function movableIds<T extends object>(result: T): T {
+  return 'ids' in result
+    ? movable(
+        result,
+        (result.ids as Int32Array[]).map((ids) => ids.buffer as ArrayBuffer),
+      )
+    : result;
 }
 
 function withInvalidBase<T>(work: () => T): T | { invalid: InvalidBase } {

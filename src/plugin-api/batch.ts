@@ -1,3 +1,4 @@
+import { type FastaRecord, type FastaText, fastaRecords } from './fasta-text.js';
 import { formatLine } from './io.js';
 
 /**
@@ -21,6 +22,8 @@ export interface Batch<T> {
   readonly records: readonly T[];
   /** For a line block: the lines as UTF-8, each ending in `\n`. */
   readonly bytes?: Buffer;
+  /** For a FASTA block: the records' text, for a stage that parses it itself (in a worker). */
+  readonly fasta?: FastaText;
 }
 
 /** Wraps records yielded together; downstream still sees them one by one (or as arrays). */
@@ -45,14 +48,34 @@ export function lineBlock(content: Buffer | string): Batch<string> {
   };
 }
 
+/**
+ * Whole FASTA records as text: `records` parses them on first access, so a stage that takes
+ * `fasta` to its worker threads instead never pays for them on the main thread.
+ */
+export function fastaBlock(text: FastaText): Batch<FastaRecord> {
+  let records: FastaRecord[] | undefined;
+  return {
+    [BATCH]: true,
+    count: text.records,
+    fasta: text,
+    get records() {
+      records ??= fastaRecords(text);
+      return records;
+    },
+  };
+}
+
 export function isBatch(value: unknown): value is Batch<unknown> {
   return typeof value === 'object' && value !== null && (value as Batch<unknown>)[BATCH] === true;
 }
 
 type BatchSource<T> = AsyncIterable<T> & { [BATCHES]?: () => AsyncIterable<Batch<T>> };
 
-/** An input's batches as they arrive; an input without them is grouped 256 records at a time. */
-async function* batchesOf<T>(input: BatchSource<T>): AsyncGenerator<Batch<T>> {
+/**
+ * An input's batches as they arrive, whole (for what a batch carries besides its records);
+ * an input without them is grouped 256 records at a time.
+ */
+export async function* batchesOf<T>(input: BatchSource<T>): AsyncGenerator<Batch<T>> {
   const fast = input[BATCHES];
   if (fast) {
     yield* fast.call(input);

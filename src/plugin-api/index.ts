@@ -3,9 +3,21 @@
  * nothing outside this folder may be imported by a plugin.
  */
 export { z } from 'zod';
-export { type Batch, batch, inputBatches, inputBytes, lineBlock } from './batch.js';
+export { type Batch, batch, batchesOf, fastaBlock, inputBatches, inputBytes, lineBlock } from './batch.js';
 export { definePlugin, defineStage } from './define.js';
 export { type Delimiter, detectFormat, splitRow } from './delimited.js';
+export {
+  badSequenceCharacter,
+  copyFastaSequence,
+  type FastaRecord,
+  type FastaRejection,
+  type FastaText,
+  fastaHeaderFields,
+  fastaRecords,
+  MalformedFastaError,
+  scanFastaText,
+  splitFastaHeader,
+} from './fasta-text.js';
 export {
   decompressed,
   displayName,

@@ -73,6 +73,9 @@ export function createPool<Task, Result>(options: PoolOptions): WorkerPool<Task,
       maxThreads: threads,
       // Workers are torn down by close/destroy, not by idling between batches.
       idleTimeout: Number.POSITIVE_INFINITY,
+      // A worker holds its next task while it runs one, so it never idles waiting for a busy
+      // main thread to hand it over (tasks are synchronous, so they still run one at a time).
+      concurrentTasksPerWorker: 2,
     });
     pool.on('error', (err: Error) => {
       if (closing) return;

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
 import { Channel } from '../engine/channel.js';
 import { createLogger } from '../engine/logger.js';
-import { runStage } from '../engine/stage-runner.js';
+import { runStage, type StageRunOptions } from '../engine/stage-runner.js';
+import { BATCHES } from './batch.js';
 import type { Logger, ReportSection, StageDefinition } from './types.js';
 
 export interface StageTestOptions {
@@ -47,34 +48,19 @@ export async function runStageForTest<P, Out>(
   const inputFiles: string[] = [];
   const outputFiles: string[] = [];
   const report: ReportSection[] = [];
-  const inputs = Object.fromEntries(
-    Object.entries(options.inputs ?? {}).map(([name, items]) => [name, toAsync(items)]),
-  );
   const collected: Out[] = [];
-  const scratch = await mkdtemp(join(tmpdir(), 'genoflow-test-'));
   const collecting = (async () => {
     for await (const record of output) collected.push(record as Out);
   })();
   collecting.catch(() => {}); // a failed stage's error is the one reported
-  const stats = await runStage({
-    stage: stage as StageDefinition<unknown, unknown>,
-    stageName: 'test',
-    params: stage.params.parse(options.params ?? {}),
-    inputs,
-    outputs: stage.output === null ? [] : [output],
-    signal: options.signal ?? new AbortController().signal,
-    log: options.log ?? createLogger('warn', 'test'),
-    scratchDir: join(scratch, 'scratch'),
-    checkpointDir: options.checkpointDir ?? join(scratch, 'checkpoint'),
-    threads: options.threads ?? 2,
-    baseDir: options.baseDir ?? process.cwd(),
-    stdin: () =>
-      options.stdin instanceof Readable ? options.stdin : Readable.from([Buffer.from(options.stdin ?? '')]),
-    stdout: () => stdout,
-    onInputFile: (path) => inputFiles.push(path),
-    onOutputFile: (path) => outputFiles.push(path),
-    onReport: (section) => report.push(section),
-  }).catch((err) => {
+  const stats = await runStage(
+    await runOptions(stage, options, stage.output === null ? [] : [output], {
+      stdout: () => stdout,
+      onInputFile: (path) => inputFiles.push(path),
+      onOutputFile: (path) => outputFiles.push(path),
+      onReport: (section) => report.push(section),
+    }),
+  ).catch((err) => {
     output.fail(err);
     throw err;
   });
@@ -90,8 +76,60 @@ export async function runStageForTest<P, Out>(
   };
 }
 
-async function* toAsync<T>(items: Iterable<T> | AsyncIterable<T>): AsyncGenerator<T> {
-  yield* items;
+/**
+ * Runs a stage and hands its output on as the input of another stage, batches whole, as the
+ * engine does (so e.g. FASTA blocks reach the next stage unparsed): for tests of a chain.
+ * The stage runs as the result is read; its error ends the reading.
+ */
+export function stageOutputForTest<P, Out>(
+  stage: StageDefinition<P, Out>,
+  options: StageTestOptions = {},
+): AsyncIterable<Out> {
+  const output = new Channel<Out>(64);
+  runOptions(stage, options, [output as Channel<unknown>], {})
+    .then(runStage)
+    .catch((err) => output.fail(err));
+  return {
+    [BATCHES]: () => output.batches(),
+    [Symbol.asyncIterator]: () => output[Symbol.asyncIterator](),
+  } as AsyncIterable<Out>;
+}
+
+async function runOptions<P, Out>(
+  stage: StageDefinition<P, Out>,
+  options: StageTestOptions,
+  outputs: Channel<unknown>[],
+  hooks: Partial<StageRunOptions>,
+): Promise<StageRunOptions> {
+  const scratch = await mkdtemp(join(tmpdir(), 'genoflow-test-'));
+  const inputs = Object.fromEntries(
+    Object.entries(options.inputs ?? {}).map(([name, items]) => [name, toAsync(items)]),
+  );
+  return {
+    stage: stage as StageDefinition<unknown, unknown>,
+    stageName: 'test',
+    params: stage.params.parse(options.params ?? {}),
+    inputs,
+    outputs,
+    signal: options.signal ?? new AbortController().signal,
+    log: options.log ?? createLogger('warn', 'test'),
+    scratchDir: join(scratch, 'scratch'),
+    checkpointDir: options.checkpointDir ?? join(scratch, 'checkpoint'),
+    threads: options.threads ?? 2,
+    baseDir: options.baseDir ?? process.cwd(),
+    stdin: () =>
+      options.stdin instanceof Readable ? options.stdin : Readable.from([Buffer.from(options.stdin ?? '')]),
+    stdout: () => new PassThrough().resume(),
+    ...hooks,
+  };
+}
+
+/** An input as the engine gives one; one that hands out whole batches (see `stageOutputForTest`) keeps them. */
+function toAsync<T>(items: Iterable<T> | AsyncIterable<T>): AsyncIterable<T> {
+  if (BATCHES in items) return items as AsyncIterable<T>;
+  return (async function* () {
+    yield* items;
+  })();
 }
 
 /** Runs a stage that is expected to fail and returns its error (fails the test if it succeeds). */
