@@ -176,8 +176,15 @@ export async function bestOfInterleaved<T extends { seconds: number }>(
   return best;
 }
 
-/** Peak RSS of this process in MiB. */
+/**
+ * Peak RSS of this process in MiB: VmHWM where Linux has it, since getrusage's maxRSS
+ * survives exec and so starts at the RSS of the parent that spawned this child.
+ */
 export function peakRssMiB(): number {
+  try {
+    const kib = /VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'latin1'))?.[1];
+    if (kib) return Number(kib) / 1024;
+  } catch {}
   return process.resourceUsage().maxRSS / 1024;
 }
 

@@ -24,7 +24,7 @@ import {
 import { MAX_TOKENIZER_K, makeSpec } from './tokenizer.js';
 import type { KmerResult, KmerTask } from './worker.js';
 
-/** A worker task encoding one group: its sequences go across (moved), or its FASTA text (shared). */
+/** A worker task encoding one group: its sequences go across (moved), or its FASTA text (copied). */
 export function encodeTask(group: SequenceGroup | FastaGroup, spec: TokenizerSpec): PoolTask<KmerTask> {
   const { batchRows } = group;
   if ('fasta' in group) return { task: { op: 'encode-fasta', fasta: group.fasta, spec, batchRows } };

@@ -8,7 +8,7 @@
 import type { SequenceRecord } from './records.js';
 
 export interface FastaText {
-  /** Whole records: each header line with its sequence lines. Shared memory, so workers read it without a copy. */
+  /** Whole records: each header line with its sequence lines (a worker it is posted to gets a copy). */
   bytes: Uint8Array;
   /** The file's name in messages. */
   file: string;
