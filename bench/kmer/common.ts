@@ -110,16 +110,29 @@ export function fastaInput(
  * Runs a stage through the engine's stage runner with its output consumed as a stream
  * (nothing collected, so memory shows the stage's own footprint).
  */
-export async function streamStage<P, Out>(
+export function streamStage<P, Out>(
   stage: StageDefinition<P, Out>,
   params: Record<string, unknown>,
   input: AsyncIterable<unknown>,
   threads: number,
   onRecord: (record: Out) => void,
 ): Promise<void> {
+  return streamStageArrays(stage, params, input, threads, (records) => {
+    for (const record of records) onRecord(record);
+  });
+}
+
+/** `streamStage` with the output consumed as engine stages read it: an array of records at a time. */
+export async function streamStageArrays<P, Out>(
+  stage: StageDefinition<P, Out>,
+  params: Record<string, unknown>,
+  input: AsyncIterable<unknown>,
+  threads: number,
+  onRecords: (records: readonly Out[]) => void,
+): Promise<void> {
   const output = new Channel<unknown>(64);
   const consuming = (async () => {
-    for await (const record of output) onRecord(record as Out);
+    for await (const entry of output.batches()) onRecords(entry.records as readonly Out[]);
   })();
   consuming.catch(() => {});
   await runStage({

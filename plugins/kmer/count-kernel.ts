@@ -4,7 +4,7 @@
  * with N or another IUPAC code skipped (as jellyfish does).
  */
 import { AMBIGUOUS, BASE_CODE, InvalidBaseError } from './base-codes.js';
-import { addKmer, hashCode, type KmerTable, partitionOf } from './kmer-table.js';
+import type { KmerTables } from './kmer-table.js';
 import type { PackedSequences } from './packed-sequences.js';
 
 export const MAX_COUNT_K = 31;
@@ -13,23 +13,22 @@ const SIGN = -0x80000000;
 export const MAX_SPECTRUM_K = 12;
 
 /**
- * Counts the k-mers of every packed sequence whose hash falls in `partition` of
- * `partitions` into `table`; returns the table (a new one if it grew).
+ * Stages the k-mers of every packed sequence that fall in a bucket `tables` owns (see
+ * kmer-table.ts): each k-mer's code splits into its bucket (top bits) and suffix.
  */
-export function countKmers(
-  input: KmerTable,
-  packed: PackedSequences,
-  k: number,
-  canonical: boolean,
-  partition = 0,
-  partitions = 1,
-): KmerTable {
-  let table = input;
+export function countKmers(tables: KmerTables, packed: PackedSequences, canonical: boolean): void {
   const { bytes, offsets } = packed;
-  // All int32 arithmetic (see kmer-table.ts); the low halves compare unsigned via the sign flip.
+  const { k, local, suffixBits } = tables;
+  // All int32 arithmetic: the code is `hi` (bits 32 and up) and `lo`; low halves compare
+  // unsigned via the sign flip.
   const loMask = k >= 16 ? -1 : 4 ** k - 1;
   const hiMask = k > 16 ? 4 ** (k - 16) - 1 : 0;
   const top = 2 * k - 2;
+  // The bucket is the code's top bits (code >>> suffixBits, from hi, lo or both); the
+  // suffix is what lies below them.
+  const hiShift = (32 - suffixBits) & 31;
+  const suffixHiMask = suffixBits > 32 ? 2 ** (suffixBits - 32) - 1 : 0;
+  const suffixLoMask = suffixBits >= 32 ? -1 : 2 ** suffixBits - 1;
   for (let r = 0; r + 1 < offsets.length; r++) {
     const start = offsets[r]!;
     const end = offsets[r + 1]!;
@@ -62,12 +61,12 @@ export function countKmers(
         khi = rhi;
         klo = rlo;
       }
-      const hash = hashCode(khi, klo);
-      if (partitions > 1 && partitionOf(hash, partitions) !== partition) continue;
-      table = addKmer(table, hash, khi, klo);
+      const bucket = suffixBits >= 32 ? khi >>> (suffixBits - 32) : (khi << hiShift) | (klo >>> suffixBits);
+      const owner = local[bucket]!;
+      if (owner < 0) continue;
+      tables.stage(owner, khi & suffixHiMask, klo & suffixLoMask);
     }
   }
-  return table;
 }
 
 /**
@@ -116,19 +115,4 @@ export function spectra(
     for (let j = r * width; j < (r + 1) * width; j++) frequencies[j] = counts[j]! / total;
   }
   return frequencies;
-}
-
-const LETTER_CODES = [65, 67, 71, 84];
-const lettersOfLength: number[][] = [];
-
-/**
- * The k letters of a code given as two 32-bit halves. Built with one fromCharCode call: a
- * flat string, where `+=` would leave a chain of k pieces per k-mer for the GC to walk.
- */
-export function kmerString(hi: number, lo: number, k: number): string {
-  const letters = (lettersOfLength[k] ??= new Array<number>(k).fill(0));
-  for (let j = 0, shift = 2 * (k - 1); j < k; j++, shift -= 2) {
-    letters[j] = LETTER_CODES[shift >= 32 ? (hi >>> (shift - 32)) & 3 : (lo >>> shift) & 3]!;
-  }
-  return String.fromCharCode.apply(null, letters);
 }

@@ -9,16 +9,19 @@ import {
   workerFile,
   z,
 } from '../../src/plugin-api/index.js';
-import { countKmers, kmerString, MAX_COUNT_K, MAX_SPECTRUM_K, spectra } from './count-kernel.js';
-import { createTable, type KmerTable, type SortedCounts, sortedCounts } from './kmer-table.js';
+import { InvalidBaseError } from './base-codes.js';
+import { countKmers, MAX_COUNT_K, MAX_SPECTRUM_K, spectra } from './count-kernel.js';
+import { KmerTables } from './kmer-table.js';
 import { packedTransfer, packSequences } from './packed-sequences.js';
 import {
+  batchBases,
   batchSequences,
   describeBatch,
   invalidSequenceError,
   isTinyBatch,
   sequenceBatches,
 } from './sequence-batches.js';
+import { type SortedKmers, sortedKmers } from './sorted-kmers.js';
 import type { CountResult, KmerResult, KmerTask, SpectraResult } from './worker.js';
 
 const params = z.strictObject({
@@ -27,7 +30,7 @@ const params = z.strictObject({
   per: z.enum(['sequence', 'all']).default('sequence'),
   'min-count': z.number().int().min(1).default(1).describe('per: all — drop k-mers seen fewer times'),
   normalize: z.boolean().default(false).describe('per: sequence — frequencies instead of counts'),
-  'batch-size': z.number().int().min(1).default(256),
+  'batch-size': z.number().int().min(1).default(256).describe('per: sequence — sequences per task'),
   threads: z.number().int().min(0).optional().describe('worker threads (default --threads; 0 = main thread)'),
 });
 type CountParams = z.infer<typeof params>;
@@ -101,129 +104,148 @@ async function* spectrumPerSequence(ctx: StageContext<CountParams>): AsyncGenera
 }
 
 /**
- * Counting over all input. With threads, k-mers are partitioned by hash, one table per
- * worker: every worker scans each batch (shared, not copied) but inserts only its own
- * k-mers, so no table is ever merged and each partition's tasks run one after another.
+ * Counting over all input. K-mers are split by prefix into buckets (kmer-table.ts), the
+ * buckets dealt out to one single-thread pool per partition, whose worker keeps its tables
+ * between tasks: each chunk of input goes to every partition (shared, not copied), each
+ * counts only its own buckets. Then the partitions sort their buckets, a range at a time,
+ * into k-mer letters; concatenated in bucket order these are already in k-mer order.
  */
 async function* countAll(ctx: StageContext<CountParams>): AsyncGenerator<Batch<KmerCount>> {
   const { k, canonical } = ctx.params;
   const minCount = ctx.params['min-count'];
-  const batches = sequenceBatches(ctx.inputs.in!, ctx.params['batch-size'], STAGE);
+  const chunks = inputChunks(sequenceBatches(ctx.inputs.in!, ctx.params['batch-size'], STAGE));
   const threads = ctx.params.threads ?? ctx.threads;
-  const first = await batches.next();
+  const first = await chunks.next();
   if (first.done) return;
-  const second = threads === 0 ? first : await batches.next();
+  const second = threads === 0 ? first : await chunks.next();
   if (threads === 0 || (second.done && isTinyBatch(first.value))) {
-    let table = createTable();
-    const count = (batch: SequenceRecord[]) => {
+    const tables = new KmerTables(k);
+    const count = (chunk: SequenceRecord[]) => {
       try {
-        table = countKmers(table, packSequences(batchSequences(batch)), k, canonical);
+        countKmers(tables, packSequences(batchSequences(chunk)), canonical);
       } catch (err) {
-        const row = (err as { row?: number }).row;
-        throw row === undefined
-          ? err
-          : invalidSequenceError(STAGE, batch, { row, message: (err as Error).message });
+        if (!(err instanceof InvalidBaseError)) throw err;
+        throw invalidSequenceError(STAGE, chunk, { row: err.row, message: err.message });
       }
     };
     count(first.value);
     if (threads === 0) {
-      for await (const batch of batches) {
+      for await (const chunk of chunks) {
         ctx.signal.throwIfAborted();
-        count(batch);
+        count(chunk);
       }
     }
-    for (const records of mergedRecords([sortedCounts(table, minCount, 2 * k)], k))
-      yield recordBatch(records);
+    for (let from = 0; from < tables.buckets; from += OUTPUT_BUCKETS) {
+      const to = Math.min(tables.buckets, from + OUTPUT_BUCKETS);
+      yield* countRecords([sortedKmers(tables, from, to, minCount)], from, to, k);
+    }
     return;
   }
-  const pool = createPool<KmerTask, KmerResult>({
-    worker: workerFile(import.meta.url, './worker.js'),
-    threads,
-    signal: ctx.signal,
-  });
-  const partitions = pool.threads;
-  const tables: KmerTable[] = Array.from({ length: partitions }, () => createTable(1 << 16, true));
-  const chains: Promise<void>[] = Array.from({ length: partitions }, () => Promise.resolve());
-  const inFlight: Promise<unknown>[] = [];
-  let sorted: SortedCounts[];
+  const pools = Array.from({ length: Math.max(1, threads) }, () =>
+    createPool<KmerTask, KmerResult>({
+      worker: workerFile(import.meta.url, './worker.js'),
+      threads: 1,
+      signal: ctx.signal,
+    }),
+  );
+  const partitions = pools.length;
+  let finished = false;
   try {
-    const submit = (batch: SequenceRecord[]) => {
-      const packed = packSequences(batchSequences(batch), true);
-      for (let partition = 0; partition < partitions; partition++) {
-        chains[partition] = chains[partition]!.then(async () => {
-          const task: KmerTask = {
-            op: 'count',
-            packed,
-            k,
-            canonical,
-            partition,
-            partitions,
-            table: tables[partition]!,
-          };
+    const inFlight: Promise<unknown>[] = [];
+    const submit = (chunk: SequenceRecord[]) => {
+      const packed = packSequences(batchSequences(chunk), true);
+      const counted = Promise.all(
+        pools.map(async (pool, partition) => {
+          const task: KmerTask = { op: 'count', packed, k, canonical, partition, partitions };
           const result = (await pool.run(task)) as CountResult;
-          if ('invalid' in result) throw invalidSequenceError(STAGE, batch, result.invalid);
-          tables[partition] = result.table;
-        });
-        chains[partition]!.catch(() => {});
-      }
-      // Two batches in flight keep the workers busy while bounding memory (backpressure).
-      inFlight.push(Promise.all(chains));
+          if ('invalid' in result) throw invalidSequenceError(STAGE, chunk, result.invalid);
+        }),
+      );
+      counted.catch(() => {});
+      inFlight.push(counted);
     };
     submit(first.value);
     if (!second.done) submit(second.value);
-    for await (const batch of batches) {
+    for await (const chunk of chunks) {
       ctx.signal.throwIfAborted();
+      // Two chunks in flight keep the workers busy while bounding memory (backpressure).
       if (inFlight.length >= 2) await inFlight.shift();
-      submit(batch);
+      submit(chunk);
     }
-    await Promise.all(chains);
-    sorted = (await Promise.all(
-      tables.map((table) => pool.run({ op: 'sort', table, minCount, bits: 2 * k })),
-    )) as SortedCounts[];
-    tables.length = 0;
-    await pool.close();
+    await Promise.all(inFlight);
+    const buckets = new KmerTables(k, 0, partitions).buckets;
+    const sorted = (from: number) => {
+      const to = Math.min(buckets, from + OUTPUT_BUCKETS);
+      const parts = Promise.all(pools.map((pool) => pool.run({ op: 'sorted', from, to, minCount })));
+      parts.catch(() => {});
+      return { from, to, parts: parts as Promise<SortedKmers[]> };
+    };
+    // The workers sort the next ranges while this thread turns one into records.
+    const ranges = [sorted(0)];
+    for (let from = OUTPUT_BUCKETS; ranges.length; from += OUTPUT_BUCKETS) {
+      if (from < buckets) ranges.push(sorted(from));
+      const range = ranges.shift()!;
+      yield* countRecords(await range.parts, range.from, range.to, k);
+    }
+    finished = true;
   } catch (err) {
-    await pool.destroy();
     ctx.signal.throwIfAborted();
     throw err;
+  } finally {
+    await Promise.all(pools.map((pool) => (finished ? pool.close() : pool.destroy())));
   }
-  for (const records of mergedRecords(sorted, k)) yield recordBatch(records);
 }
 
+/** Input bases per counting task: enough to make messaging negligible. */
+const CHUNK_BASES = 1 << 20;
+
+/** Batches joined into chunks of about CHUNK_BASES bases. */
+async function* inputChunks(batches: AsyncIterable<SequenceRecord[]>): AsyncGenerator<SequenceRecord[]> {
+  let chunk: SequenceRecord[] = [];
+  let bases = 0;
+  for await (const batch of batches) {
+    for (const record of batch) chunk.push(record);
+    bases += batchBases(batch);
+    if (bases >= CHUNK_BASES) {
+      yield chunk;
+      chunk = [];
+      bases = 0;
+    }
+  }
+  if (chunk.length) yield chunk;
+}
+
+/** Buckets sorted per task in the output phase (of 1024 at k >= 5). */
+const OUTPUT_BUCKETS = 64;
 /** Records handed to the engine at once: millions of k-mers go out in batches, not one by one. */
 const RECORDS_PER_BATCH = 4096;
 
-/** Merges sorted runs of disjoint k-mers into `{ kmer, count }` records in k-mer order. */
-function* mergedRecords(runs: SortedCounts[], k: number): Generator<KmerCount[]> {
-  const next = new Array<number>(runs.length).fill(0);
+/**
+ * `{ kmer, count }` records of buckets `[from, to)` in k-mer order, from the sorted k-mers
+ * of each partition (bucket b belongs to partition b % partitions).
+ */
+function* countRecords(
+  parts: SortedKmers[],
+  from: number,
+  to: number,
+  k: number,
+): Generator<Batch<KmerCount>> {
+  const letters = parts.map(({ letters: l }) => Buffer.from(l.buffer, l.byteOffset, l.byteLength));
+  const next = new Array<number>(parts.length).fill(0);
   let records: KmerCount[] = [];
-  for (;;) {
-    let best = -1;
-    let bestHi = 0;
-    let bestLo = 0;
-    for (let r = 0; r < runs.length; r++) {
-      const i = next[r]!;
-      const run = runs[r]!;
-      if (i >= run.counts.length) continue;
-      const hi = run.hi[i]!;
-      // Low halves compare unsigned: flip the sign bit.
-      const lo = run.lo[i]! ^ SIGN;
-      if (best < 0 || hi < bestHi || (hi === bestHi && lo < bestLo)) {
-        best = r;
-        bestHi = hi;
-        bestLo = lo;
+  for (let b = from; b < to; b++) {
+    const p = b % parts.length;
+    const { counts, sizes } = parts[p]!;
+    const text = letters[p]!;
+    let i = next[p]!;
+    for (const end = i + sizes[b - from]!; i < end; i++) {
+      records.push({ kmer: text.toString('latin1', i * k, i * k + k), count: counts[i]! });
+      if (records.length === RECORDS_PER_BATCH) {
+        yield recordBatch(records);
+        records = [];
       }
     }
-    if (best < 0) break;
-    const count = runs[best]!.counts[next[best]!]!;
-    next[best]!++;
-    records.push({ kmer: kmerString(bestHi, bestLo ^ SIGN, k), count });
-    if (records.length === RECORDS_PER_BATCH) {
-      yield records;
-      records = [];
-    }
+    next[p] = i;
   }
-  if (records.length) yield records;
+  if (records.length) yield recordBatch(records);
 }
-
-const SIGN = -0x80000000;
