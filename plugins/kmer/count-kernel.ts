@@ -13,12 +13,12 @@ const SIGN = -0x80000000;
 export const MAX_SPECTRUM_K = 12;
 
 /**
- * Stages the k-mers of every packed sequence that fall in a bucket `tables` owns (see
- * kmer-table.ts): each k-mer's code splits into its bucket (top bits) and suffix.
+ * Stages the k-mers of every packed sequence in `tables` (see kmer-table.ts): each k-mer's
+ * code splits into its bucket (top bits) and suffix.
  */
 export function countKmers(tables: KmerTables, packed: PackedSequences, canonical: boolean): void {
   const { bytes, offsets } = packed;
-  const { k, local, suffixBits } = tables;
+  const { k, suffixBits } = tables;
   // All int32 arithmetic: the code is `hi` (bits 32 and up) and `lo`; low halves compare
   // unsigned via the sign flip.
   const loMask = k >= 16 ? -1 : 4 ** k - 1;
@@ -62,9 +62,7 @@ export function countKmers(tables: KmerTables, packed: PackedSequences, canonica
         klo = rlo;
       }
       const bucket = suffixBits >= 32 ? khi >>> (suffixBits - 32) : (khi << hiShift) | (klo >>> suffixBits);
-      const owner = local[bucket]!;
-      if (owner < 0) continue;
-      tables.stage(owner, khi & suffixHiMask, klo & suffixLoMask);
+      tables.stage(bucket, khi & suffixHiMask, klo & suffixLoMask);
     }
   }
 }

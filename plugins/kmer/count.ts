@@ -11,7 +11,7 @@ import {
 } from '../../src/plugin-api/index.js';
 import { InvalidBaseError } from './base-codes.js';
 import { countKmers, MAX_COUNT_K, MAX_SPECTRUM_K, spectra } from './count-kernel.js';
-import { KmerTables } from './kmer-table.js';
+import { bucketCount, KmerTables } from './kmer-table.js';
 import { packedTransfer, packSequences } from './packed-sequences.js';
 import {
   batchBases,
@@ -22,7 +22,7 @@ import {
   sequenceBatches,
 } from './sequence-batches.js';
 import { type SortedKmers, sortedKmers } from './sorted-kmers.js';
-import type { CountResult, KmerResult, KmerTask, SpectraResult } from './worker.js';
+import type { CountResult, HandOffResult, KmerResult, KmerTask, SpectraResult } from './worker.js';
 
 const params = z.strictObject({
   k: z.number().int().min(1).max(MAX_COUNT_K).default(6),
@@ -104,11 +104,11 @@ async function* spectrumPerSequence(ctx: StageContext<CountParams>): AsyncGenera
 }
 
 /**
- * Counting over all input. K-mers are split by prefix into buckets (kmer-table.ts), the
- * buckets dealt out to one single-thread pool per partition, whose worker keeps its tables
- * between tasks: each chunk of input goes to every partition (shared, not copied), each
- * counts only its own buckets. Then the partitions sort their buckets, a range at a time,
- * into k-mer letters; concatenated in bucket order these are already in k-mer order.
+ * Counting over all input. K-mers are split by prefix into buckets (kmer-table.ts). Each
+ * chunk of input goes to one of `threads` single-thread pools, whose worker keeps its tables
+ * of every bucket between tasks. Then bucket b is given to partition b % threads: the
+ * others hand their tables of it over, the owner adds them to its own and sorts the bucket
+ * into k-mer letters, a range of buckets at a time. Buckets in order are k-mers in order.
  */
 async function* countAll(ctx: StageContext<CountParams>): AsyncGenerator<Batch<KmerCount>> {
   const { k, canonical } = ctx.params;
@@ -151,16 +151,19 @@ async function* countAll(ctx: StageContext<CountParams>): AsyncGenerator<Batch<K
   const partitions = pools.length;
   let finished = false;
   try {
+    const queued = new Array<number>(partitions).fill(0);
     const inFlight: Promise<unknown>[] = [];
     const submit = (chunk: SequenceRecord[]) => {
-      const packed = packSequences(batchSequences(chunk), true);
-      const counted = Promise.all(
-        pools.map(async (pool, partition) => {
-          const task: KmerTask = { op: 'count', packed, k, canonical, partition, partitions };
-          const result = (await pool.run(task)) as CountResult;
-          if ('invalid' in result) throw invalidSequenceError(STAGE, chunk, result.invalid);
-        }),
-      );
+      const packed = packSequences(batchSequences(chunk));
+      // To the worker with the least work queued.
+      const partition = queued.indexOf(Math.min(...queued));
+      queued[partition]!++;
+      const task: KmerTask = { op: 'count', k, packed, canonical };
+      const counted = pools[partition]!.run(task, packedTransfer(packed)).then((result) => {
+        queued[partition]!--;
+        const count = result as CountResult;
+        if ('invalid' in count) throw invalidSequenceError(STAGE, chunk, count.invalid);
+      });
       counted.catch(() => {});
       inFlight.push(counted);
     };
@@ -168,19 +171,44 @@ async function* countAll(ctx: StageContext<CountParams>): AsyncGenerator<Batch<K
     if (!second.done) submit(second.value);
     for await (const chunk of chunks) {
       ctx.signal.throwIfAborted();
-      // Two chunks in flight keep the workers busy while bounding memory (backpressure).
-      if (inFlight.length >= 2) await inFlight.shift();
+      // Two chunks per worker in flight keep the workers busy while bounding memory (backpressure).
+      if (inFlight.length >= 2 * partitions) await inFlight.shift();
       submit(chunk);
     }
     await Promise.all(inFlight);
-    const buckets = new KmerTables(k, 0, partitions).buckets;
+    const buckets = bucketCount(k);
+    const handedOff = (await Promise.all(
+      pools.map((pool, partition) => pool.run({ op: 'hand-off', k, partition, partitions })),
+    )) as HandOffResult[];
+    // The tables handed over for each bucket, in the order handOff gives them.
+    const given: Int32Array[][] = Array.from({ length: buckets }, () => []);
+    handedOff.forEach(({ tables }, partition) => {
+      let i = 0;
+      for (let b = 0; b < buckets; b++) if (b % partitions !== partition) given[b]!.push(tables[i++]!);
+    });
     const sorted = (from: number) => {
       const to = Math.min(buckets, from + OUTPUT_BUCKETS);
-      const parts = Promise.all(pools.map((pool) => pool.run({ op: 'sorted', from, to, minCount })));
+      const parts = Promise.all(
+        pools.map((pool, partition) => {
+          const merge = { buckets: [] as number[], tables: [] as Int32Array[] };
+          for (let b = from; b < to; b++) {
+            if (b % partitions !== partition) continue;
+            for (const table of given[b]!.splice(0)) {
+              merge.buckets.push(b);
+              merge.tables.push(table);
+            }
+          }
+          const task: KmerTask = { op: 'sorted', k, from, to, minCount, partition, partitions, merge };
+          return pool.run(
+            task,
+            merge.tables.map((t) => t.buffer as ArrayBuffer),
+          );
+        }),
+      );
       parts.catch(() => {});
       return { from, to, parts: parts as Promise<SortedKmers[]> };
     };
-    // The workers sort the next ranges while this thread turns one into records.
+    // The workers sort the next range while this thread turns one into records.
     const ranges = [sorted(0)];
     for (let from = OUTPUT_BUCKETS; ranges.length; from += OUTPUT_BUCKETS) {
       if (from < buckets) ranges.push(sorted(from));

@@ -7,15 +7,24 @@
  *
  * A bucket stores only the rest of the code, its suffix, as int32 bit patterns (plain
  * numbers above 2^31 would be heap doubles in V8): one int32 for k <= 21, a second one
- * ("wide") up to k = 31. Of `partitions` counters, each owns the buckets `b % partitions`.
+ * ("wide") up to k = 31.
  */
 
 /** 2^10 buckets: about 4,000 k-mers each for a bacterial genome. */
 const BUCKET_BITS = 10;
-/** K-mers staged per owned bucket before they are inserted into its table. */
-const STAGED_PER_BUCKET = 8192;
+/** K-mers staged per bucket before they are inserted into its table. */
+const STAGED_PER_BUCKET = 4096;
 const MAX_LOAD = 0.7;
 const EMPTY = new Int32Array(0);
+
+function bucketBits(k: number): number {
+  return Math.min(BUCKET_BITS, 2 * k);
+}
+
+/** How many buckets the k-mers of length k fall into. */
+export function bucketCount(k: number): number {
+  return 1 << bucketBits(k);
+}
 
 export class KmerTables {
   /** Bits of the bucket number (the code's top bits) and of the suffix below them. */
@@ -25,59 +34,50 @@ export class KmerTables {
   readonly wide: boolean;
   /** Slot stride in int32s: `[lo, count]`, or `[lo, count, hi, 0]` when wide; count 0 = empty. */
   readonly stride: number;
-  /** Local index of each bucket this counter owns, -1 for the others. */
-  readonly local: Int32Array;
-  /** Per owned bucket: its slots (power-of-two many) and how many are used. */
+  /** Per bucket: its slots (power-of-two many) and how many are used. */
   readonly slots: Int32Array[];
   readonly used: Int32Array;
-  /** Staged suffixes, STAGED_PER_BUCKET per owned bucket (high halves in `stagedHi` when wide). */
+  /** Staged suffixes, STAGED_PER_BUCKET per bucket (high halves in `stagedHi` when wide). */
   readonly staged: Int32Array;
   readonly stagedHi: Int32Array;
   readonly fill: Int32Array;
   /** Where `flush` leaves what it read to warm the cache, so that the reads are not optimized away. */
   warm = 0;
 
-  constructor(
-    readonly k: number,
-    readonly partition = 0,
-    readonly partitions = 1,
-  ) {
-    this.bucketBits = Math.min(BUCKET_BITS, 2 * k);
+  constructor(readonly k: number) {
+    this.bucketBits = bucketBits(k);
     this.suffixBits = 2 * k - this.bucketBits;
     this.wide = this.suffixBits > 32;
     this.stride = this.wide ? 4 : 2;
     const buckets = 1 << this.bucketBits;
-    this.local = new Int32Array(buckets).fill(-1);
-    let owned = 0;
-    for (let b = partition; b < buckets; b += partitions) this.local[b] = owned++;
-    this.slots = Array.from({ length: owned }, () => new Int32Array(16 * this.stride));
-    this.used = new Int32Array(owned);
-    this.staged = new Int32Array(owned * STAGED_PER_BUCKET);
-    this.stagedHi = this.wide ? new Int32Array(owned * STAGED_PER_BUCKET) : EMPTY;
-    this.fill = new Int32Array(owned);
+    this.slots = Array.from({ length: buckets }, () => new Int32Array(16 * this.stride));
+    this.used = new Int32Array(buckets);
+    this.staged = new Int32Array(buckets * STAGED_PER_BUCKET);
+    this.stagedHi = this.wide ? new Int32Array(buckets * STAGED_PER_BUCKET) : EMPTY;
+    this.fill = new Int32Array(buckets);
   }
 
   get buckets(): number {
-    return this.local.length;
+    return this.slots.length;
   }
 
-  /** Stages one k-mer of owned bucket `local`; inserts the bucket's staged k-mers when full. */
-  stage(local: number, hi: number, lo: number): void {
-    const n = this.fill[local]!;
-    const at = local * STAGED_PER_BUCKET + n;
+  /** Stages one k-mer; inserts the bucket's staged k-mers when it is full. */
+  stage(bucket: number, hi: number, lo: number): void {
+    const n = this.fill[bucket]!;
+    const at = bucket * STAGED_PER_BUCKET + n;
     this.staged[at] = lo;
     if (this.wide) this.stagedHi[at] = hi;
-    this.fill[local] = n + 1;
-    if (n + 1 === STAGED_PER_BUCKET) this.flush(local);
+    this.fill[bucket] = n + 1;
+    if (n + 1 === STAGED_PER_BUCKET) this.flush(bucket);
   }
 
-  /** Inserts the staged k-mers of owned bucket `local` into its table. */
-  flush(local: number): void {
-    const n = this.fill[local]!;
-    const first = local * STAGED_PER_BUCKET;
+  /** Inserts the staged k-mers of a bucket into its table. */
+  flush(bucket: number): void {
+    const n = this.fill[bucket]!;
+    const first = bucket * STAGED_PER_BUCKET;
     const { staged, stagedHi, wide, stride } = this;
-    let slots = this.slots[local]!;
-    let used = this.used[local]!;
+    let slots = this.slots[bucket]!;
+    let used = this.used[bucket]!;
     let mask = slots.length / stride - 1;
     let limit = (mask + 1) * MAX_LOAD;
     // Reads the table's cache lines in order first: streamed from memory at full bandwidth,
@@ -109,20 +109,56 @@ export class KmerTables {
         at = at + stride > mask * stride ? 0 : at + stride;
       }
     }
-    this.slots[local] = slots;
-    this.used[local] = used;
-    this.fill[local] = 0;
+    this.slots[bucket] = slots;
+    this.used[bucket] = used;
+    this.fill[bucket] = 0;
   }
 
-  /** Inserts everything still staged (before reading the tables). */
-  flushAll(): void {
-    for (let local = 0; local < this.fill.length; local++) if (this.fill[local]) this.flush(local);
+  /** Adds the counts of another counter's table of the same bucket (see `handOff`). */
+  merge(bucket: number, other: Int32Array): void {
+    if (this.fill[bucket]) this.flush(bucket);
+    const { stride, wide } = this;
+    for (let i = 0; i < other.length; i += stride) {
+      const count = other[i + 1]!;
+      if (count === 0) continue;
+      const lo = other[i]!;
+      const hi = wide ? other[i + 2]! : 0;
+      const slots = this.slots[bucket]!;
+      const mask = slots.length / stride - 1;
+      let at = (slotHash(hi, lo) & mask) * stride;
+      while (slots[at + 1] !== 0 && (slots[at] !== lo || (wide && slots[at + 2] !== hi))) {
+        at = at + stride > mask * stride ? 0 : at + stride;
+      }
+      if (slots[at + 1] !== 0) {
+        slots[at + 1] = slots[at + 1]! + count;
+        continue;
+      }
+      slots[at] = lo;
+      slots[at + 1] = count;
+      if (wide) slots[at + 2] = hi;
+      if (++this.used[bucket]! > (mask + 1) * MAX_LOAD) this.slots[bucket] = this.grown(slots);
+    }
+  }
+
+  /**
+   * Gives away the tables of the buckets another partition owns (bucket b belongs to
+   * partition b % partitions), everything staged inserted first.
+   */
+  handOff(partition: number, partitions: number): Int32Array[] {
+    const given: Int32Array[] = [];
+    for (let b = 0; b < this.buckets; b++) {
+      if (b % partitions === partition) continue;
+      if (this.fill[b]) this.flush(b);
+      given.push(this.slots[b]!);
+      this.release(b);
+    }
+    return given;
   }
 
   /** Drops a bucket's table once it has been read out, so memory shrinks as output proceeds. */
-  release(local: number): void {
-    this.slots[local] = EMPTY;
-    this.used[local] = 0;
+  release(bucket: number): void {
+    this.slots[bucket] = EMPTY;
+    this.used[bucket] = 0;
   }
 
   private grown(old: Int32Array): Int32Array {

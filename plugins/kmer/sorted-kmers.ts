@@ -9,25 +9,32 @@ export interface SortedKmers {
   /** k letters per k-mer, back to back, in k-mer order. */
   letters: Uint8Array;
   counts: Uint32Array;
-  /** K-mers of each bucket of the range (0 for buckets another counter owns). */
+  /** K-mers of each bucket of the range (0 for buckets another partition owns). */
   sizes: Uint32Array;
 }
 
 const LETTER = Uint8Array.from(BASES, (b) => b.charCodeAt(0));
 
 /**
- * The k-mers counted at least `minCount` times in the owned buckets of `[from, to)`, each
- * bucket sorted by suffix; the buckets' tables are released as they are read.
+ * The k-mers counted at least `minCount` times in the buckets of `[from, to)` that
+ * `partition` owns (b % partitions), each bucket sorted by suffix; the buckets' tables are
+ * released as they are read.
  */
-export function sortedKmers(tables: KmerTables, from: number, to: number, minCount: number): SortedKmers {
-  const { k, local, stride, wide, suffixBits } = tables;
+export function sortedKmers(
+  tables: KmerTables,
+  from: number,
+  to: number,
+  minCount: number,
+  partition = 0,
+  partitions = 1,
+): SortedKmers {
+  const { k, stride, wide, suffixBits } = tables;
   const sizes = new Uint32Array(to - from);
   let total = 0;
   for (let b = from; b < to; b++) {
-    const owned = local[b]!;
-    if (owned < 0) continue;
-    if (tables.fill[owned]) tables.flush(owned);
-    const slots = tables.slots[owned]!;
+    if (b % partitions !== partition) continue;
+    if (tables.fill[b]) tables.flush(b);
+    const slots = tables.slots[b]!;
     let n = 0;
     for (let i = 1; i < slots.length; i += stride) if (slots[i]! !== 0 && slots[i]! >>> 0 >= minCount) n++;
     sizes[b - from] = n;
@@ -38,11 +45,10 @@ export function sortedKmers(tables: KmerTables, from: number, to: number, minCou
   const prefixLetters = tables.bucketBits / 2;
   let out = 0;
   for (let b = from; b < to; b++) {
-    const owned = local[b]!;
-    if (owned < 0) continue;
+    if (b % partitions !== partition) continue;
     const n = sizes[b - from]!;
-    const run = sortedBucket(tables.slots[owned]!, n, stride, wide, suffixBits, minCount);
-    tables.release(owned);
+    const run = sortedBucket(tables.slots[b]!, n, stride, wide, suffixBits, minCount);
+    tables.release(b);
     for (let i = 0; i < n; i++, out++) {
       let at = out * k;
       for (let shift = 2 * prefixLetters - 2; shift >= 0; shift -= 2)

@@ -1,7 +1,7 @@
 /**
  * The kmer plugin's pool worker: one task = one batch; results move back, never copied.
- * Counting over all input is the exception: a count runs one single-thread pool per
- * partition, so that partition's tables stay here, in this worker, between its tasks.
+ * Counting over all input is the exception: it runs one single-thread pool per partition,
+ * so that the worker's tables stay here between its tasks.
  */
 
 import type { TokenizerSpec } from '../../src/plugin-api/index.js';
@@ -16,22 +16,32 @@ import { type SortedKmers, sortedKmers } from './sorted-kmers.js';
 export type KmerTask =
   | { op: 'encode'; joined: JoinedSequences; spec: TokenizerSpec; batchRows: number[]; ids: Int32Array[] }
   | { op: 'spectra'; packed: PackedSequences; k: number; canonical: boolean; normalize: boolean }
+  | { op: 'count'; k: number; packed: PackedSequences; canonical: boolean }
+  | { op: 'hand-off'; k: number; partition: number; partitions: number }
   | {
-      op: 'count';
-      packed: PackedSequences;
+      op: 'sorted';
       k: number;
-      canonical: boolean;
+      from: number;
+      to: number;
+      minCount: number;
       partition: number;
       partitions: number;
-    }
-  | { op: 'sorted'; from: number; to: number; minCount: number };
+      /** Tables handed off by other partitions, added to this one's first: `tables[i]` is of `buckets[i]`. */
+      merge: { buckets: number[]; tables: Int32Array[] };
+    };
 
 export type SpectraResult = { spectra: Uint32Array | Float32Array } | { invalid: InvalidBase };
 export type CountResult = { counted: true } | { invalid: InvalidBase };
-export type KmerResult = EncodeResult | SpectraResult | CountResult | SortedKmers;
+export type HandOffResult = { tables: Int32Array[] };
+export type KmerResult = EncodeResult | SpectraResult | CountResult | HandOffResult | SortedKmers;
 
-/** This worker's partition of a count over all input, from its first 'count' task to its last 'sorted' one. */
-let tables: KmerTables | undefined;
+/** This worker's counts over all input, from its first 'count' task to its last 'sorted' one. */
+let counts: KmerTables | undefined;
+
+function tables(k: number): KmerTables {
+  if (counts?.k !== k) counts = new KmerTables(k);
+  return counts;
+}
 
 export default function runKmerTask(task: KmerTask): KmerResult {
   switch (task.op) {
@@ -51,14 +61,22 @@ export default function runKmerTask(task: KmerTask): KmerResult {
       });
     case 'count':
       return withInvalidBase(() => {
-        tables ??= new KmerTables(task.k, task.partition, task.partitions);
-        countKmers(tables, task.packed, task.canonical);
+        countKmers(tables(task.k), task.packed, task.canonical);
         return { counted: true } as const;
       });
+    case 'hand-off': {
+      const given = tables(task.k).handOff(task.partition, task.partitions);
+      return movable(
+        { tables: given },
+        given.map((t) => t.buffer as ArrayBuffer),
+      );
+    }
     case 'sorted': {
-      if (!tables) throw new Error('kmer.count: no counts in this worker');
-      const result = sortedKmers(tables, task.from, task.to, task.minCount);
-      if (task.to >= tables.buckets) tables = undefined;
+      const own = tables(task.k);
+      const { buckets, tables: given } = task.merge;
+      for (let i = 0; i < buckets.length; i++) own.merge(buckets[i]!, given[i]!);
+      const result = sortedKmers(own, task.from, task.to, task.minCount, task.partition, task.partitions);
+      if (task.to >= own.buckets) counts = undefined;
       return movable(result, [
         result.letters.buffer,
         result.counts.buffer,
