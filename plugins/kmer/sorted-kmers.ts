@@ -42,24 +42,27 @@ export function sortedKmers(
   }
   const letters = new Uint8Array(total * k);
   const counts = new Uint32Array(total);
-  const prefixLetters = tables.bucketBits / 2;
+  const prefix = new Uint8Array(tables.bucketBits / 2);
+  let at = 0;
   let out = 0;
   for (let b = from; b < to; b++) {
     if (b % partitions !== partition) continue;
     const n = sizes[b - from]!;
-    const run = sortedBucket(tables.slots[b]!, n, stride, wide, suffixBits, minCount);
+    const {
+      hi,
+      lo,
+      counts: bucketCounts,
+    } = sortedBucket(tables.slots[b]!, n, stride, wide, suffixBits, minCount);
     tables.release(b);
-    for (let i = 0; i < n; i++, out++) {
-      let at = out * k;
-      for (let shift = 2 * prefixLetters - 2; shift >= 0; shift -= 2)
-        letters[at++] = LETTER[(b >>> shift) & 3]!;
-      const hi = run.hi[i]!;
-      const lo = run.lo[i]!;
-      for (let shift = suffixBits - 2; shift >= 32; shift -= 2)
-        letters[at++] = LETTER[(hi >>> (shift - 32)) & 3]!;
+    for (let j = 0; j < prefix.length; j++) prefix[j] = LETTER[(b >>> (2 * (prefix.length - 1 - j))) & 3]!;
+    for (let i = 0; i < n; i++) {
+      for (let j = 0; j < prefix.length; j++) letters[at++] = prefix[j]!;
+      const high = hi[i]!;
+      const low = lo[i]!;
+      for (let shift = suffixBits - 34; shift >= 0; shift -= 2) letters[at++] = LETTER[(high >>> shift) & 3]!;
       for (let shift = Math.min(suffixBits, 32) - 2; shift >= 0; shift -= 2)
-        letters[at++] = LETTER[(lo >>> shift) & 3]!;
-      counts[out] = run.counts[i]!;
+        letters[at++] = LETTER[(low >>> shift) & 3]!;
+      counts[out++] = bucketCounts[i]!;
     }
   }
   return { letters, counts, sizes };
@@ -71,12 +74,20 @@ interface Run {
   counts: Int32Array;
 }
 
-/** Reused between buckets: a bucket is sorted in these, then copied out. */
-let run: Run = { hi: new Int32Array(0), lo: new Int32Array(0), counts: new Int32Array(0) };
-let spare: Run = run;
+const runOf = (size: number): Run => ({
+  hi: new Int32Array(size),
+  lo: new Int32Array(size),
+  counts: new Int32Array(size),
+});
+
+/** Reused between buckets (grown as needed): a bucket is sorted in these, then copied out. */
+const scratch = { run: runOf(0), spare: runOf(0) };
 const starts = new Int32Array(256);
 
-/** The `n` entries of a bucket's slots counted at least `minCount` times, sorted by suffix. */
+/**
+ * The `n` entries of a bucket's slots counted at least `minCount` times, sorted by suffix
+ * (an LSD radix sort by 8-bit digits: a bucket is small, its 256 counters stay in cache).
+ */
 function sortedBucket(
   slots: Int32Array,
   n: number,
@@ -85,26 +96,22 @@ function sortedBucket(
   suffixBits: number,
   minCount: number,
 ): Run {
-  if (run.lo.length < n) {
-    const size = Math.max(n, run.lo.length * 2);
-    const make = (): Run => ({
-      hi: new Int32Array(size),
-      lo: new Int32Array(size),
-      counts: new Int32Array(size),
-    });
-    run = make();
-    spare = make();
+  if (scratch.run.lo.length < n) {
+    const size = Math.max(n, scratch.run.lo.length * 2);
+    scratch.run = runOf(size);
+    scratch.spare = runOf(size);
   }
+  let { run, spare } = scratch;
   for (let i = 0, j = 0; i < slots.length; i += stride) {
     const count = slots[i + 1]!;
     if (count === 0 || count >>> 0 < minCount) continue;
     run.lo[j] = slots[i]!;
-    run.hi[j] = wide ? slots[i + 2]! : 0;
+    if (wide) run.hi[j] = slots[i + 2]!;
     run.counts[j++] = count;
   }
-  // LSD radix sort by 8-bit digits (the bucket is small: the 256 counters stay in cache).
   for (let shift = 0; shift < suffixBits; shift += 8) {
-    const keys = shift < 32 ? run.lo : run.hi;
+    const { hi, lo, counts } = run;
+    const keys = shift < 32 ? lo : hi;
     const at = shift & 31;
     starts.fill(0);
     for (let i = 0; i < n; i++) starts[(keys[i]! >>> at) & 0xff]!++;
@@ -114,13 +121,16 @@ function sortedBucket(
       starts[d] = sum;
       sum += size;
     }
+    const { hi: toHi, lo: toLo, counts: toCounts } = spare;
     for (let i = 0; i < n; i++) {
       const to = starts[(keys[i]! >>> at) & 0xff]!++;
-      spare.hi[to] = run.hi[i]!;
-      spare.lo[to] = run.lo[i]!;
-      spare.counts[to] = run.counts[i]!;
+      toLo[to] = lo[i]!;
+      toCounts[to] = counts[i]!;
+      if (wide) toHi[to] = hi[i]!;
     }
-    [run, spare] = [spare, run];
+    const sorted = spare;
+    spare = run;
+    run = sorted;
   }
   return run;
 }
