@@ -14,15 +14,16 @@ import { countKmers, MAX_COUNT_K, MAX_SPECTRUM_K, spectra } from './count-kernel
 import { bucketCount, KmerTables } from './kmer-table.js';
 import { packedTransfer, packSequences } from './packed-sequences.js';
 import {
-  batchBases,
   batchSequences,
   describeBatch,
+  INLINE_BASES,
   invalidSequenceError,
   isTinyBatch,
   sequenceBatches,
 } from './sequence-batches.js';
+import { chunkRecords, type SequenceChunk, sequenceChunks } from './sequence-chunks.js';
 import { type SortedKmers, sortedKmers } from './sorted-kmers.js';
-import type { CountResult, HandOffResult, KmerResult, KmerTask, SpectraResult } from './worker.js';
+import type { CountResult, KmerResult, KmerTask, PartitionOp, Posted, SpectraResult } from './worker.js';
 
 const params = z.strictObject({
   k: z.number().int().min(1).max(MAX_COUNT_K).default(6),
@@ -104,28 +105,32 @@ async function* spectrumPerSequence(ctx: StageContext<CountParams>): AsyncGenera
 }
 
 /**
- * Counting over all input. K-mers are split by prefix into buckets (kmer-table.ts). Each
- * chunk of input goes to one of `threads` single-thread pools, whose worker keeps its tables
- * of every bucket between tasks. Then bucket b is given to partition b % threads: the
- * others hand their tables of it over, the owner adds them to its own and sorts the bucket
- * into k-mer letters, a range of buckets at a time. Buckets in order are k-mers in order.
+ * Counting over all input. K-mers are split by prefix into buckets, bucket b owned by
+ * partition b % threads (kmer-table.ts); each partition is a single-thread pool whose worker
+ * keeps its tables between tasks. Each chunk of input goes to one partition, which counts
+ * the k-mers of its own buckets and posts the others' in blocks, delivered with their next
+ * task. Then each partition sorts its buckets into k-mer letters, a range at a time: buckets
+ * in order are k-mers in order.
  */
 async function* countAll(ctx: StageContext<CountParams>): AsyncGenerator<Batch<KmerCount>> {
   const { k, canonical } = ctx.params;
   const minCount = ctx.params['min-count'];
-  const chunks = inputChunks(sequenceBatches(ctx.inputs.in!, ctx.params['batch-size'], STAGE));
+  const chunks = sequenceChunks(
+    sequenceBatches(ctx.inputs.in!, ctx.params['batch-size'], STAGE),
+    CHUNK_BASES,
+  );
   const threads = ctx.params.threads ?? ctx.threads;
   const first = await chunks.next();
   if (first.done) return;
   const second = threads === 0 ? first : await chunks.next();
-  if (threads === 0 || (second.done && isTinyBatch(first.value))) {
+  if (threads === 0 || (second.done && first.value.packed.bytes.length < INLINE_BASES)) {
     const tables = new KmerTables(k);
-    const count = (chunk: SequenceRecord[]) => {
+    const count = (chunk: SequenceChunk) => {
       try {
-        countKmers(tables, packSequences(batchSequences(chunk)), canonical);
+        countKmers(tables, chunk.packed, canonical);
       } catch (err) {
         if (!(err instanceof InvalidBaseError)) throw err;
-        throw invalidSequenceError(STAGE, chunk, { row: err.row, message: err.message });
+        throw invalidSequenceError(STAGE, chunkRecords(chunk), { row: err.row, message: err.message });
       }
     };
     count(first.value);
@@ -149,21 +154,37 @@ async function* countAll(ctx: StageContext<CountParams>): AsyncGenerator<Batch<K
     }),
   );
   const partitions = pools.length;
+  // Blocks of k-mers posted to each partition, delivered with its next task.
+  const inboxes: Int32Array[][] = pools.map(() => []);
+  const run = (partition: number, op: PartitionOp, transfer: ArrayBuffer[] = []) => {
+    const inbox = inboxes[partition]!.splice(0);
+    return pools[partition]!.run({ ...op, k, partition, partitions, inbox }, [
+      ...transfer,
+      ...inbox.map((box) => box.buffer as ArrayBuffer),
+    ]);
+  };
+  const deliver = ({ outboxes }: Posted) => {
+    outboxes.forEach((box, to) => {
+      if (box.length) inboxes[to]!.push(box);
+    });
+  };
   let finished = false;
   try {
     const queued = new Array<number>(partitions).fill(0);
     const inFlight: Promise<unknown>[] = [];
-    const submit = (chunk: SequenceRecord[]) => {
-      const packed = packSequences(batchSequences(chunk));
+    const submit = (chunk: SequenceChunk) => {
       // To the worker with the least work queued.
       const partition = queued.indexOf(Math.min(...queued));
       queued[partition]!++;
-      const task: KmerTask = { op: 'count', k, packed, canonical };
-      const counted = pools[partition]!.run(task, packedTransfer(packed)).then((result) => {
-        queued[partition]!--;
-        const count = result as CountResult;
-        if ('invalid' in count) throw invalidSequenceError(STAGE, chunk, count.invalid);
-      });
+      const { packed } = chunk;
+      const counted = run(partition, { op: 'count', packed, canonical }, packedTransfer(packed)).then(
+        (result) => {
+          queued[partition]!--;
+          const count = result as CountResult;
+          if ('invalid' in count) throw invalidSequenceError(STAGE, chunkRecords(chunk), count.invalid);
+          deliver(count);
+        },
+      );
       counted.catch(() => {});
       inFlight.push(counted);
     };
@@ -176,34 +197,13 @@ async function* countAll(ctx: StageContext<CountParams>): AsyncGenerator<Batch<K
       submit(chunk);
     }
     await Promise.all(inFlight);
+    const finishing = pools.map((_, partition) => run(partition, { op: 'finish' }));
+    for (const posted of await Promise.all(finishing)) deliver(posted as Posted);
     const buckets = bucketCount(k);
-    const handedOff = (await Promise.all(
-      pools.map((pool, partition) => pool.run({ op: 'hand-off', k, partition, partitions })),
-    )) as HandOffResult[];
-    // The tables handed over for each bucket, in the order handOff gives them.
-    const given: Int32Array[][] = Array.from({ length: buckets }, () => []);
-    handedOff.forEach(({ tables }, partition) => {
-      let i = 0;
-      for (let b = 0; b < buckets; b++) if (b % partitions !== partition) given[b]!.push(tables[i++]!);
-    });
     const sorted = (from: number) => {
       const to = Math.min(buckets, from + OUTPUT_BUCKETS);
       const parts = Promise.all(
-        pools.map((pool, partition) => {
-          const merge = { buckets: [] as number[], tables: [] as Int32Array[] };
-          for (let b = from; b < to; b++) {
-            if (b % partitions !== partition) continue;
-            for (const table of given[b]!.splice(0)) {
-              merge.buckets.push(b);
-              merge.tables.push(table);
-            }
-          }
-          const task: KmerTask = { op: 'sorted', k, from, to, minCount, partition, partitions, merge };
-          return pool.run(
-            task,
-            merge.tables.map((t) => t.buffer as ArrayBuffer),
-          );
-        }),
+        pools.map((_, partition) => run(partition, { op: 'sorted', from, to, minCount })),
       );
       parts.catch(() => {});
       return { from, to, parts: parts as Promise<SortedKmers[]> };
@@ -226,22 +226,6 @@ async function* countAll(ctx: StageContext<CountParams>): AsyncGenerator<Batch<K
 
 /** Input bases per counting task: enough to make messaging negligible. */
 const CHUNK_BASES = 1 << 20;
-
-/** Batches joined into chunks of about CHUNK_BASES bases. */
-async function* inputChunks(batches: AsyncIterable<SequenceRecord[]>): AsyncGenerator<SequenceRecord[]> {
-  let chunk: SequenceRecord[] = [];
-  let bases = 0;
-  for await (const batch of batches) {
-    for (const record of batch) chunk.push(record);
-    bases += batchBases(batch);
-    if (bases >= CHUNK_BASES) {
-      yield chunk;
-      chunk = [];
-      bases = 0;
-    }
-  }
-  if (chunk.length) yield chunk;
-}
 
 /** Buckets sorted per task in the output phase (of 1024 at k >= 5). */
 const OUTPUT_BUCKETS = 64;

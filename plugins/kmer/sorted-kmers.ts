@@ -16,23 +16,15 @@ export interface SortedKmers {
 const LETTER = Uint8Array.from(BASES, (b) => b.charCodeAt(0));
 
 /**
- * The k-mers counted at least `minCount` times in the buckets of `[from, to)` that
- * `partition` owns (b % partitions), each bucket sorted by suffix; the buckets' tables are
- * released as they are read.
+ * The k-mers counted at least `minCount` times in the buckets of `[from, to)` that `tables`
+ * owns, each bucket sorted by suffix; the buckets' tables are released as they are read.
  */
-export function sortedKmers(
-  tables: KmerTables,
-  from: number,
-  to: number,
-  minCount: number,
-  partition = 0,
-  partitions = 1,
-): SortedKmers {
+export function sortedKmers(tables: KmerTables, from: number, to: number, minCount: number): SortedKmers {
   const { k, stride, wide, suffixBits } = tables;
   const sizes = new Uint32Array(to - from);
   let total = 0;
   for (let b = from; b < to; b++) {
-    if (b % partitions !== partition) continue;
+    if (!tables.owns(b)) continue;
     if (tables.fill[b]) tables.flush(b);
     const slots = tables.slots[b]!;
     let n = 0;
@@ -46,7 +38,7 @@ export function sortedKmers(
   let at = 0;
   let out = 0;
   for (let b = from; b < to; b++) {
-    if (b % partitions !== partition) continue;
+    if (!tables.owns(b)) continue;
     const n = sizes[b - from]!;
     const {
       hi,

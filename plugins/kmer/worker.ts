@@ -16,31 +16,48 @@ import { type SortedKmers, sortedKmers } from './sorted-kmers.js';
 export type KmerTask =
   | { op: 'encode'; joined: JoinedSequences; spec: TokenizerSpec; batchRows: number[]; ids: Int32Array[] }
   | { op: 'spectra'; packed: PackedSequences; k: number; canonical: boolean; normalize: boolean }
-  | { op: 'count'; k: number; packed: PackedSequences; canonical: boolean }
-  | { op: 'hand-off'; k: number; partition: number; partitions: number }
-  | {
-      op: 'sorted';
-      k: number;
-      from: number;
-      to: number;
-      minCount: number;
-      partition: number;
-      partitions: number;
-      /** Tables handed off by other partitions, added to this one's first: `tables[i]` is of `buckets[i]`. */
-      merge: { buckets: number[]; tables: Int32Array[] };
-    };
+  | (PartitionOp & Partition);
+
+/** The steps of a count over all input: count chunks, flush what is staged, sort buckets out. */
+export type PartitionOp =
+  | { op: 'count'; packed: PackedSequences; canonical: boolean }
+  | { op: 'finish' }
+  | { op: 'sorted'; from: number; to: number; minCount: number };
+
+/**
+ * Which partition of a count over all input a task is for, and the blocks of k-mers that
+ * other partitions posted to it since its last task (see KmerTables).
+ */
+export interface Partition {
+  k: number;
+  partition: number;
+  partitions: number;
+  inbox: Int32Array[];
+}
 
 export type SpectraResult = { spectra: Uint32Array | Float32Array } | { invalid: InvalidBase };
-export type CountResult = { counted: true } | { invalid: InvalidBase };
-export type HandOffResult = { tables: Int32Array[] };
-export type KmerResult = EncodeResult | SpectraResult | CountResult | HandOffResult | SortedKmers;
+/** Blocks of k-mers posted to each partition (see KmerTables). */
+export type Posted = { outboxes: Int32Array[] };
+export type CountResult = Posted | { invalid: InvalidBase };
+export type KmerResult = EncodeResult | SpectraResult | CountResult | SortedKmers;
 
-/** This worker's counts over all input, from its first 'count' task to its last 'sorted' one. */
+/** This worker's partition of a count over all input, from its first task to its last 'sorted' one. */
 let counts: KmerTables | undefined;
 
-function tables(k: number): KmerTables {
-  if (counts?.k !== k) counts = new KmerTables(k);
+/** The partition's tables, its inbox counted in. */
+function partitionTables({ k, partition, partitions, inbox }: Partition): KmerTables {
+  if (counts?.k !== k || counts.partition !== partition || counts.partitions !== partitions) {
+    counts = new KmerTables(k, partition, partitions);
+  }
+  for (const blocks of inbox) counts.insertBlocks(blocks);
   return counts;
+}
+
+function posted(tables: KmerTables): Posted {
+  const outboxes = tables.takeOutboxes();
+  // Empty boxes are views of one shared empty array: copied, not moved.
+  const moved = outboxes.filter((box) => box.length).map((box) => box.buffer as ArrayBuffer);
+  return movable({ outboxes }, moved);
 }
 
 export default function runKmerTask(task: KmerTask): KmerResult {
@@ -61,22 +78,19 @@ export default function runKmerTask(task: KmerTask): KmerResult {
       });
     case 'count':
       return withInvalidBase(() => {
-        countKmers(tables(task.k), task.packed, task.canonical);
-        return { counted: true } as const;
+        const tables = partitionTables(task);
+        countKmers(tables, task.packed, task.canonical);
+        return posted(tables);
       });
-    case 'hand-off': {
-      const given = tables(task.k).handOff(task.partition, task.partitions);
-      return movable(
-        { tables: given },
-        given.map((t) => t.buffer as ArrayBuffer),
-      );
+    case 'finish': {
+      const tables = partitionTables(task);
+      tables.flushAll();
+      return posted(tables);
     }
     case 'sorted': {
-      const own = tables(task.k);
-      const { buckets, tables: given } = task.merge;
-      for (let i = 0; i < buckets.length; i++) own.merge(buckets[i]!, given[i]!);
-      const result = sortedKmers(own, task.from, task.to, task.minCount, task.partition, task.partitions);
-      if (task.to >= own.buckets) counts = undefined;
+      const tables = partitionTables(task);
+      const result = sortedKmers(tables, task.from, task.to, task.minCount);
+      if (task.to >= tables.buckets) counts = undefined;
       return movable(result, [
         result.letters.buffer,
         result.counts.buffer,
