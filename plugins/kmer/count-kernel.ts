@@ -57,9 +57,14 @@ export function countKmers(tables: KmerTables, packed: PackedSequences, canonica
       if (++run < k) continue;
       let khi = hi;
       let klo = lo;
-      if (canonical && (rhi < khi || (rhi === khi && (rlo ^ SIGN) < (klo ^ SIGN)))) {
-        khi = rhi;
-        klo = rlo;
+      if (canonical) {
+        // The smaller of the two, chosen by mask: a branch here would be mispredicted for
+        // every other k-mer. High halves are below 2^30, so their difference cannot overflow.
+        let d = rhi - hi;
+        if (d === 0) d = (rlo ^ SIGN) < (lo ^ SIGN) ? -1 : 0;
+        const smaller = d >> 31;
+        khi = (rhi & smaller) | (hi & ~smaller);
+        klo = (rlo & smaller) | (lo & ~smaller);
       }
       const bucket = suffixBits >= 32 ? khi >>> (suffixBits - 32) : (khi << hiShift) | (klo >>> suffixBits);
       tables.stage(bucket, khi & suffixHiMask, klo & suffixLoMask);
