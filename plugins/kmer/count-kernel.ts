@@ -14,9 +14,15 @@ export const MAX_SPECTRUM_K = 12;
 
 /**
  * Stages the k-mers of every packed sequence in `tables` (see kmer-table.ts): each k-mer's
- * code splits into its bucket (top bits) and suffix.
+ * code splits into its bucket (top bits) and suffix. `rowStarts` says where each row starts
+ * in its sequence when rows are pieces of longer ones (for the position of a bad base).
  */
-export function countKmers(tables: KmerTables, packed: PackedSequences, canonical: boolean): void {
+export function countKmers(
+  tables: KmerTables,
+  packed: PackedSequences,
+  canonical: boolean,
+  rowStarts?: Uint32Array,
+): void {
   const { bytes, offsets } = packed;
   const { k, suffixBits } = tables;
   // All int32 arithmetic: the code is `hi` (bits 32 and up) and `lo`; low halves compare
@@ -44,7 +50,7 @@ export function countKmers(tables: KmerTables, packed: PackedSequences, canonica
           run = 0;
           continue;
         }
-        throw new InvalidBaseError(r, i - start, bytes[i]!);
+        throw new InvalidBaseError(r, i - start + (rowStarts?.[r] ?? 0), bytes[i]!);
       }
       hi = ((hi << 2) | (lo >>> 30)) & hiMask;
       lo = ((lo << 2) | c) & loMask;

@@ -73,7 +73,7 @@ describe('kmer.count per: all', () => {
     expect(asLines(repeated)).toBe(await jellyfishCounts(fasta, 5, false, 60));
   });
 
-  it('equals jellyfish with 3 threads for k = 31, min-count 2, over soft-masked sequence with Ns', async () => {
+  it('equals jellyfish with 3 threads for k = 31, min-count 2, over one long soft-masked sequence with Ns', async () => {
     // E. coli with a soft-masked (lowercase) stretch and runs of N, which break k-mers.
     const [{ name, seq }] = fastaSequences(sharedData('fasta/ecoli536_NC_008253.fna')) as [
       { name: string; seq: string },
@@ -81,23 +81,37 @@ describe('kmer.count per: all', () => {
     const edited = `${seq.slice(0, 1_000_000)}${seq.slice(1_000_000, 1_200_000).toLowerCase()}${'N'.repeat(50)}${seq.slice(1_200_050, 3_000_000)}N${seq.slice(3_000_001)}`;
     const fasta = join(await mkdtemp(join(tmpdir(), 'kmer-count-')), 'edited.fa');
     await writeFile(fasta, `>${name}\n${edited}\n`);
-    const ours = await countAll(fasta, { k: 31, canonical: true, 'min-count': 2, threads: 3 });
+    // One record of 5 Mb: cut into pieces for the pool inside the stage.
+    const result = await runStageForTest(count, {
+      params: { per: 'all', k: 31, canonical: true, 'min-count': 2, threads: 3 },
+      inputs: { in: [{ id: name, seq: edited }] },
+    });
+    const ours = result.records as KmerCount[];
     expect(ours.length).toBeGreaterThan(1000);
     expect(asLines(ours)).toBe(await jellyfishCounts(fasta, 31, true, 2));
   });
 
-  it('fails naming the sequence with a byte that is no base, in a pool', async () => {
+  it('fails naming the sequence and position of a byte that is no base, in a pool', async () => {
     const records = pieces(sharedData('fasta/ecoli536_NC_008253.fna'), 21, 100_000);
-    records[30] = {
-      ...records[30]!,
-      seq: `${records[30]!.seq.slice(0, 500)}*${records[30]!.seq.slice(501)}`,
-    };
-    const running = runStageForTest(count, {
+    const bad = (seq: string, at: number) => `${seq.slice(0, at)}*${seq.slice(at + 1)}`;
+    records[30] = { ...records[30]!, seq: bad(records[30]!.seq, 500) };
+    const inPieces = runStageForTest(count, {
       params: { per: 'all', k: 21, threads: 2 },
       inputs: { in: records },
     });
-    await expect(running).rejects.toThrow(
+    await expect(inPieces).rejects.toThrow(
       `kmer.count: sequence "${records[30]!.id}": invalid character "*" at position 501`,
+    );
+    // In one long sequence, past the first piece the stage cuts it into.
+    const [{ name, seq }] = fastaSequences(sharedData('fasta/ecoli536_NC_008253.fna')) as [
+      { name: string; seq: string },
+    ];
+    const whole = runStageForTest(count, {
+      params: { per: 'all', k: 21, threads: 2 },
+      inputs: { in: [{ id: name, seq: bad(seq, 3_000_123) }] },
+    });
+    await expect(whole).rejects.toThrow(
+      `kmer.count: sequence "${name}": invalid character "*" at position 3000124`,
     );
   });
 

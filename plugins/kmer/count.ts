@@ -118,6 +118,7 @@ async function* countAll(ctx: StageContext<CountParams>): AsyncGenerator<Batch<K
   const chunks = sequenceChunks(
     sequenceBatches(ctx.inputs.in!, ctx.params['batch-size'], STAGE),
     CHUNK_BASES,
+    k - 1,
   );
   const threads = ctx.params.threads ?? ctx.threads;
   const first = await chunks.next();
@@ -127,7 +128,7 @@ async function* countAll(ctx: StageContext<CountParams>): AsyncGenerator<Batch<K
     const tables = new KmerTables(k);
     const count = (chunk: SequenceChunk) => {
       try {
-        countKmers(tables, chunk.packed, canonical);
+        countKmers(tables, chunk.packed, canonical, chunk.starts);
       } catch (err) {
         if (!(err instanceof InvalidBaseError)) throw err;
         throw invalidSequenceError(STAGE, chunkRecords(chunk), { row: err.row, message: err.message });
@@ -176,15 +177,14 @@ async function* countAll(ctx: StageContext<CountParams>): AsyncGenerator<Batch<K
       // To the worker with the least work queued.
       const partition = queued.indexOf(Math.min(...queued));
       queued[partition]!++;
-      const { packed } = chunk;
-      const counted = run(partition, { op: 'count', packed, canonical }, packedTransfer(packed)).then(
-        (result) => {
-          queued[partition]!--;
-          const count = result as CountResult;
-          if ('invalid' in count) throw invalidSequenceError(STAGE, chunkRecords(chunk), count.invalid);
-          deliver(count);
-        },
-      );
+      const { packed, starts: rowStarts } = chunk;
+      const task: PartitionOp = { op: 'count', packed, rowStarts, canonical };
+      const counted = run(partition, task, packedTransfer(packed)).then((result) => {
+        queued[partition]!--;
+        const count = result as CountResult;
+        if ('invalid' in count) throw invalidSequenceError(STAGE, chunkRecords(chunk), count.invalid);
+        deliver(count);
+      });
       counted.catch(() => {});
       inFlight.push(counted);
     };

@@ -1,47 +1,61 @@
 import type { SequenceRecord } from '../../src/plugin-api/index.js';
 import type { PackedSequences } from './packed-sequences.js';
 
-/** Input for one counting task: sequences packed as they arrived, their ids kept to name a bad one. */
+/**
+ * Input for one counting task: sequences packed as they arrived, long ones cut into pieces;
+ * per row, the id of its record and where the piece starts in it (to name a bad base).
+ */
 export interface SequenceChunk {
   packed: PackedSequences;
   ids: string[];
+  starts: Uint32Array;
 }
 
 /**
  * Batches of sequence records as chunks of about `chunkBases` bases, each sequence copied
  * into the chunk's bytes as it arrives: the record strings die young, where holding the
  * records until their chunk is counted would move them to the old generation of the heap.
- * Records marked invalid count as empty sequences.
+ * A sequence longer than `chunkBases` is cut into pieces that overlap by `overlap` bases
+ * (k - 1: every k-mer lies in exactly one piece), so a chromosome is many tasks, not one
+ * task with memory to match. Records marked invalid count as empty sequences.
  */
 export async function* sequenceChunks(
   batches: AsyncIterable<readonly SequenceRecord[]>,
   chunkBases: number,
+  overlap: number,
 ): AsyncGenerator<SequenceChunk> {
-  let bytes = Buffer.allocUnsafe(chunkBases + (chunkBases >> 2));
+  // A chunk ends once it reaches chunkBases, so it holds less than twice that.
+  const capacity = 2 * chunkBases;
+  let bytes = Buffer.allocUnsafe(capacity);
   let offsets = [0];
   let ids: string[] = [];
-  let used = 0;
+  let starts: number[] = [];
   const chunk = (): SequenceChunk => ({
-    packed: { bytes: bytes.subarray(0, used), offsets: Uint32Array.from(offsets) },
+    packed: { bytes: bytes.subarray(0, offsets[offsets.length - 1]), offsets: Uint32Array.from(offsets) },
     ids,
+    starts: Uint32Array.from(starts),
   });
   for await (const batch of batches) {
     for (const record of batch) {
       const seq = record.invalid === undefined ? record.seq : '';
-      if (used + seq.length > bytes.length) {
-        const grown = Buffer.allocUnsafe(Math.max(2 * bytes.length, used + seq.length));
-        bytes.copy(grown, 0, 0, used);
-        bytes = grown;
+      let start = 0;
+      for (;;) {
+        const end = Math.min(seq.length, start + chunkBases);
+        const piece = start === 0 && end === seq.length ? seq : seq.slice(start, end);
+        const used = offsets[offsets.length - 1]!;
+        offsets.push(used + bytes.write(piece, used, 'latin1'));
+        ids.push(record.id);
+        starts.push(start);
+        if (used + piece.length >= chunkBases) {
+          yield chunk();
+          bytes = Buffer.allocUnsafe(capacity);
+          offsets = [0];
+          ids = [];
+          starts = [];
+        }
+        if (end === seq.length) break;
+        start = end - overlap;
       }
-      used += bytes.write(seq, used, 'latin1');
-      offsets.push(used);
-      ids.push(record.id);
-      if (used < chunkBases) continue;
-      yield chunk();
-      bytes = Buffer.allocUnsafe(chunkBases + (chunkBases >> 2));
-      offsets = [0];
-      ids = [];
-      used = 0;
     }
   }
   if (ids.length) yield chunk();

@@ -20,7 +20,7 @@ export type KmerTask =
 
 /** The steps of a count over all input: count chunks, flush what is staged, sort buckets out. */
 export type PartitionOp =
-  | { op: 'count'; packed: PackedSequences; canonical: boolean }
+  | { op: 'count'; packed: PackedSequences; rowStarts: Uint32Array; canonical: boolean }
   | { op: 'finish' }
   | { op: 'sorted'; from: number; to: number; minCount: number };
 
@@ -79,7 +79,7 @@ export default function runKmerTask(task: KmerTask): KmerResult {
     case 'count':
       return withInvalidBase(() => {
         const tables = partitionTables(task);
-        countKmers(tables, task.packed, task.canonical);
+        countKmers(tables, task.packed, task.canonical, task.rowStarts);
         return posted(tables);
       });
     case 'finish': {
