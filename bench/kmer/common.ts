@@ -9,7 +9,6 @@ import { promisify } from 'node:util';
 import { Channel } from '../../src/engine/channel.js';
 import { createLogger } from '../../src/engine/logger.js';
 import { runStage } from '../../src/engine/stage-runner.js';
-import { BATCHES, batch } from '../../src/plugin-api/batch.js';
 import { lineBatches, type SequenceRecord, type StageDefinition } from '../../src/plugin-api/index.js';
 
 export const run = promisify(execFile);
@@ -87,41 +86,32 @@ export async function* readFasta(path: string): AsyncGenerator<SequenceRecord> {
 }
 
 /**
- * A FASTA file as a stage input the way the engine hands one over: record by record, or
- * (what `inputBatches` asks for) an array at a time. `onRecords` sees each array.
- */
-export function fastaInput(
-  path: string,
-  onRecords: (records: SequenceRecord[]) => void,
-): AsyncIterable<SequenceRecord> {
-  const arrays = async function* () {
-    for await (const records of readFastaArrays(path)) {
-      onRecords(records);
-      yield batch(records);
-    }
-  };
-  return {
-    [BATCHES]: arrays,
-    async *[Symbol.asyncIterator]() {
-      for await (const b of arrays()) yield* b.records;
-    },
-  } as AsyncIterable<SequenceRecord>;
-}
-
-/**
  * Runs a stage through the engine's stage runner with its output consumed as a stream
  * (nothing collected, so memory shows the stage's own footprint).
  */
-export async function streamStage<P, Out>(
+export function streamStage<P, Out>(
   stage: StageDefinition<P, Out>,
   params: Record<string, unknown>,
   input: AsyncIterable<unknown>,
   threads: number,
   onRecord: (record: Out) => void,
 ): Promise<void> {
+  return streamStageArrays(stage, params, input, threads, (records) => {
+    for (const record of records) onRecord(record);
+  });
+}
+
+/** `streamStage` with the output consumed as engine stages read it: an array of records at a time. */
+export async function streamStageArrays<P, Out>(
+  stage: StageDefinition<P, Out>,
+  params: Record<string, unknown>,
+  input: AsyncIterable<unknown>,
+  threads: number,
+  onRecords: (records: readonly Out[]) => void,
+): Promise<void> {
   const output = new Channel<unknown>(64);
   const consuming = (async () => {
-    for await (const record of output) onRecord(record as Out);
+    for await (const entry of output.batches()) onRecords(entry.records as readonly Out[]);
   })();
   consuming.catch(() => {});
   await runStage({

@@ -4,7 +4,7 @@
  * with N or another IUPAC code skipped (as jellyfish does).
  */
 import { AMBIGUOUS, BASE_CODE, InvalidBaseError } from './base-codes.js';
-import { addKmer, hashCode, type KmerTable, partitionOf } from './kmer-table.js';
+import type { KmerTables } from './kmer-table.js';
 import type { PackedSequences } from './packed-sequences.js';
 
 export const MAX_COUNT_K = 31;
@@ -13,23 +13,28 @@ const SIGN = -0x80000000;
 export const MAX_SPECTRUM_K = 12;
 
 /**
- * Counts the k-mers of every packed sequence whose hash falls in `partition` of
- * `partitions` into `table`; returns the table (a new one if it grew).
+ * Stages the k-mers of every packed sequence in `tables` (see kmer-table.ts): each k-mer's
+ * code splits into its bucket (top bits) and suffix. `rowStarts` says where each row starts
+ * in its sequence when rows are pieces of longer ones (for the position of a bad base).
  */
 export function countKmers(
-  input: KmerTable,
+  tables: KmerTables,
   packed: PackedSequences,
-  k: number,
   canonical: boolean,
-  partition = 0,
-  partitions = 1,
-): KmerTable {
-  let table = input;
+  rowStarts?: Uint32Array,
+): void {
   const { bytes, offsets } = packed;
-  // All int32 arithmetic (see kmer-table.ts); the low halves compare unsigned via the sign flip.
+  const { k, suffixBits } = tables;
+  // All int32 arithmetic: the code is `hi` (bits 32 and up) and `lo`; low halves compare
+  // unsigned via the sign flip.
   const loMask = k >= 16 ? -1 : 4 ** k - 1;
   const hiMask = k > 16 ? 4 ** (k - 16) - 1 : 0;
   const top = 2 * k - 2;
+  // The bucket is the code's top bits (code >>> suffixBits, from hi, lo or both); the
+  // suffix is what lies below them.
+  const hiShift = (32 - suffixBits) & 31;
+  const suffixHiMask = suffixBits > 32 ? 2 ** (suffixBits - 32) - 1 : 0;
+  const suffixLoMask = suffixBits >= 32 ? -1 : 2 ** suffixBits - 1;
   for (let r = 0; r + 1 < offsets.length; r++) {
     const start = offsets[r]!;
     const end = offsets[r + 1]!;
@@ -45,7 +50,7 @@ export function countKmers(
           run = 0;
           continue;
         }
-        throw new InvalidBaseError(r, i - start, bytes[i]!);
+        throw new InvalidBaseError(r, i - start + (rowStarts?.[r] ?? 0), bytes[i]!);
       }
       hi = ((hi << 2) | (lo >>> 30)) & hiMask;
       lo = ((lo << 2) | c) & loMask;
@@ -58,16 +63,19 @@ export function countKmers(
       if (++run < k) continue;
       let khi = hi;
       let klo = lo;
-      if (canonical && (rhi < khi || (rhi === khi && (rlo ^ SIGN) < (klo ^ SIGN)))) {
-        khi = rhi;
-        klo = rlo;
+      if (canonical) {
+        // The smaller of the two, chosen by mask: a branch here would be mispredicted for
+        // every other k-mer. High halves are below 2^30, so their difference cannot overflow.
+        let d = rhi - hi;
+        if (d === 0) d = (rlo ^ SIGN) < (lo ^ SIGN) ? -1 : 0;
+        const smaller = d >> 31;
+        khi = (rhi & smaller) | (hi & ~smaller);
+        klo = (rlo & smaller) | (lo & ~smaller);
       }
-      const hash = hashCode(khi, klo);
-      if (partitions > 1 && partitionOf(hash, partitions) !== partition) continue;
-      table = addKmer(table, hash, khi, klo);
+      const bucket = suffixBits >= 32 ? khi >>> (suffixBits - 32) : (khi << hiShift) | (klo >>> suffixBits);
+      tables.stage(bucket, khi & suffixHiMask, klo & suffixLoMask);
     }
   }
-  return table;
 }
 
 /**
@@ -116,19 +124,4 @@ export function spectra(
     for (let j = r * width; j < (r + 1) * width; j++) frequencies[j] = counts[j]! / total;
   }
   return frequencies;
-}
-
-const LETTER_CODES = [65, 67, 71, 84];
-const lettersOfLength: number[][] = [];
-
-/**
- * The k letters of a code given as two 32-bit halves. Built with one fromCharCode call: a
- * flat string, where `+=` would leave a chain of k pieces per k-mer for the GC to walk.
- */
-export function kmerString(hi: number, lo: number, k: number): string {
-  const letters = (lettersOfLength[k] ??= new Array<number>(k).fill(0));
-  for (let j = 0, shift = 2 * (k - 1); j < k; j++, shift -= 2) {
-    letters[j] = LETTER_CODES[shift >= 32 ? (hi >>> (shift - 32)) & 3 : (lo >>> shift) & 3]!;
-  }
-  return String.fromCharCode.apply(null, letters);
 }

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -12,8 +12,8 @@ import { fastaSequences, fastaWindows } from './test-windows.js';
 
 const run = promisify(execFile);
 
-/** `jellyfish count -m K [-C] -s 10M` then `dump -c`, as `kmer count` lines sorted by k-mer. */
-async function jellyfishCounts(fasta: string, k: number, canonical: boolean): Promise<string> {
+/** `jellyfish count -m K [-C] -s 10M` then `dump -c -L minCount`, as `kmer count` lines sorted by k-mer. */
+async function jellyfishCounts(fasta: string, k: number, canonical: boolean, minCount = 1): Promise<string> {
   const db = join(await mkdtemp(join(tmpdir(), 'kmer-jf-')), 'counts.jf');
   await run('jellyfish', [
     'count',
@@ -27,22 +27,26 @@ async function jellyfishCounts(fasta: string, k: number, canonical: boolean): Pr
     fasta,
   ]);
   // Byte order (LC_ALL=C): A < C < G < T, the order kmer.count gives.
-  const { stdout } = await run('sh', ['-c', `jellyfish dump -c '${db}' | LC_ALL=C sort`], {
+  const { stdout } = await run('sh', ['-c', `jellyfish dump -c -L ${minCount} '${db}' | LC_ALL=C sort`], {
     maxBuffer: 1 << 30,
     encoding: 'latin1',
   });
   return stdout.trimEnd();
 }
 
-async function countAll(fasta: string, params: Record<string, unknown>, chunk = 100_000) {
-  // Cut into overlapping pieces so that several batches reach the pool, k-mers spanning a cut counted once.
-  const k = params.k as number;
-  const records: SequenceRecord[] = fastaSequences(fasta).flatMap(({ name, seq }) =>
+/** A FASTA file's sequences cut into overlapping pieces, so that k-mers spanning a cut are counted once. */
+function pieces(fasta: string, k: number, chunk: number): SequenceRecord[] {
+  return fastaSequences(fasta).flatMap(({ name, seq }) =>
     Array.from({ length: Math.ceil(Math.max(1, seq.length - k + 1) / chunk) }, (_, i) => ({
       id: `${name}:${i}`,
       seq: seq.slice(i * chunk, (i + 1) * chunk + k - 1),
     })),
   );
+}
+
+async function countAll(fasta: string, params: Record<string, unknown>, chunk = 100_000) {
+  // Pieces of 100 kb: a bacterial genome makes several counting tasks for the pool.
+  const records = pieces(fasta, params.k as number, chunk);
   const result = await runStageForTest(count, { params: { per: 'all', ...params }, inputs: { in: records } });
   return result.records as KmerCount[];
 }
@@ -65,11 +69,50 @@ describe('kmer.count per: all', () => {
       expect(asLines(ours)).toBe(await jellyfishCounts(fasta, 31, canonical));
     }
     const repeated = await countAll(fasta, { k: 5, 'min-count': 60, threads: 0 }, 10_000);
-    const reference = (await jellyfishCounts(fasta, 5, false))
-      .split('\n')
-      .filter((l) => Number(l.split(' ')[1]) >= 60);
     expect(repeated.length).toBeGreaterThan(10);
-    expect(asLines(repeated)).toBe(reference.join('\n'));
+    expect(asLines(repeated)).toBe(await jellyfishCounts(fasta, 5, false, 60));
+  });
+
+  it('equals jellyfish with 3 threads for k = 31, min-count 2, over one long soft-masked sequence with Ns', async () => {
+    // E. coli with a soft-masked (lowercase) stretch and runs of N, which break k-mers.
+    const [{ name, seq }] = fastaSequences(sharedData('fasta/ecoli536_NC_008253.fna')) as [
+      { name: string; seq: string },
+    ];
+    const edited = `${seq.slice(0, 1_000_000)}${seq.slice(1_000_000, 1_200_000).toLowerCase()}${'N'.repeat(50)}${seq.slice(1_200_050, 3_000_000)}N${seq.slice(3_000_001)}`;
+    const fasta = join(await mkdtemp(join(tmpdir(), 'kmer-count-')), 'edited.fa');
+    await writeFile(fasta, `>${name}\n${edited}\n`);
+    // One record of 5 Mb: cut into pieces for the pool inside the stage.
+    const result = await runStageForTest(count, {
+      params: { per: 'all', k: 31, canonical: true, 'min-count': 2, threads: 3 },
+      inputs: { in: [{ id: name, seq: edited }] },
+    });
+    const ours = result.records as KmerCount[];
+    expect(ours.length).toBeGreaterThan(1000);
+    expect(asLines(ours)).toBe(await jellyfishCounts(fasta, 31, true, 2));
+  });
+
+  it('fails naming the sequence and position of a byte that is no base, in a pool', async () => {
+    const records = pieces(sharedData('fasta/ecoli536_NC_008253.fna'), 21, 100_000);
+    const bad = (seq: string, at: number) => `${seq.slice(0, at)}*${seq.slice(at + 1)}`;
+    records[30] = { ...records[30]!, seq: bad(records[30]!.seq, 500) };
+    const inPieces = runStageForTest(count, {
+      params: { per: 'all', k: 21, threads: 2 },
+      inputs: { in: records },
+    });
+    await expect(inPieces).rejects.toThrow(
+      `kmer.count: sequence "${records[30]!.id}": invalid character "*" at position 501`,
+    );
+    // In one long sequence, past the first piece the stage cuts it into.
+    const [{ name, seq }] = fastaSequences(sharedData('fasta/ecoli536_NC_008253.fna')) as [
+      { name: string; seq: string },
+    ];
+    const whole = runStageForTest(count, {
+      params: { per: 'all', k: 21, threads: 2 },
+      inputs: { in: [{ id: name, seq: bad(seq, 3_000_123) }] },
+    });
+    await expect(whole).rejects.toThrow(
+      `kmer.count: sequence "${name}": invalid character "*" at position 3000124`,
+    );
   });
 
   it('fails naming the sequence with a byte that is no base', async () => {

@@ -9,17 +9,28 @@ import {
   workerFile,
   z,
 } from '../../src/plugin-api/index.js';
-import { countKmers, kmerString, MAX_COUNT_K, MAX_SPECTRUM_K, spectra } from './count-kernel.js';
-import { createTable, type KmerTable, type SortedCounts, sortedCounts } from './kmer-table.js';
-import { packedTransfer, packSequences } from './packed-sequences.js';
+import { InvalidBaseError } from './base-codes.js';
+import { countKmers, MAX_COUNT_K, MAX_SPECTRUM_K, spectra } from './count-kernel.js';
+import type { InvalidBase } from './encode-kernel.js';
+import { bucketCount, KmerTables } from './kmer-table.js';
+import { packedTransfer, packSequences, parsedFasta } from './packed-sequences.js';
 import {
   batchSequences,
   describeBatch,
+  INLINE_BASES,
   invalidSequenceError,
   isTinyBatch,
   sequenceBatches,
 } from './sequence-batches.js';
-import type { CountResult, KmerResult, KmerTask, SpectraResult } from './worker.js';
+import {
+  chunkRecords,
+  type FastaChunk,
+  fastaRowIds,
+  type SequenceChunk,
+  sequenceChunks,
+} from './sequence-chunks.js';
+import { type SortedKmers, sortedKmers } from './sorted-kmers.js';
+import type { CountResult, KmerResult, KmerTask, PartitionOp, Posted, SpectraResult } from './worker.js';
 
 const params = z.strictObject({
   k: z.number().int().min(1).max(MAX_COUNT_K).default(6),
@@ -27,7 +38,7 @@ const params = z.strictObject({
   per: z.enum(['sequence', 'all']).default('sequence'),
   'min-count': z.number().int().min(1).default(1).describe('per: all — drop k-mers seen fewer times'),
   normalize: z.boolean().default(false).describe('per: sequence — frequencies instead of counts'),
-  'batch-size': z.number().int().min(1).default(256),
+  'batch-size': z.number().int().min(1).default(256).describe('per: sequence — sequences per task'),
   threads: z.number().int().min(0).optional().describe('worker threads (default --threads; 0 = main thread)'),
 });
 type CountParams = z.infer<typeof params>;
@@ -101,129 +112,177 @@ async function* spectrumPerSequence(ctx: StageContext<CountParams>): AsyncGenera
 }
 
 /**
- * Counting over all input. With threads, k-mers are partitioned by hash, one table per
- * worker: every worker scans each batch (shared, not copied) but inserts only its own
- * k-mers, so no table is ever merged and each partition's tasks run one after another.
+ * Counting over all input. K-mers are split by prefix into buckets, bucket b owned by
+ * partition b % threads (kmer-table.ts); each partition is a single-thread pool whose worker
+ * keeps its tables between tasks. Each chunk of input goes to one partition, which counts
+ * the k-mers of its own buckets and posts the others' in blocks, delivered with their next
+ * task. Then each partition sorts its buckets into k-mer letters, a range at a time: buckets
+ * in order are k-mers in order.
  */
 async function* countAll(ctx: StageContext<CountParams>): AsyncGenerator<Batch<KmerCount>> {
   const { k, canonical } = ctx.params;
   const minCount = ctx.params['min-count'];
-  const batches = sequenceBatches(ctx.inputs.in!, ctx.params['batch-size'], STAGE);
+  const chunks = sequenceChunks(ctx.inputs.in!, CHUNK_BASES, k - 1, STAGE);
   const threads = ctx.params.threads ?? ctx.threads;
-  const first = await batches.next();
+  const first = await chunks.next();
   if (first.done) return;
-  const second = threads === 0 ? first : await batches.next();
-  if (threads === 0 || (second.done && isTinyBatch(first.value))) {
-    let table = createTable();
-    const count = (batch: SequenceRecord[]) => {
+  const second = threads === 0 ? first : await chunks.next();
+  if (threads === 0 || (second.done && chunkBytes(first.value) < INLINE_BASES)) {
+    const tables = new KmerTables(k);
+    const count = (chunk: SequenceChunk | FastaChunk) => {
+      const packed = 'fasta' in chunk ? parsedFasta(chunk.fasta) : chunk;
+      if ('malformed' in packed) throw chunkError(chunk, packed);
       try {
-        table = countKmers(table, packSequences(batchSequences(batch)), k, canonical);
+        countKmers(tables, packed.packed, canonical, 'starts' in chunk ? chunk.starts : undefined);
       } catch (err) {
-        const row = (err as { row?: number }).row;
-        throw row === undefined
-          ? err
-          : invalidSequenceError(STAGE, batch, { row, message: (err as Error).message });
+        if (!(err instanceof InvalidBaseError)) throw err;
+        throw chunkError(chunk, { invalid: { row: err.row, message: err.message } });
       }
     };
     count(first.value);
     if (threads === 0) {
-      for await (const batch of batches) {
+      for await (const chunk of chunks) {
         ctx.signal.throwIfAborted();
-        count(batch);
+        count(chunk);
       }
     }
-    for (const records of mergedRecords([sortedCounts(table, minCount, 2 * k)], k))
-      yield recordBatch(records);
+    for (let from = 0; from < tables.buckets; from += OUTPUT_BUCKETS) {
+      const to = Math.min(tables.buckets, from + OUTPUT_BUCKETS);
+      yield* countRecords([sortedKmers(tables, from, to, minCount)], from, to, k);
+    }
     return;
   }
-  const pool = createPool<KmerTask, KmerResult>({
-    worker: workerFile(import.meta.url, './worker.js'),
-    threads,
-    signal: ctx.signal,
-  });
-  const partitions = pool.threads;
-  const tables: KmerTable[] = Array.from({ length: partitions }, () => createTable(1 << 16, true));
-  const chains: Promise<void>[] = Array.from({ length: partitions }, () => Promise.resolve());
-  const inFlight: Promise<unknown>[] = [];
-  let sorted: SortedCounts[];
+  const pools = Array.from({ length: Math.max(1, threads) }, () =>
+    createPool<KmerTask, KmerResult>({
+      worker: workerFile(import.meta.url, './worker.js'),
+      threads: 1,
+      signal: ctx.signal,
+    }),
+  );
+  const partitions = pools.length;
+  // Blocks of k-mers posted to each partition, delivered with its next task.
+  const inboxes: Int32Array[][] = pools.map(() => []);
+  const run = (partition: number, op: PartitionOp, transfer: ArrayBuffer[] = []) => {
+    const inbox = inboxes[partition]!.splice(0);
+    return pools[partition]!.run({ ...op, k, partition, partitions, inbox }, [
+      ...transfer,
+      ...inbox.map((box) => box.buffer as ArrayBuffer),
+    ]);
+  };
+  const deliver = ({ outboxes }: Posted) => {
+    outboxes.forEach((box, to) => {
+      if (box.length) inboxes[to]!.push(box);
+    });
+  };
+  let finished = false;
   try {
-    const submit = (batch: SequenceRecord[]) => {
-      const packed = packSequences(batchSequences(batch), true);
-      for (let partition = 0; partition < partitions; partition++) {
-        chains[partition] = chains[partition]!.then(async () => {
-          const task: KmerTask = {
-            op: 'count',
-            packed,
-            k,
-            canonical,
-            partition,
-            partitions,
-            table: tables[partition]!,
-          };
-          const result = (await pool.run(task)) as CountResult;
-          if ('invalid' in result) throw invalidSequenceError(STAGE, batch, result.invalid);
-          tables[partition] = result.table;
-        });
-        chains[partition]!.catch(() => {});
-      }
-      // Two batches in flight keep the workers busy while bounding memory (backpressure).
-      inFlight.push(Promise.all(chains));
+    const queued = new Array<number>(partitions).fill(0);
+    const inFlight: Promise<unknown>[] = [];
+    const submit = (chunk: SequenceChunk | FastaChunk) => {
+      // To the worker with the least work queued.
+      const partition = queued.indexOf(Math.min(...queued));
+      queued[partition]!++;
+      const counted = (
+        'fasta' in chunk
+          ? run(partition, { op: 'count-fasta', fasta: chunk.fasta, canonical })
+          : run(
+              partition,
+              { op: 'count', packed: chunk.packed, rowStarts: chunk.starts, canonical },
+              packedTransfer(chunk.packed),
+            )
+      ).then((result) => {
+        queued[partition]!--;
+        const count = result as CountResult;
+        if (!('outboxes' in count)) throw chunkError(chunk, count);
+        deliver(count);
+      });
+      counted.catch(() => {});
+      inFlight.push(counted);
     };
     submit(first.value);
     if (!second.done) submit(second.value);
-    for await (const batch of batches) {
+    for await (const chunk of chunks) {
       ctx.signal.throwIfAborted();
-      if (inFlight.length >= 2) await inFlight.shift();
-      submit(batch);
+      // Two chunks per worker in flight keep the workers busy while bounding memory (backpressure).
+      if (inFlight.length >= 2 * partitions) await inFlight.shift();
+      submit(chunk);
     }
-    await Promise.all(chains);
-    sorted = (await Promise.all(
-      tables.map((table) => pool.run({ op: 'sort', table, minCount, bits: 2 * k })),
-    )) as SortedCounts[];
-    tables.length = 0;
-    await pool.close();
+    await Promise.all(inFlight);
+    const finishing = pools.map((_, partition) => run(partition, { op: 'finish' }));
+    for (const posted of await Promise.all(finishing)) deliver(posted as Posted);
+    const buckets = bucketCount(k);
+    const sorted = (from: number) => {
+      const to = Math.min(buckets, from + OUTPUT_BUCKETS);
+      const parts = Promise.all(
+        pools.map((_, partition) => run(partition, { op: 'sorted', from, to, minCount })),
+      );
+      parts.catch(() => {});
+      return { from, to, parts: parts as Promise<SortedKmers[]> };
+    };
+    // The workers sort the next range while this thread turns one into records.
+    const ranges = [sorted(0)];
+    for (let from = OUTPUT_BUCKETS; ranges.length; from += OUTPUT_BUCKETS) {
+      if (from < buckets) ranges.push(sorted(from));
+      const range = ranges.shift()!;
+      yield* countRecords(await range.parts, range.from, range.to, k);
+    }
+    finished = true;
   } catch (err) {
-    await pool.destroy();
     ctx.signal.throwIfAborted();
     throw err;
+  } finally {
+    await Promise.all(pools.map((pool) => (finished ? pool.close() : pool.destroy())));
   }
-  for (const records of mergedRecords(sorted, k)) yield recordBatch(records);
 }
 
+function chunkBytes(chunk: SequenceChunk | FastaChunk): number {
+  return 'fasta' in chunk ? chunk.fasta.bytes.length : chunk.packed.bytes.length;
+}
+
+/** The stage's error for a chunk a kernel refused: a malformed FASTA record, or a bad base named by its sequence. */
+function chunkError(
+  chunk: SequenceChunk | FastaChunk,
+  refused: { malformed: string } | { invalid: InvalidBase },
+): Error {
+  if ('malformed' in refused) return new Error(`${STAGE}: ${refused.malformed}`);
+  const rows = 'fasta' in chunk ? fastaRowIds(chunk.fasta) : chunkRecords(chunk);
+  return invalidSequenceError(STAGE, rows, refused.invalid);
+}
+
+/** Input bases per counting task: enough to make messaging negligible. */
+const CHUNK_BASES = 1 << 20;
+
+/** Buckets sorted per task in the output phase (of 1024 at k >= 5). */
+const OUTPUT_BUCKETS = 64;
 /** Records handed to the engine at once: millions of k-mers go out in batches, not one by one. */
 const RECORDS_PER_BATCH = 4096;
 
-/** Merges sorted runs of disjoint k-mers into `{ kmer, count }` records in k-mer order. */
-function* mergedRecords(runs: SortedCounts[], k: number): Generator<KmerCount[]> {
-  const next = new Array<number>(runs.length).fill(0);
+/**
+ * `{ kmer, count }` records of buckets `[from, to)` in k-mer order, from the sorted k-mers
+ * of each partition (bucket b belongs to partition b % partitions).
+ */
+function* countRecords(
+  parts: SortedKmers[],
+  from: number,
+  to: number,
+  k: number,
+): Generator<Batch<KmerCount>> {
+  const letters = parts.map(({ letters: l }) => Buffer.from(l.buffer, l.byteOffset, l.byteLength));
+  const next = new Array<number>(parts.length).fill(0);
   let records: KmerCount[] = [];
-  for (;;) {
-    let best = -1;
-    let bestHi = 0;
-    let bestLo = 0;
-    for (let r = 0; r < runs.length; r++) {
-      const i = next[r]!;
-      const run = runs[r]!;
-      if (i >= run.counts.length) continue;
-      const hi = run.hi[i]!;
-      // Low halves compare unsigned: flip the sign bit.
-      const lo = run.lo[i]! ^ SIGN;
-      if (best < 0 || hi < bestHi || (hi === bestHi && lo < bestLo)) {
-        best = r;
-        bestHi = hi;
-        bestLo = lo;
+  for (let b = from; b < to; b++) {
+    const p = b % parts.length;
+    const { counts, sizes } = parts[p]!;
+    const text = letters[p]!;
+    let i = next[p]!;
+    for (const end = i + sizes[b - from]!; i < end; i++) {
+      records.push({ kmer: text.toString('latin1', i * k, i * k + k), count: counts[i]! });
+      if (records.length === RECORDS_PER_BATCH) {
+        yield recordBatch(records);
+        records = [];
       }
     }
-    if (best < 0) break;
-    const count = runs[best]!.counts[next[best]!]!;
-    next[best]!++;
-    records.push({ kmer: kmerString(bestHi, bestLo ^ SIGN, k), count });
-    if (records.length === RECORDS_PER_BATCH) {
-      yield records;
-      records = [];
-    }
+    next[p] = i;
   }
-  if (records.length) yield records;
+  if (records.length) yield recordBatch(records);
 }
-
-const SIGN = -0x80000000;

@@ -1,8 +1,8 @@
 // Straight from its module, as workers load this: the API's index would load all of it.
-import { type FastaText, MalformedFastaError } from '../../src/plugin-api/fasta-text.js';
+import type { FastaText } from '../../src/plugin-api/fasta-text.js';
 import type { TokenizerSpec } from '../../src/plugin-api/index.js';
 import { InvalidBaseError } from './base-codes.js';
-import { type PackedSequences, packFastaText } from './packed-sequences.js';
+import { type PackedSequences, parsedFasta } from './packed-sequences.js';
 import { tokenizeInto } from './tokenizer.js';
 
 /** A bad byte found while encoding, reported by row so the main thread can name the sequence. */
@@ -44,14 +44,9 @@ export function encodeFasta(
   spec: TokenizerSpec,
   batchRows: readonly number[],
 ): FastaEncodeResult {
-  let packed: ReturnType<typeof packFastaText>;
-  try {
-    packed = packFastaText(fasta);
-  } catch (err) {
-    if (err instanceof MalformedFastaError) return { malformed: err.message };
-    throw err;
-  }
-  return { ...encodeBatches(packed.packed, spec, batchRows), headers: packed.headers };
+  const parsed = parsedFasta(fasta);
+  if ('malformed' in parsed) return parsed;
+  return { ...encodeBatches(parsed.packed, spec, batchRows), headers: parsed.headers };
 }
 
 /**

@@ -1,119 +1,220 @@
 /**
- * An open-addressing hash table of k-mer counts keyed by 64-bit codes held as two 32-bit
- * halves, in one typed array (optionally SharedArrayBuffer-backed, so a worker can fill a
- * table the main thread owns). A slot is 4 int32s — high half, low half, count, unused — so
- * a probe touches one cache line, not three arrays. Halves are int32 bit patterns: plain
- * numbers above 2^31 would be heap doubles in V8 and slow the hot loop many times over.
- * The table grows by rehashing into one of twice the size.
+ * K-mer counts split into buckets by prefix: the top BUCKET_BITS bits of a k-mer's 2k-bit
+ * code name its bucket, so buckets in order are k-mers in order (no merge at the end), and
+ * a bucket's table stays small enough to live in cache while it is filled. K-mers are first
+ * staged per bucket, then inserted a bucket at a time: with one big table, every insert was
+ * a miss to DRAM.
+ *
+ * Of `partitions` counters, each owns the buckets b % partitions === partition and counts
+ * every k-mer of its own input: staged k-mers of a bucket it does not own are posted, in
+ * blocks, to that bucket's owner (`takeOutboxes`, `insertBlocks`). So each input is scanned
+ * once and each k-mer has one table.
+ *
+ * A bucket stores only the rest of the code, its suffix, as int32 bit patterns (plain
+ * numbers above 2^31 would be heap doubles in V8): one int32 for k <= 21, a second one
+ * ("wide") up to k = 31.
  */
-export interface KmerTable {
-  /** `[hi, lo, count, 0]` per slot; count 0 marks an empty slot. Power-of-two slots. */
-  slots: Int32Array;
-  /** Occupied slots. */
-  used: number;
-}
 
+/** 2^10 buckets: about 4,000 k-mers each for a bacterial genome. */
+const BUCKET_BITS = 10;
+/** K-mers staged per bucket before they are inserted into its table or posted to its owner. */
+const STAGED_PER_BUCKET = 4096;
 const MAX_LOAD = 0.7;
-const SLOT = 4;
+const EMPTY = new Int32Array(0);
 
-export function createTable(capacity = 1 << 16, shared = false): KmerTable {
-  const size = 2 ** Math.ceil(Math.log2(Math.max(16, capacity)));
-  const bytes = size * SLOT * 4;
-  return { slots: new Int32Array(shared ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes)), used: 0 };
+function bucketBits(k: number): number {
+  return Math.min(BUCKET_BITS, 2 * k);
 }
 
-/** Mixes a code into 32 well-spread bits (an int32). */
-export function hashCode(hi: number, lo: number): number {
-  let h = Math.imul(lo, 0x9e3779b1) ^ Math.imul(hi ^ (lo >>> 16), 0x85ebca6b);
-  h ^= h >>> 15;
-  h = Math.imul(h, 0x2c1b3c6d);
-  return h ^ (h >>> 12);
+/** How many buckets the k-mers of length k fall into. */
+export function bucketCount(k: number): number {
+  return 1 << bucketBits(k);
 }
 
-/** Which of `partitions` owns a hash; independent of the slot bits (a further mix). */
-export function partitionOf(hash: number, partitions: number): number {
-  return ((Math.imul(hash ^ (hash >>> 16), 0x7feb352d) >>> 16) * partitions) >>> 16;
-}
+export class KmerTables {
+  /** Bits of the bucket number (the code's top bits) and of the suffix below them. */
+  readonly bucketBits: number;
+  readonly suffixBits: number;
+  /** Whether suffixes need a second int32 (more than 32 bits). */
+  readonly wide: boolean;
+  /** Slot stride in int32s: `[lo, count]`, or `[lo, count, hi, 0]` when wide; count 0 = empty. */
+  readonly stride: number;
+  /** Per owned bucket: its slots (power-of-two many) and how many are used. */
+  readonly slots: Int32Array[];
+  readonly used: Int32Array;
+  /** Staged suffixes, STAGED_PER_BUCKET per bucket (high halves in `stagedHi` when wide). */
+  readonly staged: Int32Array;
+  readonly stagedHi: Int32Array;
+  readonly fill: Int32Array;
+  /**
+   * Per partition, blocks of k-mers posted to it: `[bucket, n, n low halves, (n high halves)]`
+   * back to back, `outboxLength[p]` int32s.
+   */
+  private readonly outboxes: Int32Array[];
+  private readonly outboxLength: number[];
+  /** Where `insert` leaves what it read to warm the cache, so that the reads are not optimized away. */
+  warm = 0;
 
-/** Adds one occurrence; returns the table, a new one when it had to grow. */
-export function addKmer(table: KmerTable, hash: number, hi: number, lo: number): KmerTable {
-  const slots = table.slots;
-  const mask = (slots.length >> 2) - 1;
-  let at = (hash & mask) << 2;
-  for (;;) {
-    const count = slots[at + 2]!;
-    if (count === 0) {
-      slots[at] = hi;
-      slots[at + 1] = lo;
-      slots[at + 2] = 1;
-      return ++table.used > (mask + 1) * MAX_LOAD ? grow(table) : table;
+  constructor(
+    readonly k: number,
+    readonly partition = 0,
+    readonly partitions = 1,
+  ) {
+    this.bucketBits = bucketBits(k);
+    this.suffixBits = 2 * k - this.bucketBits;
+    this.wide = this.suffixBits > 32;
+    this.stride = this.wide ? 4 : 2;
+    const buckets = 1 << this.bucketBits;
+    this.slots = Array.from({ length: buckets }, (_, b) =>
+      this.owns(b) ? new Int32Array(16 * this.stride) : EMPTY,
+    );
+    this.used = new Int32Array(buckets);
+    this.staged = new Int32Array(buckets * STAGED_PER_BUCKET);
+    this.stagedHi = this.wide ? new Int32Array(buckets * STAGED_PER_BUCKET) : EMPTY;
+    this.fill = new Int32Array(buckets);
+    this.outboxes = Array.from({ length: partitions }, () => EMPTY);
+    this.outboxLength = new Array<number>(partitions).fill(0);
+  }
+
+  get buckets(): number {
+    return this.slots.length;
+  }
+
+  owns(bucket: number): boolean {
+    return bucket % this.partitions === this.partition;
+  }
+
+  /** Stages one k-mer; inserts or posts the bucket's staged k-mers when it is full. */
+  stage(bucket: number, hi: number, lo: number): void {
+    const n = this.fill[bucket]!;
+    const at = bucket * STAGED_PER_BUCKET + n;
+    this.staged[at] = lo;
+    if (this.wide) this.stagedHi[at] = hi;
+    this.fill[bucket] = n + 1;
+    if (n + 1 === STAGED_PER_BUCKET) this.flush(bucket);
+  }
+
+  /** Inserts the staged k-mers of a bucket into its table, or posts them to its owner. */
+  flush(bucket: number): void {
+    const n = this.fill[bucket]!;
+    const first = bucket * STAGED_PER_BUCKET;
+    if (this.owns(bucket)) this.insert(bucket, this.staged, this.stagedHi, first, first, n);
+    else this.post(bucket, first, n);
+    this.fill[bucket] = 0;
+  }
+
+  /** Flushes every bucket: all of this counter's k-mers are then in tables or outboxes. */
+  flushAll(): void {
+    for (let b = 0; b < this.buckets; b++) if (this.fill[b]) this.flush(b);
+  }
+
+  /** The blocks posted to each partition since the last call (none to this one). */
+  takeOutboxes(): Int32Array[] {
+    const taken = this.outboxes.map((box, p) => box.subarray(0, this.outboxLength[p]));
+    this.outboxes.fill(EMPTY);
+    this.outboxLength.fill(0);
+    return taken;
+  }
+
+  /** Inserts blocks that other partitions posted to this one. */
+  insertBlocks(blocks: Int32Array): void {
+    for (let at = 0; at < blocks.length; ) {
+      const bucket = blocks[at]!;
+      const n = blocks[at + 1]!;
+      this.insert(bucket, blocks, blocks, at + 2, at + 2 + n, n);
+      at += 2 + (this.wide ? 2 * n : n);
     }
-    if (slots[at + 1] === lo && slots[at] === hi) {
-      slots[at + 2] = count + 1;
-      return table;
+  }
+
+  /** Drops a bucket's table once it has been read out, so memory shrinks as output proceeds. */
+  release(bucket: number): void {
+    this.slots[bucket] = EMPTY;
+    this.used[bucket] = 0;
+  }
+
+  private post(bucket: number, first: number, n: number): void {
+    const to = bucket % this.partitions;
+    const size = 2 + (this.wide ? 2 * n : n);
+    let box = this.outboxes[to]!;
+    const at = this.outboxLength[to]!;
+    if (at + size > box.length) {
+      const grown = new Int32Array(Math.max(at + size, 2 * box.length, 1 << 16));
+      grown.set(box.subarray(0, at));
+      box = this.outboxes[to] = grown;
     }
-    at = (at + SLOT) & ((mask << 2) | 3);
+    box[at] = bucket;
+    box[at + 1] = n;
+    box.set(this.staged.subarray(first, first + n), at + 2);
+    if (this.wide) box.set(this.stagedHi.subarray(first, first + n), at + 2 + n);
+    this.outboxLength[to] = at + size;
+  }
+
+  /** Counts `n` k-mers of a bucket: low halves from `lows[lowStart...]`, high ones from `highs[highStart...]`. */
+  private insert(
+    bucket: number,
+    lows: Int32Array,
+    highs: Int32Array,
+    lowStart: number,
+    highStart: number,
+    n: number,
+  ): void {
+    const { wide, stride } = this;
+    let slots = this.slots[bucket]!;
+    let used = this.used[bucket]!;
+    let mask = slots.length / stride - 1;
+    let limit = (mask + 1) * MAX_LOAD;
+    // Reads the table's cache lines in order first: streamed from memory at full bandwidth,
+    // where the random probes below would each wait for one.
+    let warm = 0;
+    for (let i = 0; i < slots.length; i += 16) warm ^= slots[i]!;
+    this.warm = warm;
+    for (let j = 0; j < n; j++) {
+      const lo = lows[lowStart + j]!;
+      const hi = wide ? highs[highStart + j]! : 0;
+      let at = (slotHash(hi, lo) & mask) * stride;
+      for (;;) {
+        const count = slots[at + 1]!;
+        if (count === 0) {
+          slots[at] = lo;
+          slots[at + 1] = 1;
+          if (wide) slots[at + 2] = hi;
+          if (++used > limit) {
+            slots = this.grown(slots);
+            mask = slots.length / stride - 1;
+            limit = (mask + 1) * MAX_LOAD;
+          }
+          break;
+        }
+        if (slots[at] === lo && (!wide || slots[at + 2] === hi)) {
+          slots[at + 1] = count + 1;
+          break;
+        }
+        at = at + stride > mask * stride ? 0 : at + stride;
+      }
+    }
+    this.slots[bucket] = slots;
+    this.used[bucket] = used;
+  }
+
+  private grown(old: Int32Array): Int32Array {
+    const { stride, wide } = this;
+    const slots = new Int32Array(old.length * 2);
+    const mask = slots.length / stride - 1;
+    for (let i = 0; i < old.length; i += stride) {
+      if (old[i + 1] === 0) continue;
+      let at = (slotHash(wide ? old[i + 2]! : 0, old[i]!) & mask) * stride;
+      while (slots[at + 1] !== 0) at = at + stride > mask * stride ? 0 : at + stride;
+      slots[at] = old[i]!;
+      slots[at + 1] = old[i + 1]!;
+      if (wide) slots[at + 2] = old[i + 2]!;
+    }
+    return slots;
   }
 }
 
-function grow(table: KmerTable): KmerTable {
-  const old = table.slots;
-  const next = createTable((old.length / SLOT) * 2, old.buffer instanceof SharedArrayBuffer);
-  const slots = next.slots;
-  const mask = (slots.length >> 2) - 1;
-  for (let i = 0; i < old.length; i += SLOT) {
-    if (old[i + 2] === 0) continue;
-    let at = (hashCode(old[i]!, old[i + 1]!) & mask) << 2;
-    while (slots[at + 2] !== 0) at = (at + SLOT) & ((mask << 2) | 3);
-    slots[at] = old[i]!;
-    slots[at + 1] = old[i + 1]!;
-    slots[at + 2] = old[i + 2]!;
-  }
-  next.used = table.used;
-  return next;
-}
-
-/** Entries counted at least `minCount` times, in ascending code order (= k-mer order). */
-export interface SortedCounts {
-  hi: Int32Array;
-  lo: Int32Array;
-  counts: Uint32Array;
-}
-
-/** Extracts and sorts the entries of a table of codes of `bits` bits (2k). */
-export function sortedCounts(table: KmerTable, minCount: number, bits: number): SortedCounts {
-  const slots = table.slots;
-  let n = 0;
-  for (let i = 2; i < slots.length; i += SLOT) if (slots[i]! >>> 0 >= minCount) n++;
-  let out: SortedCounts = { hi: new Int32Array(n), lo: new Int32Array(n), counts: new Uint32Array(n) };
-  for (let i = 0, j = 0; i < slots.length; i += SLOT) {
-    const count = slots[i + 2]! >>> 0;
-    if (count === 0 || count < minCount) continue;
-    out.hi[j] = slots[i]!;
-    out.lo[j] = slots[i + 1]!;
-    out.counts[j++] = count;
-  }
-  // LSD radix sort by 16-bit digits, counts carried along: a few linear passes.
-  let spare: SortedCounts = { hi: new Int32Array(n), lo: new Int32Array(n), counts: new Uint32Array(n) };
-  const starts = new Uint32Array(1 << 16);
-  for (let shift = 0; shift < bits; shift += 16) {
-    const keys = shift < 32 ? out.lo : out.hi;
-    const at = shift % 32;
-    starts.fill(0);
-    for (let i = 0; i < n; i++) starts[(keys[i]! >>> at) & 0xffff]!++;
-    let sum = 0;
-    for (let d = 0; d < starts.length; d++) {
-      const size = starts[d]!;
-      starts[d] = sum;
-      sum += size;
-    }
-    for (let i = 0; i < n; i++) {
-      const to = starts[(keys[i]! >>> at) & 0xffff]!++;
-      spare.hi[to] = out.hi[i]!;
-      spare.lo[to] = out.lo[i]!;
-      spare.counts[to] = out.counts[i]!;
-    }
-    [out, spare] = [spare, out];
-  }
-  return out;
+/** Mixes a suffix into well-spread low bits. */
+function slotHash(hi: number, lo: number): number {
+  let h = Math.imul(lo ^ (lo >>> 16) ^ Math.imul(hi, 0x9e3779b1), 0x85ebca6b);
+  h ^= h >>> 13;
+  return Math.imul(h, 0xc2b2ae35) ^ (h >>> 16);
 }

@@ -1,5 +1,10 @@
 // Straight from its module, as workers load this: the API's index would load all of it.
-import { copyFastaSequence, type FastaText, scanFastaText } from '../../src/plugin-api/fasta-text.js';
+import {
+  copyFastaSequence,
+  type FastaText,
+  MalformedFastaError,
+  scanFastaText,
+} from '../../src/plugin-api/fasta-text.js';
 
 /**
  * Sequences of a batch packed into one byte buffer plus offsets: the form that crosses to
@@ -85,4 +90,14 @@ export function packFastaText(text: FastaText): { packed: PackedSequences; heade
     { checkBases: false },
   );
   return { packed: { bytes: scratch, offsets }, headers };
+}
+
+/** `packFastaText`, with a malformed record as its `file:line` message instead of an exception. */
+export function parsedFasta(text: FastaText): ReturnType<typeof packFastaText> | { malformed: string } {
+  try {
+    return packFastaText(text);
+  } catch (err) {
+    if (err instanceof MalformedFastaError) return { malformed: err.message };
+    throw err;
+  }
 }

@@ -19,13 +19,7 @@ export async function* sequenceBatches(
   // Arrays of records as the engine moves them: no per-record await.
   for await (const arrived of inputBatches(records)) {
     for (const record of arrived) {
-      index++;
-      const { id, seq, invalid } = (record ?? {}) as Partial<SequenceRecord>;
-      if (typeof id !== 'string' || (typeof seq !== 'string' && typeof invalid !== 'string')) {
-        throw new Error(
-          `${stage}: input record ${index} is not a sequence record, expected { id: string, seq: string }`,
-        );
-      }
+      const { seq } = checkedRecord(record, ++index, stage);
       batch.push(record as SequenceRecord);
       bases += seq?.length ?? 0;
       if (batch.length >= rows || bases >= MAX_BATCH_BASES) {
@@ -36,6 +30,20 @@ export async function* sequenceBatches(
     }
   }
   if (batch.length) yield batch;
+}
+
+/** `record` (the `index`th of the input) as a sequence record, or the stage's error saying it is none. */
+export function checkedRecord(record: unknown, index: number, stage: string): Partial<SequenceRecord> {
+  const checked = (record ?? {}) as Partial<SequenceRecord>;
+  if (
+    typeof checked.id !== 'string' ||
+    (typeof checked.seq !== 'string' && typeof checked.invalid !== 'string')
+  ) {
+    throw new Error(
+      `${stage}: input record ${index} is not a sequence record, expected { id: string, seq: string }`,
+    );
+  }
+  return checked;
 }
 
 /** The sequences of a batch to pack for a kernel; records marked invalid give ''. */
@@ -153,14 +161,8 @@ export async function* sequenceGroups(
       yield { fasta: arrived.fasta, batchRows: rowsInBatches(arrived.count, rows) };
       continue;
     }
-    for (const record of arrived.records as readonly Partial<SequenceRecord>[]) {
-      index++;
-      const { seq, ...item } = record ?? {};
-      if (typeof item.id !== 'string' || (typeof seq !== 'string' && typeof item.invalid !== 'string')) {
-        throw new Error(
-          `${stage}: input record ${index} is not a sequence record, expected { id: string, seq: string }`,
-        );
-      }
+    for (const record of arrived.records) {
+      const { seq, ...item } = checkedRecord(record, ++index, stage);
       items.push(item as SequenceItem);
       seqs.push(item.invalid === undefined ? seq! : '');
       const bases = seq?.length ?? 0;

@@ -6,6 +6,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { read } from '../../plugins/fasta/read.js';
+import { count, type KmerCount } from '../../plugins/kmer/count.js';
 import { encode } from '../../plugins/kmer/encode.js';
 import { fastaWindows } from '../../plugins/kmer/test-windows.js';
 import type { SequenceRecord, TokenBatch } from '../../src/plugin-api/index.js';
@@ -105,5 +106,30 @@ describe('FASTA blocks from fasta.read', () => {
       inputs: { in: stageOutputForTest(read, { params: { path: file } }) },
     });
     expect(err.message).toContain(`sequence "${id}": invalid character "*" at position 80`);
+  });
+
+  it('are counted in the workers exactly as records are (k=21 canonical), a bad base named', async () => {
+    const params = { per: 'all', k: 21, canonical: true };
+    const expected = (
+      await runStageForTest(count, { params: { ...params, threads: 0 }, inputs: { in: records } })
+    ).records as KmerCount[];
+    expect(expected.length).toBeGreaterThan(4_000_000);
+    const blocks = stageOutputForTest(read, { params: { path } });
+    const got = (await runStageForTest(count, { params: { ...params, threads: 2 }, inputs: { in: blocks } }))
+      .records as KmerCount[];
+    expect(got.length).toBe(expected.length);
+    expect(got.every((r, i) => r.kmer === expected[i]!.kmer && r.count === expected[i]!.count)).toBe(true);
+    const lines = text.split('\n');
+    const at = lines.findIndex((line, i) => i > 50_000 && line.startsWith('>'));
+    lines[at + 1] = `${lines[at + 1]!.slice(0, 4)}!${lines[at + 1]!.slice(5)}`;
+    const file = join(dir, 'bang.fa');
+    writeFileSync(file, lines.join('\n'));
+    const err = await stageError(count, {
+      params: { ...params, threads: 2 },
+      inputs: { in: stageOutputForTest(read, { params: { path: file } }) },
+    });
+    expect(err.message).toContain(
+      `sequence "${lines[at]!.slice(1).split(' ')[0]}": invalid character "!" at position 5`,
+    );
   });
 });
