@@ -32,6 +32,8 @@ describe('real data: B. subtilis promoters (CNNProm set)', () => {
       'ff-dim': 32,
       dropout: 0.2,
       pooling: 'mean',
+      'pool-size': 0,
+      'dense-units': 0,
       epochs: 6,
       'batch-size': 32,
       'learning-rate': 0.003,
