@@ -107,7 +107,9 @@ export function buildModel(arch: ArchitectureParams, shape: ModelShape, seed: nu
   }
   if (arch.dropout > 0) model.add(new SeededDropout({ rate: arch.dropout }));
   if (arch['dense-units'] > 0) {
-    model.add(tf.layers.dense({ units: arch['dense-units'], activation: 'relu', kernelInitializer: seeded() }));
+    model.add(
+      tf.layers.dense({ units: arch['dense-units'], activation: 'relu', kernelInitializer: seeded() }),
+    );
     if (arch.dropout > 0) model.add(new SeededDropout({ rate: arch.dropout }));
   }
   model.add(tf.layers.dense({ units: shape.classes, activation: 'softmax', kernelInitializer: seeded() }));
