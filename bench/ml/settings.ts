@@ -2,14 +2,14 @@ import type { TrainSettings } from '../../plugins/tfjs/trainer.js';
 
 /**
  * The CNN setting for the B. subtilis promoter set (81 bp), after CNNProm: single-base
- * tokens, one wide convolution, local max pooling, a dense hidden layer with dropout.
+ * tokens, one convolution of width 11, local max pooling, a dense hidden layer with dropout.
  */
 export const bacillusSettings: TrainSettings = {
   model: 'cnn',
   'embedding-dim': 8,
   units: 32,
   filters: 100,
-  'kernel-size': 15,
+  'kernel-size': 11,
   layers: 1,
   heads: 2,
   'ff-dim': 32,
