@@ -1,80 +1,20 @@
 /**
- * Accuracy benchmark: stratified 5-fold cross-validation of the k-mer CNN on the
- * B. subtilis promoter set (beside CNNProm's published Sn 0.91 / Sp 0.95 / CC 0.86) and on
- * the DNABERT demo promoter dev set. Run: `node dist/bench/ml/accuracy.js`
- * (env BENCH_EPOCHS, BENCH_FOLDS, BENCH_BACKEND to change the defaults).
+ * Accuracy benchmark: stratified 5-fold cross-validation of the CNN on the B. subtilis
+ * promoter set (beside CNNProm's published Sn 0.91 / Sp 0.95 / CC 0.86) and on the DNABERT
+ * demo promoter dev set. Run: `node dist/bench/ml/accuracy.js` (env BENCH_FOLDS,
+ * BENCH_BACKEND to change the defaults).
  */
 import { readFileSync } from 'node:fs';
 import { useBackend } from '../../plugins/tfjs/backend.js';
-import { collectRows, stratifiedFolds, stratifiedSplit, toDataset } from '../../plugins/tfjs/dataset.js';
-import { kmerBatches, type LabelledSequence, readFasta } from '../../plugins/tfjs/fixtures.js';
-import { argMaxRows, predictProbabilities } from '../../plugins/tfjs/inference.js';
-import { classificationMetrics, type Metrics, summariseFolds } from '../../plugins/tfjs/metrics.js';
-import { type TrainSettings, trainModel } from '../../plugins/tfjs/trainer.js';
+import { type LabelledSequence, readFasta } from '../../plugins/tfjs/fixtures.js';
+import { summariseFolds } from '../../plugins/tfjs/metrics.js';
+import type { TrainSettings } from '../../plugins/tfjs/trainer.js';
 import { sharedData } from '../../test/shared-data.js';
+import { crossValidate } from './cross-validate.js';
+import { bacillusSettings } from './settings.js';
 
-const epochs = Number(process.env.BENCH_EPOCHS ?? 12);
 const folds = Number(process.env.BENCH_FOLDS ?? 5);
 const backend = await useBackend((process.env.BENCH_BACKEND ?? 'auto') as 'auto');
-
-const settings: TrainSettings = {
-  model: 'cnn',
-  'embedding-dim': 32,
-  units: 32,
-  filters: 64,
-  'kernel-size': 7,
-  layers: 1,
-  heads: 2,
-  'ff-dim': 32,
-  dropout: 0.3,
-  pooling: 'mean',
-  epochs,
-  'batch-size': 32,
-  'learning-rate': 0.003,
-  patience: 3,
-  'class-weight': 'balanced',
-  seed: 1,
-};
-
-async function cv(name: string, sequences: LabelledSequence[], k: number, classes: string[]) {
-  const started = performance.now();
-  const batches = kmerBatches(sequences, k, 256);
-  const length = batches[0]!.length;
-  const rows = (await collectRows(batches, new AbortController().signal))!;
-  const shape = { vocabSize: rows.spec.vocabSize, length, classes: 2 };
-  const results: Metrics[] = [];
-  for (const [f, test] of stratifiedFolds(rows.labels, folds, 7).entries()) {
-    const rest = stratifiedFolds(rows.labels, folds, 7).flatMap((fold, i) => (i === f ? [] : fold));
-    const split = stratifiedSplit(
-      rest.map((r) => rows.labels[r]!),
-      0.1,
-      f,
-    );
-    const trainSet = toDataset(
-      rows,
-      classes,
-      length,
-      split.train.map((i) => rest[i]!),
-    );
-    const validSet = toDataset(
-      rows,
-      classes,
-      length,
-      split.valid.map((i) => rest[i]!),
-    );
-    const hooks = { signal: new AbortController().signal, log: () => {}, status: () => {}, fingerprint: '' };
-    const { model } = await trainModel(settings, shape, trainSet, validSet, hooks);
-    const testSet = toDataset(rows, classes, length, test);
-    const probs = predictProbabilities(model, testSet.ids, testSet.rows, length, 256);
-    model.dispose();
-    const m = classificationMetrics(classes, testSet.labels, argMaxRows(probs, 2), probs);
-    process.stderr.write(
-      `${name} fold ${f + 1}/${folds}: MCC ${m.mcc.toFixed(3)} Sn ${m.sensitivity!.toFixed(3)} Sp ${m.specificity!.toFixed(3)}\n`,
-    );
-    results.push(m);
-  }
-  return { summary: summariseFolds(results), seconds: (performance.now() - started) / 1000 };
-}
 
 const bacillus = [
   ...readFasta(sharedData('ml/cnnprom/Bacillus_prom.fa'), 'promoter'),
@@ -89,33 +29,54 @@ const dnabert = readFileSync(sharedData('ml/dnabert/dev.sequences.tsv'), 'utf8')
     return { id: `dev${i}`, seq: seq!, label: label! };
   });
 
-const rows: string[][] = [];
-const fmt = (s: { mean: number; sd: number } | null | undefined) =>
-  s ? `${s.mean.toFixed(3)} ± ${s.sd.toFixed(3)}` : 'NA';
-for (const [name, sequences, k, classes, published] of [
+const sets: [string, LabelledSequence[], number, string[], TrainSettings, string][] = [
   [
     'B. subtilis promoters (1,373)',
     bacillus,
-    4,
+    1,
     ['non-promoter', 'promoter'],
+    bacillusSettings,
     'CNNProm: Sn 0.91 Sp 0.95 CC 0.86',
   ],
-  ['DNABERT dev promoters (1,000)', dnabert, 4, ['0', '1'], 'no published figure for this demo set'],
-] as const) {
-  const { summary, seconds } = await cv(name, sequences as LabelledSequence[], k, [...classes]);
+  [
+    'DNABERT dev promoters (1,000)',
+    dnabert,
+    1,
+    ['0', '1'],
+    bacillusSettings,
+    'no published figure for this demo set',
+  ],
+];
+
+const rows: string[][] = [];
+const fmt = (s: { mean: number; sd: number } | null | undefined) =>
+  s ? `${s.mean.toFixed(3)} ± ${s.sd.toFixed(3)}` : 'NA';
+for (const [name, sequences, k, classes, settings, published] of sets) {
+  const started = performance.now();
+  const results = await crossValidate(sequences, k, classes, settings, folds, folds, (r) =>
+    process.stderr.write(
+      `${name} fold ${r.fold}/${folds}: MCC ${r.test.mcc.toFixed(3)} Sn ${r.test.sensitivity!.toFixed(3)} Sp ${r.test.specificity!.toFixed(3)} (epoch ${r.bestEpoch}, ${r.seconds.toFixed(0)} s)\n`,
+    ),
+  );
+  const summary = summariseFolds(results.map((r) => r.test));
   rows.push([
     name,
+    `k=${k}`,
     fmt(summary.mcc),
     fmt(summary.sensitivity),
     fmt(summary.specificity),
     fmt(summary.roc_auc),
-    `${seconds.toFixed(0)} s`,
+    `${((performance.now() - started) / 1000).toFixed(0)} s`,
     published,
   ]);
 }
+const s = bacillusSettings;
 console.log(
-  `backend ${backend}, CNN on 4-mers, ${folds}-fold stratified CV, up to ${epochs} epochs (early stopping, patience 3)\n`,
+  `backend ${backend}, ${folds}-fold stratified CV (10 % of each training part for early stopping); CNN: ` +
+    `embedding ${s['embedding-dim']}, ${s.filters} filters of width ${s['kernel-size']}, max pool ${s['pool-size']}, ` +
+    `dense ${s['dense-units']}, dropout ${s.dropout}, lr ${s['learning-rate']}, batch ${s['batch-size']}, ` +
+    `up to ${s.epochs} epochs (patience ${s.patience})\n`,
 );
-console.log(['data set', 'MCC', 'Sn', 'Sp', 'ROC AUC', 'time', 'reference'].join(' | '));
+console.log(['data set', 'tokens', 'MCC', 'Sn', 'Sp', 'ROC AUC', 'time', 'reference'].join(' | '));
 for (const row of rows) console.log(row.join(' | '));
 console.log(`peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB`);

@@ -50,6 +50,8 @@ const base: TrainSettings = {
   'ff-dim': 128,
   dropout: 0,
   pooling: 'mean',
+  'pool-size': 0,
+  'dense-units': 0,
   epochs: 1,
   'batch-size': batchSize,
   'learning-rate': 0.001,

@@ -8,14 +8,14 @@ import { classificationMetrics } from './metrics.js';
 import { trainModel } from './trainer.js';
 
 describe('real data: B. subtilis promoters (CNNProm set)', () => {
-  it('a 4-mer CNN separates promoters from non-promoters on a held-out fifth', async () => {
+  it('a single-base CNN with local pooling separates promoters from non-promoters on a held-out fifth', async () => {
     await useBackend('wasm');
     const sequences = [
       ...readFasta(sharedData('ml/cnnprom/Bacillus_prom.fa'), 'promoter'),
       ...readFasta(sharedData('ml/cnnprom/Bacillus_non_prom.fa'), 'non-promoter'),
     ];
     expect(sequences).toHaveLength(1373);
-    const batches = kmerBatches(sequences, 4, 256);
+    const batches = kmerBatches(sequences, 1, 256);
     const length = batches[0]!.length;
     const rows = (await collectRows(batches, new AbortController().signal))!;
     const classes = ['non-promoter', 'promoter'];
@@ -23,18 +23,20 @@ describe('real data: B. subtilis promoters (CNNProm set)', () => {
     const test = toDataset(rows, classes, length, valid);
     const settings = {
       model: 'cnn',
-      'embedding-dim': 32,
+      'embedding-dim': 8,
       units: 32,
-      filters: 64,
-      'kernel-size': 7,
+      filters: 100,
+      'kernel-size': 11,
       layers: 1,
       heads: 2,
       'ff-dim': 32,
-      dropout: 0.2,
+      dropout: 0.5,
       pooling: 'mean',
-      epochs: 6,
+      'pool-size': 8,
+      'dense-units': 128,
+      epochs: 15,
       'batch-size': 32,
-      'learning-rate': 0.003,
+      'learning-rate': 0.001,
       patience: 0,
       'class-weight': 'balanced',
       seed: 1,
@@ -46,8 +48,10 @@ describe('real data: B. subtilis promoters (CNNProm set)', () => {
     model.dispose();
     const metrics = classificationMetrics(classes, test.labels, argMaxRows(probs, 2), probs);
     expect(metrics.n).toBe(275); // 75 promoters + 200 non-promoters
-    // Measured 0.725 (Sn 0.80, Sp 0.93, ROC AUC 0.94) with these settings on wasm; chance is 0,
-    // CNNProm published 0.86 from full-size training.
-    expect(metrics.mcc).toBeGreaterThanOrEqual(0.6);
+    // Measured MCC 0.835 (Sn 0.93, Sp 0.93, ROC AUC 0.974) with these settings on wasm; the
+    // 4-mer CNN with global pooling it replaces measured 0.725. Chance is 0; CNNProm published 0.86.
+    // The margin below 0.835 is about twice the fold-to-fold and the seed-to-seed sd of 5-fold CV.
+    expect(metrics.mcc).toBeGreaterThanOrEqual(0.78);
+    expect(metrics.roc_auc).toBeGreaterThanOrEqual(0.95);
   });
 });

@@ -109,7 +109,16 @@ export async function readBundle(dir: string): Promise<Bundle> {
     model,
     classes: await parse<string[]>('labels.json'),
     spec: await parse<TokenizerSpec>('tokenizer.json'),
-    training: await parse<TrainingRecord>('training.json'),
+    training: withArchitectureDefaults(await parse<TrainingRecord>('training.json')),
+  };
+}
+
+/** Bundles written before `pool-size` and `dense-units` existed had neither (global pooling, no hidden layer). */
+function withArchitectureDefaults(training: TrainingRecord): TrainingRecord {
+  const { params } = training;
+  return {
+    ...training,
+    params: { ...params, 'pool-size': params['pool-size'] ?? 0, 'dense-units': params['dense-units'] ?? 0 },
   };
 }
 

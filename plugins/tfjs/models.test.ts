@@ -21,6 +21,8 @@ const architecture: ArchitectureParams = {
   'ff-dim': 32,
   dropout: 0.1,
   pooling: 'cls',
+  'pool-size': 0,
+  'dense-units': 0,
 };
 
 function settings(model: ArchitectureParams['model'], epochs: number): TrainSettings {
@@ -59,15 +61,20 @@ for (const backend of ['wasm', 'cpu'] as const) {
   });
 }
 
+const bundled: [string, TrainSettings][] = [
+  ...(['lstm', 'cnn', 'transformer'] as const).map((m): [string, TrainSettings] => [m, settings(m, 1)]),
+  ['cnn with local pooling and a hidden layer', { ...settings('cnn', 1), 'pool-size': 3, 'dense-units': 8 }],
+];
+
 describe('model bundles', () => {
-  for (const model of ['lstm', 'cnn', 'transformer'] as const) {
-    it(`${model}: save → load → predict gives identical probabilities`, async () => {
+  for (const [name, trainSettings] of bundled) {
+    it(`${name}: save → load → predict gives identical probabilities`, async () => {
       await useBackend('wasm');
-      const { model: trained, history } = await trainModel(settings(model, 1), shape, data, null, hooks);
+      const { model: trained, history } = await trainModel(trainSettings, shape, data, null, hooks);
       const before = predictProbabilities(trained, data.ids, data.rows, length, 50);
       const dir = join(await mkdtemp(join(tmpdir(), 'tfjs-bundle-')), 'model');
       const training = {
-        params: { ...settings(model, 1), 'validation-split': 0 },
+        params: { ...trainSettings, 'validation-split': 0 },
         length,
         history,
         bestEpoch: 1,

@@ -18,6 +18,10 @@ export interface ArchitectureParams {
   'ff-dim': number;
   dropout: number;
   pooling: 'cls' | 'mean';
+  /** CNN: 0 pools each filter's maximum over the whole sequence; n > 0 keeps where it fired, max-pooling windows of n. */
+  'pool-size': number;
+  /** Units of a ReLU hidden layer (with dropout) before the softmax; 0 for none. */
+  'dense-units': number;
 }
 
 /** What the data fixes: vocabulary, padded length and number of classes. */
@@ -29,8 +33,9 @@ export interface ModelShape {
 
 /**
  * Builds one of the three sequence classifiers over token ids [batch, length]:
- * Embedding → LSTM stack → Dense softmax; Embedding → Conv1D stack → global max pool →
- * Dense; token+position embedding → transformer encoder blocks → [CLS]/mean pool → Dense.
+ * Embedding → LSTM stack → Dense softmax; Embedding → Conv1D stack → global max pool (or
+ * local max pool and flatten) → Dense; token+position embedding → transformer encoder
+ * blocks → [CLS]/mean pool → Dense. Each may put a hidden ReLU layer before the softmax.
  * Every initialiser is seeded from `seed`, so one seed gives one model on one backend.
  */
 export function buildModel(arch: ArchitectureParams, shape: ModelShape, seed: number): tf.Sequential {
@@ -71,7 +76,11 @@ export function buildModel(arch: ArchitectureParams, shape: ModelShape, seed: nu
           }),
         );
       }
-      model.add(tf.layers.globalMaxPooling1d({}));
+      // Local pooling keeps coarse positions (a -35 box is not a -10 box), which global pooling throws away.
+      if (arch['pool-size'] > 0) {
+        model.add(tf.layers.maxPooling1d({ poolSize: arch['pool-size'], strides: arch['pool-size'] }));
+        model.add(tf.layers.flatten());
+      } else model.add(tf.layers.globalMaxPooling1d({}));
       break;
     case 'transformer':
       model.add(
@@ -97,6 +106,12 @@ export function buildModel(arch: ArchitectureParams, shape: ModelShape, seed: nu
       break;
   }
   if (arch.dropout > 0) model.add(new SeededDropout({ rate: arch.dropout }));
+  if (arch['dense-units'] > 0) {
+    model.add(
+      tf.layers.dense({ units: arch['dense-units'], activation: 'relu', kernelInitializer: seeded() }),
+    );
+    if (arch.dropout > 0) model.add(new SeededDropout({ rate: arch.dropout }));
+  }
   model.add(tf.layers.dense({ units: shape.classes, activation: 'softmax', kernelInitializer: seeded() }));
   return model;
 }

@@ -19,6 +19,10 @@ export const trainingParams = {
   'ff-dim': count(128),
   dropout: z.coerce.number().min(0).max(0.9).default(0.1),
   pooling: z.enum(['cls', 'mean']).default('mean'),
+  // CNN only: 0 is global max pooling; n keeps positions in max-pooled windows of n tokens.
+  'pool-size': z.coerce.number().int().min(0).default(0),
+  // A ReLU hidden layer before the softmax; 0 for none.
+  'dense-units': z.coerce.number().int().min(0).default(0),
   epochs: count(10),
   'batch-size': count(64),
   'learning-rate': z.coerce.number().positive().default(0.001),

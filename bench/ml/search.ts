@@ -1,0 +1,40 @@
+/**
+ * One point of the B. subtilis hyperparameter search: `node dist/bench/ml/search.js
+ * '<json of TrainSettings overrides>' [k] [folds to run]`. Prints one tab-separated line
+ * (mean validation MCC, mean test MCC ± sd, per-fold test MCC, ROC AUC, epochs, seconds) so
+ * that a log of runs can be compared; settings are chosen on the validation column and the
+ * CV mean, not on single test folds.
+ */
+import { useBackend } from '../../plugins/tfjs/backend.js';
+import { readFasta } from '../../plugins/tfjs/fixtures.js';
+import { summariseFolds } from '../../plugins/tfjs/metrics.js';
+import type { TrainSettings } from '../../plugins/tfjs/trainer.js';
+import { sharedData } from '../../test/shared-data.js';
+import { crossValidate } from './cross-validate.js';
+import { bacillusSettings } from './settings.js';
+
+await useBackend('wasm');
+const overrides = JSON.parse(process.argv[2] ?? '{}') as Partial<TrainSettings>;
+const k = Number(process.argv[3] ?? 1);
+const run = Number(process.argv[4] ?? 5);
+const sequences = [
+  ...readFasta(sharedData('ml/cnnprom/Bacillus_prom.fa'), 'promoter'),
+  ...readFasta(sharedData('ml/cnnprom/Bacillus_non_prom.fa'), 'non-promoter'),
+];
+const settings = { ...bacillusSettings, ...overrides };
+const results = await crossValidate(sequences, k, ['non-promoter', 'promoter'], settings, 5, run);
+const summary = summariseFolds(results.map((r) => r.test));
+const fmt = (name: string) => summary[name]?.mean.toFixed(3) ?? 'NA';
+console.log(
+  [
+    `k=${k} ${JSON.stringify(overrides)}`,
+    `valMCC ${(results.reduce((a, r) => a + r.validMcc, 0) / results.length).toFixed(3)}`,
+    `MCC ${fmt('mcc')} ± ${summary.mcc?.sd.toFixed(3)}`,
+    `[${results.map((r) => r.test.mcc.toFixed(3)).join(' ')}]`,
+    `AUC ${fmt('roc_auc')}`,
+    `Sn ${fmt('sensitivity')}`,
+    `Sp ${fmt('specificity')}`,
+    `epochs [${results.map((r) => r.bestEpoch).join(' ')}]`,
+    `${results.reduce((a, r) => a + r.seconds, 0).toFixed(0)} s`,
+  ].join('\t'),
+);
