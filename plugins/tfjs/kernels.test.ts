@@ -92,5 +92,49 @@ for (const backend of ['wasm', 'cpu'] as const) {
         expectClose(analytic, numericalGradient(f, x, xShape));
       });
     }
+
+    it('GatherV2: rows by id like the indexing it replaces; out-of-range ids throw', async () => {
+      await useBackend(backend);
+      const table = tf.tensor2d([0, 1, 10, 11, 20, 21], [3, 2]);
+      const rows = tf.gather(table, tf.tensor2d([2, 0, 2, 1], [2, 2], 'int32'));
+      expect(rows.shape).toEqual([2, 2, 2]);
+      expect(Array.from(rows.dataSync())).toEqual([20, 21, 0, 1, 20, 21, 10, 11]);
+      expect(Array.from(tf.gather(table, tf.tensor1d([1], 'int32'), 1).dataSync())).toEqual([1, 11, 21]);
+      expect(() => tf.gather(table, tf.tensor1d([3], 'int32'))).toThrow(/index value 3/);
+    });
+
+    for (const [axes, keepDims] of [
+      [[1], false],
+      [[1, 2], true],
+      [[0], false],
+    ] as const) {
+      it(`Max gradient over axes ${axes}${keepDims ? ' (keepDims)' : ''} equals finite differences`, async () => {
+        await useBackend(backend);
+        const rng = new Rng(17);
+        const shape = [2, 5, 3];
+        const x = randomArray(30, rng); // continuous values: no ties
+        const outShape = tf.max(tf.zeros(shape), [...axes], keepDims).shape;
+        const weights = tf.tensor(
+          randomArray(
+            outShape.reduce((a, d) => a * d, 1),
+            rng,
+          ),
+          outShape,
+        );
+        const f = (t: tf.Tensor) => tf.sum(tf.mul(tf.max(t, [...axes], keepDims), weights)) as tf.Scalar;
+        const analytic = tf.grad(f)(tf.tensor(x, shape)).dataSync() as Float32Array;
+        expectClose(analytic, numericalGradient(f, x, shape, 1e-3));
+      });
+    }
+
+    it('Max gradient sends dy to every tied maximum, as tfjs does', async () => {
+      await useBackend(backend);
+      expect(tf.getKernel('GenoflowMaxGradient', backend)).toBeDefined();
+      const x = tf.tensor3d([1, 0, 3, 0, 3, -1, 2, 2, 0, 2, 1, 0], [2, 3, 2]);
+      const dx = tf.grad((t: tf.Tensor) => tf.sum(tf.mul(tf.max(t, 1), tf.tensor2d([1, 2, 3, 4], [2, 2]))))(
+        x,
+      );
+      expect(Array.from(dx.dataSync())).toEqual([0, 2, 1, 2, 1, 0, 3, 4, 0, 4, 0, 0]);
+    });
   });
 }

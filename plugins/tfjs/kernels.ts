@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { registerMaxGradient } from './max-gradient.js';
 
 /**
  * Gradient kernels that the wasm backend lacks (so Embedding and Conv1D cannot train on it)
@@ -180,13 +181,43 @@ export function conv2DBackpropInput({ inputs, backend, attrs }: KernelParams): t
   return makeOutput(b, [...inputShape], 'float32', dx);
 }
 
+/**
+ * Rows of a table by index (the Embedding lookup): GatherV2 on axis 0 as row copies; the
+ * backends' own kernels compute an n-dimensional index per element, ten times slower.
+ * Other axes and batch dims go to the backend's kernel, `fallback`.
+ */
+function gatherRows(fallback: tf.KernelFunc): tf.KernelFunc {
+  return (params) => {
+    const { inputs, backend, attrs } = params;
+    const { x, indices } = inputs as { x: tf.TensorInfo; indices: tf.TensorInfo };
+    const { axis, batchDims } = attrs as unknown as tf.GatherV2Attrs;
+    const parsedAxis = tf.util.parseAxisParam(axis, x.shape)[0];
+    if (parsedAxis !== 0 || batchDims !== 0 || x.dtype !== 'float32') return fallback(params);
+    const b = backend as Backend;
+    const table = readFloats(b, x);
+    const ids = b.readSync(indices.dataId) as Int32Array;
+    const rowSize = x.shape.slice(1).reduce((a, d) => a * d, 1);
+    const out = new Float32Array(ids.length * rowSize);
+    for (let i = 0; i < ids.length; i++) {
+      const id = ids[i]!;
+      if (!(id >= 0 && id < x.shape[0]!))
+        throw new Error(`GatherV2: the index value ${id} is not in [0, ${x.shape[0]! - 1}]`);
+      out.set(table.subarray(id * rowSize, (id + 1) * rowSize), i * rowSize);
+    }
+    return makeOutput(b, [...indices.shape, ...x.shape.slice(1)], 'float32', out);
+  };
+}
+
 const registered = new Set<string>();
 
 /** Registers the fast kernels for `backendName` (wasm or cpu; native TensorFlow has its own). */
 export function registerFastKernels(backendName: string): void {
   if (backendName !== 'wasm' && backendName !== 'cpu') return;
   if (registered.has(backendName)) return;
+  const gather = tf.getKernel(tf.GatherV2, backendName);
+  if (!gather) throw new Error(`backend ${backendName} has no GatherV2 kernel`);
   for (const [kernelName, kernelFunc] of [
+    [tf.GatherV2, gatherRows(gather.kernelFunc)],
     [tf.UnsortedSegmentSum, unsortedSegmentSum],
     [tf.Conv2DBackpropFilter, conv2DBackpropFilter],
     [tf.Conv2DBackpropInput, conv2DBackpropInput],
@@ -194,5 +225,6 @@ export function registerFastKernels(backendName: string): void {
     if (tf.getKernel(kernelName, backendName)) tf.unregisterKernel(kernelName, backendName);
     tf.registerKernel({ kernelName, backendName, kernelFunc });
   }
+  registerMaxGradient(backendName);
   registered.add(backendName);
 }
