@@ -21,6 +21,7 @@ type Backend = tf.KernelBackend & {
   ): tf.TensorInfo;
   makeTensorInfo?(shape: number[], dtype: tf.DataType, values?: tf.backend_util.BackendValues): tf.TensorInfo;
   disposeData(dataId: tf.DataId, force?: boolean): boolean;
+  typedArrayFromHeap?(info: tf.TensorInfo): tf.backend_util.TypedArray;
 };
 
 function makeOutput(
@@ -33,6 +34,11 @@ function makeOutput(
   if (backend.makeTensorInfo) return backend.makeTensorInfo(shape, dtype, values);
   if (backend.makeOutput) return backend.makeOutput(shape, dtype, undefined, values);
   throw new Error('tfjs backend can make no tensors from kernel code');
+}
+
+/** The values of `info`: on wasm a view of its heap, valid until the next allocation there. */
+function view(backend: Backend, info: tf.TensorInfo): tf.backend_util.BackendValues {
+  return backend.typedArrayFromHeap ? backend.typedArrayFromHeap(info) : backend.readSync(info.dataId);
 }
 
 function readFloats(backend: Backend, info: tf.TensorInfo): Float32Array {
@@ -194,17 +200,30 @@ function gatherRows(fallback: tf.KernelFunc): tf.KernelFunc {
     const parsedAxis = tf.util.parseAxisParam(axis, x.shape)[0];
     if (parsedAxis !== 0 || batchDims !== 0 || x.dtype !== 'float32') return fallback(params);
     const b = backend as Backend;
-    const table = readFloats(b, x);
-    const ids = b.readSync(indices.dataId) as Int32Array;
     const rowSize = x.shape.slice(1).reduce((a, d) => a * d, 1);
-    const out = new Float32Array(ids.length * rowSize);
+    const shape = [...indices.shape, ...x.shape.slice(1)];
+    // On wasm the rows go straight into the output's heap memory, allocated before the views.
+    const inHeap = b.typedArrayFromHeap && b.makeOutput ? b.makeOutput(shape, 'float32') : null;
+    const table = view(b, x) as Float32Array;
+    const ids = view(b, indices) as Int32Array;
+    const out = inHeap ? b.typedArrayFromHeap!(inHeap) : new Float32Array(ids.length * rowSize);
+    // Within one heap a row is a copyWithin (no subarray object per row).
+    const heap = new Float32Array(out.buffer);
+    const [tableAt, outAt] = [table.byteOffset / 4, out.byteOffset / 4];
+    const copyRow = inHeap
+      ? (from: number, to: number) => heap.copyWithin(outAt + to, tableAt + from, tableAt + from + rowSize)
+      : (from: number, to: number) => {
+          for (let j = 0; j < rowSize; j++) out[to + j] = table[from + j]!;
+        };
     for (let i = 0; i < ids.length; i++) {
       const id = ids[i]!;
-      if (!(id >= 0 && id < x.shape[0]!))
+      if (!(id >= 0 && id < x.shape[0]!)) {
+        if (inHeap) b.disposeData(inHeap.dataId);
         throw new Error(`GatherV2: the index value ${id} is not in [0, ${x.shape[0]! - 1}]`);
-      out.set(table.subarray(id * rowSize, (id + 1) * rowSize), i * rowSize);
+      }
+      copyRow(id * rowSize, i * rowSize);
     }
-    return makeOutput(b, [...indices.shape, ...x.shape.slice(1)], 'float32', out);
+    return inHeap ?? makeOutput(b, shape, 'float32', out);
   };
 }
 
