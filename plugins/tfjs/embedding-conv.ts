@@ -1,25 +1,26 @@
 import * as tf from '@tensorflow/tfjs';
 
 /**
- * Inference through a model that starts Embedding → Conv1D (stride 1, no dilation) with
- * the two layers folded into one table: both are linear, so the convolution of the
- * embedded ids is, at every position, the sum over filter taps of a row of
- * table[id, tap] = embedding[id] · kernel[tap]. Precomputing the table (vocabulary × taps ×
- * filters) costs about what convolving vocabulary/length rows does; after that a row costs
- * taps × filters additions instead of taps × embedding × filters multiply-adds.
- * Equal to the layers' own output up to float summation order.
+ * A model that starts Embedding → Conv1D (stride 1, no dilation) run with the two layers
+ * folded into tables: both are linear, so the convolution of the embedded ids is, at every
+ * position, the sum over filter taps of a row of table[tap][id] = embedding[id] · kernel[tap].
+ * The tables (taps × vocabulary × filters) cost what convolving vocabulary/length rows
+ * does; after that a row costs taps × filters additions instead of taps × embedding ×
+ * filters multiply-adds. Written in tfjs ops, so it trains too: gradients reach the
+ * embedding and the kernel through the tables. Equal to the layers' own output up to
+ * float summation order.
  */
-export interface EmbeddingConvTable {
-  /** Layers after the folded two: they run as usual on the table's output. */
+export interface FoldedModel {
+  /** Layers after the folded two: they run as usual on the fold's output. */
   rest: tf.layers.Layer[];
+  /** The tables of the current weights (differentiable; the caller disposes them). */
+  tables(): tf.Tensor[];
   /** The Conv1D's output (after its activation) for `rows` rows of `length` ids. */
-  apply(ids: Int32Array, rows: number, length: number): tf.Tensor3D;
-  /** Frees the table. */
-  dispose(): void;
+  convolve(tables: tf.Tensor[], ids: Int32Array, rows: number, length: number): tf.Tensor3D;
 }
 
-/** The folded table of `model`, or null when its first layers are not Embedding → Conv1D. */
-export function embeddingConvTable(model: tf.LayersModel): EmbeddingConvTable | null {
+/** `model` folded, or null when its first layers are not an Embedding → Conv1D it can fold. */
+export function foldEmbeddingConv(model: tf.LayersModel): FoldedModel | null {
   const [embedding, conv, ...rest] = model.layers;
   if (embedding?.getClassName() !== 'Embedding' || conv?.getClassName() !== 'Conv1D') return null;
   const e = embedding.getConfig() as { maskZero?: boolean };
@@ -34,26 +35,27 @@ export function embeddingConvTable(model: tf.LayersModel): EmbeddingConvTable | 
   if (e.maskZero || !one(c.strides) || !one(c.dilationRate)) return null;
   if (c.activation !== 'relu' && c.activation !== 'linear') return null;
   if (c.padding !== 'same' && c.padding !== 'valid') return null;
-  const [embeddings] = embedding.getWeights();
-  const [kernel, bias] = conv.getWeights();
-  const vocab = embeddings!.shape[0]!;
-  const [taps, , filters] = kernel!.shape as [number, number, number];
-  // tables[t][v, o] = Σ_c embeddings[v, c] · kernel[t, c, o]; row `vocab` is zero, for padding.
+  const [taps, dim, filters] = conv.getWeights()[0]!.shape as [number, number, number];
+  const vocab = embedding.getWeights()[0]!.shape[0]!;
   const left = c.padding === 'same' ? Math.floor((taps - 1) / 2) : 0;
-  // The bias goes into the table of tap `left`, which no output position reads as padding.
-  const tables = tf.tidy(() => {
-    const flatKernel = tf.reshape(tf.transpose(kernel!, [1, 0, 2]), [kernel!.shape[1]!, taps * filters]);
-    const product = tf.reshape(tf.matMul(embeddings!, flatKernel), [vocab, taps, filters]);
-    const perTap = tf.unstack(tf.concat([tf.transpose(product, [1, 0, 2]), tf.zeros([taps, 1, filters])], 1));
-    if (c.useBias) perTap[left] = tf.add(perTap[left]!, bias!);
-    return perTap;
-  });
   return {
     rest,
-    apply(ids, rows, length) {
-      const outLength = c.padding === 'same' ? length : length - taps + 1;
+    // tables[t][v] = embeddings[v] · kernel[t]; row `vocab` is zero (a zero embedding), for
+    // padding. The bias goes into the table of tap `left`, which no position reads as padding.
+    tables: () =>
+      tf.tidy(() => {
+        const [embeddings] = embedding.getWeights();
+        const [kernel, bias] = conv.getWeights();
+        const padded = tf.concat([embeddings!, tf.zeros([1, dim])]);
+        return tf.unstack(kernel!).map((tap, t) => {
+          const table = tf.matMul(padded, tap);
+          return c.useBias && t === left ? tf.add(table, bias!) : table;
+        });
+      }),
+    convolve(tables, ids, rows, length) {
       for (const id of ids.subarray(0, rows * length))
         if (!(id >= 0 && id < vocab)) throw new Error(`token id ${id} is not in [0, ${vocab - 1}]`);
+      const outLength = c.padding === 'same' ? length : length - taps + 1;
       return tf.tidy(() => {
         const rowsOfTap = tables.map((table, t) => {
           const at = new Int32Array(rows * outLength);
@@ -66,15 +68,23 @@ export function embeddingConvTable(model: tf.LayersModel): EmbeddingConvTable | 
           return tf.gather(table, at);
         });
         const sum = tf.addN(rowsOfTap);
-        return tf.reshape(c.activation === 'relu' ? tf.relu(sum) : sum, [
-          rows,
-          outLength,
-          filters,
-        ]) as tf.Tensor3D;
+        const activated = c.activation === 'relu' ? tf.relu(sum) : sum;
+        return tf.reshape(activated, [rows, outLength, filters]) as tf.Tensor3D;
       });
     },
-    dispose() {
-      tf.dispose(tables);
-    },
   };
+}
+
+/** The model's output for `rows` rows of ids through the fold and then the other layers. */
+export function foldedApply(
+  fold: FoldedModel,
+  tables: tf.Tensor[],
+  ids: Int32Array,
+  rows: number,
+  length: number,
+  training: boolean,
+): tf.Tensor {
+  let x: tf.Tensor = fold.convolve(tables, ids, rows, length);
+  for (const layer of fold.rest) x = layer.apply(x, { training }) as tf.Tensor;
+  return x;
 }

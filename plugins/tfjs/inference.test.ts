@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../../src/plugin-api/index.js';
 import { useBackend } from './backend.js';
-import { embeddingConvTable } from './embedding-conv.js';
+import { foldEmbeddingConv, foldedApply } from './embedding-conv.js';
 import { createPredictor } from './inference.js';
 
 const vocab = 23;
@@ -40,9 +40,7 @@ for (const backend of ['wasm', 'cpu'] as const) {
         const rng = new Rng(9);
         const rows = 37;
         const ids = Int32Array.from({ length: rows * length }, () => rng.below(vocab));
-        const table = embeddingConvTable(model);
-        expect(table).not.toBeNull();
-        table!.dispose();
+        expect(foldEmbeddingConv(model)).not.toBeNull();
         const layers = createPredictor(model, length, 8, 0); // too few rows to fold
         const folded = createPredictor(model, length, 8);
         const expected = layers.predict(ids, rows);
@@ -55,6 +53,32 @@ for (const backend of ['wasm', 'cpu'] as const) {
         model.dispose();
       });
     }
+
+    it('gradients through the folded tables equal those through the layers (training)', async () => {
+      await useBackend(backend);
+      const model = cnn(5, 'same', 'relu');
+      const fold = foldEmbeddingConv(model)!;
+      const rng = new Rng(4);
+      const rows = 6;
+      const ids = Int32Array.from({ length: rows * length }, () => rng.below(vocab));
+      const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
+      const gradients = (forward: () => tf.Tensor) => {
+        const { value, grads } = tf.variableGrads(() => tf.sum(tf.square(forward())) as tf.Scalar, variables);
+        value.dispose();
+        return variables.map((v) => grads[v.name]!.dataSync() as Float32Array);
+      };
+      const expected = gradients(
+        () => model.apply(tf.tensor2d(ids, [rows, length], 'int32'), { training: true }) as tf.Tensor,
+      );
+      const actual = gradients(() => foldedApply(fold, fold.tables(), ids, rows, length, true));
+      expect(actual).toHaveLength(5); // embeddings, conv kernel and bias, dense kernel and bias
+      for (const [i, g] of actual.entries()) {
+        let worst = 0;
+        for (let j = 0; j < g.length; j++) worst = Math.max(worst, Math.abs(g[j]! - expected[i]![j]!));
+        expect(worst).toBeLessThan(1e-5);
+      }
+      model.dispose();
+    });
 
     it('the folded table refuses out-of-range ids like the Embedding does', async () => {
       await useBackend(backend);
@@ -72,7 +96,7 @@ for (const backend of ['wasm', 'cpu'] as const) {
       const model = tf.sequential();
       model.add(tf.layers.embedding({ inputShape: [length], inputDim: vocab, outputDim: 4 }));
       model.add(tf.layers.conv1d({ filters: 2, kernelSize: 3, strides: 2 }));
-      expect(embeddingConvTable(model)).toBeNull();
+      expect(foldEmbeddingConv(model)).toBeNull();
       model.dispose();
     });
   });

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { embeddingConvTable } from './embedding-conv.js';
+import { foldEmbeddingConv, foldedApply } from './embedding-conv.js';
 
 export interface Predictor {
   /** Class probabilities of `rows` rows of ids (row-major, `length` wide). */
@@ -21,14 +21,12 @@ export function createPredictor(
   const classes = (model.outputs[0]!.shape as number[])[1]!;
   const vocab =
     model.layers[0]?.getClassName() === 'Embedding' ? model.layers[0].getWeights()[0]!.shape[0]! : 0;
-  const table = expectedRows * length >= vocab ? embeddingConvTable(model) : null;
-  const forward = (ids: Int32Array, count: number): tf.Tensor => {
-    if (!table)
-      return model.apply(tf.tensor2d(ids, [count, length], 'int32'), { training: false }) as tf.Tensor;
-    let x: tf.Tensor = table.apply(ids, count, length);
-    for (const layer of table.rest) x = layer.apply(x, { training: false }) as tf.Tensor;
-    return x;
-  };
+  const fold = expectedRows * length >= vocab ? foldEmbeddingConv(model) : null;
+  const tables = fold?.tables();
+  const forward = (ids: Int32Array, count: number): tf.Tensor =>
+    fold
+      ? foldedApply(fold, tables!, ids, count, length, false)
+      : (model.apply(tf.tensor2d(ids, [count, length], 'int32'), { training: false }) as tf.Tensor);
   const predict = (ids: Int32Array, rows: number) => {
     const out = new Float32Array(rows * classes);
     for (let start = 0; start < rows; start += batchSize) {
@@ -39,7 +37,7 @@ export function createPredictor(
     }
     return out;
   };
-  return { predict, dispose: () => table?.dispose() };
+  return { predict, dispose: () => tf.dispose(tables ?? []) };
 }
 
 /** Class probabilities of `rows` rows of ids (row-major, `length` wide), in batches. */

@@ -93,6 +93,35 @@ for (const backend of ['wasm', 'cpu'] as const) {
       });
     }
 
+    for (const [transposeA, transposeB] of [
+      [true, false],
+      [false, true],
+      [true, true],
+    ] as const) {
+      it(`BatchMatMul with transposeA ${transposeA}, transposeB ${transposeB} equals the written-out product`, async () => {
+        await useBackend(backend);
+        const rng = new Rng(19);
+        const [m, k, n] = [3, 4, 5];
+        const a = randomArray(2 * m * k, rng);
+        const b = randomArray(2 * k * n, rng);
+        const at = (i: number, r: number, c: number) => a[i * m * k + (transposeA ? c * m + r : r * k + c)]!;
+        const bt = (i: number, r: number, c: number) => b[i * k * n + (transposeB ? c * k + r : r * n + c)]!;
+        const expected = new Float32Array(2 * m * n);
+        for (let i = 0; i < 2; i++)
+          for (let r = 0; r < m; r++)
+            for (let c = 0; c < n; c++)
+              for (let j = 0; j < k; j++) expected[(i * m + r) * n + c]! += at(i, r, j) * bt(i, j, c);
+        const product = tf.matMul(
+          tf.tensor(a, transposeA ? [2, k, m] : [2, m, k]),
+          tf.tensor(b, transposeB ? [2, n, k] : [2, k, n]),
+          transposeA,
+          transposeB,
+        );
+        expect(product.shape).toEqual([2, m, n]);
+        expectClose(product.dataSync() as Float32Array, expected);
+      });
+    }
+
     it('GatherV2: rows by id like the indexing it replaces; out-of-range ids throw', async () => {
       await useBackend(backend);
       const table = tf.tensor2d([0, 1, 10, 11, 20, 21], [3, 2]);

@@ -46,16 +46,24 @@ function readFloats(backend: Backend, info: tf.TensorInfo): Float32Array {
   return values instanceof Float32Array ? values : Float32Array.from(values as ArrayLike<number>);
 }
 
-/** Sums the rows of `x` into `numSegments` rows by `segmentIds` (the gradient of a gather). */
+/**
+ * Sums the rows of `x` into `numSegments` rows by `segmentIds` (the gradient of a gather),
+ * in float32 like TensorFlow, on wasm straight into the output's heap memory.
+ */
 export function unsortedSegmentSum({ inputs, backend, attrs }: KernelParams): tf.TensorInfo {
   const b = backend as Backend;
   const { x, segmentIds } = inputs as { x: tf.TensorInfo; segmentIds: tf.TensorInfo };
   const numSegments = (attrs as { numSegments: number }).numSegments;
-  const values = readFloats(b, x);
-  const ids = b.readSync(segmentIds.dataId) as Int32Array;
   const rowShape = x.shape.slice(segmentIds.shape.length);
   const rowSize = rowShape.reduce((a, d) => a * d, 1);
-  const sums = new Float64Array(numSegments * rowSize);
+  const shape = [numSegments, ...rowShape];
+  const inHeap =
+    x.dtype === 'float32' && b.typedArrayFromHeap && b.makeOutput ? b.makeOutput(shape, 'float32') : null;
+  const values = inHeap ? (view(b, x) as Float32Array) : readFloats(b, x);
+  const ids = view(b, segmentIds) as Int32Array;
+  const sums = inHeap
+    ? (b.typedArrayFromHeap!(inHeap) as Float32Array).fill(0)
+    : new Float32Array(numSegments * rowSize);
   for (let i = 0; i < ids.length; i++) {
     const id = ids[i]!;
     if (id < 0 || id >= numSegments) continue; // TensorFlow drops out-of-range ids too
@@ -63,7 +71,34 @@ export function unsortedSegmentSum({ inputs, backend, attrs }: KernelParams): tf
     const from = i * rowSize;
     for (let j = 0; j < rowSize; j++) sums[to + j]! += values[from + j]!;
   }
-  return makeOutput(b, [numSegments, ...rowShape], x.dtype, Float32Array.from(sums));
+  return inHeap ?? makeOutput(b, shape, x.dtype, sums);
+}
+
+/**
+ * BatchMatMul with a transposed operand, which wasm computes with a naive loop (ten times
+ * slower than XNNPACK): the operand is transposed by the backend's Transpose kernel first.
+ */
+function matMulTransposingFirst(fallback: tf.KernelFunc): tf.KernelFunc {
+  return (params) => {
+    const { inputs, backend, attrs } = params;
+    const { transposeA, transposeB } = attrs as unknown as tf.BatchMatMulAttrs;
+    if (!transposeA && !transposeB) return fallback(params);
+    const { a, b } = inputs as { a: tf.TensorInfo; b: tf.TensorInfo };
+    const transpose = tf.getKernel(tf.Transpose, tf.getBackend())!;
+    const transposed = (x: tf.TensorInfo) => {
+      const perm = x.shape.map((_, i) => i);
+      perm.splice(-2, 2, x.shape.length - 1, x.shape.length - 2);
+      return transpose.kernelFunc({ inputs: { x }, attrs: { perm }, backend }) as tf.TensorInfo;
+    };
+    const aT = transposeA ? transposed(a) : a;
+    const bT = transposeB ? transposed(b) : b;
+    try {
+      return fallback({ inputs: { a: aT, b: bT }, attrs: { transposeA: false, transposeB: false }, backend });
+    } finally {
+      if (transposeA) (backend as Backend).disposeData(aT.dataId);
+      if (transposeB) (backend as Backend).disposeData(bT.dataId);
+    }
+  };
 }
 
 /**
@@ -233,10 +268,18 @@ const registered = new Set<string>();
 export function registerFastKernels(backendName: string): void {
   if (backendName !== 'wasm' && backendName !== 'cpu') return;
   if (registered.has(backendName)) return;
-  const gather = tf.getKernel(tf.GatherV2, backendName);
-  if (!gather) throw new Error(`backend ${backendName} has no GatherV2 kernel`);
+  const original = (name: string) => {
+    const kernel = tf.getKernel(name, backendName);
+    if (!kernel) throw new Error(`backend ${backendName} has no ${name} kernel`);
+    return kernel.kernelFunc;
+  };
+  const wasmOnly =
+    backendName === 'wasm'
+      ? [[tf.BatchMatMul, matMulTransposingFirst(original(tf.BatchMatMul))] as const]
+      : [];
   for (const [kernelName, kernelFunc] of [
-    [tf.GatherV2, gatherRows(gather.kernelFunc)],
+    ...wasmOnly,
+    [tf.GatherV2, gatherRows(original(tf.GatherV2))],
     [tf.UnsortedSegmentSum, unsortedSegmentSum],
     [tf.Conv2DBackpropFilter, conv2DBackpropFilter],
     [tf.Conv2DBackpropInput, conv2DBackpropInput],

@@ -3,6 +3,7 @@ import { Rng } from '../../src/plugin-api/index.js';
 import { Adam } from './adam.js';
 import { readCheckpoint, writeCheckpoint } from './checkpoint.js';
 import { classWeights, type Dataset } from './dataset.js';
+import { foldEmbeddingConv, foldedApply } from './embedding-conv.js';
 import { argMaxRows, predictProbabilities } from './inference.js';
 import { dropoutSeeds } from './layers.js';
 import { confusionMatrix, mcc } from './metrics.js';
@@ -185,6 +186,11 @@ async function runEpoch(
 ): Promise<{ loss: number; accuracy: number }> {
   const order = rng.shuffle(Array.from({ length: data.rows }, (_, i) => i));
   const batches = Math.ceil(data.rows / batchSize);
+  // A CNN's Embedding → Conv1D as tables (embedding-conv.ts), when a batch has more
+  // positions than the vocabulary has ids: then the tables cost less than the convolution.
+  const vocab =
+    model.layers[0]?.getClassName() === 'Embedding' ? model.layers[0].getWeights()[0]!.shape[0]! : 0;
+  const fold = Math.min(batchSize, data.rows) * data.length > vocab ? foldEmbeddingConv(model) : null;
   const classes = weights.length;
   let lossSum = 0;
   let correct = 0;
@@ -200,12 +206,15 @@ async function runEpoch(
       labels[i] = data.labels[r]!;
       sampleWeights[i] = weights[data.labels[r]!]!;
     });
-    const x = tf.tensor2d(ids, [rows.length, data.length], 'int32');
     const y = tf.tensor1d(labels, 'int32');
     const w = tf.tensor1d(sampleWeights);
     let correctCount: tf.Tensor | undefined;
     const { value, grads } = tf.variableGrads(() => {
-      const probs = model.apply(x, { training: true }) as tf.Tensor;
+      const probs = fold
+        ? foldedApply(fold, fold.tables(), ids, rows.length, data.length, true)
+        : (model.apply(tf.tensor2d(ids, [rows.length, data.length], 'int32'), {
+            training: true,
+          }) as tf.Tensor);
       correctCount = tf.keep(tf.sum(tf.cast(tf.equal(tf.argMax(probs, -1), y), 'int32')));
       const logp = tf.log(tf.clipByValue(probs, 1e-7, 1 - 1e-7));
       const ce = tf.neg(tf.sum(tf.mul(tf.oneHot(y, classes), logp), -1));
@@ -214,7 +223,7 @@ async function runEpoch(
     adam.apply(grads);
     const loss = value.dataSync()[0]!;
     const hits = correctCount!.dataSync()[0]!;
-    tf.dispose([x, y, w, value, correctCount!, ...Object.values(grads)]);
+    tf.dispose([y, w, value, correctCount!, ...Object.values(grads)]);
     lossSum += loss * rows.length;
     correct += hits;
     if (performance.now() - lastStatus > 2000) {
