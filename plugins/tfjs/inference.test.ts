@@ -4,6 +4,7 @@ import { Rng } from '../../src/plugin-api/index.js';
 import { useBackend } from './backend.js';
 import { foldEmbeddingConv, foldedApply } from './embedding-conv.js';
 import { createPredictor } from './inference.js';
+import { predictInWorkers } from './pooled-inference.js';
 
 const vocab = 23;
 const length = 11;
@@ -101,3 +102,19 @@ for (const backend of ['wasm', 'cpu'] as const) {
     });
   });
 }
+
+describe('inference across worker threads', () => {
+  it('predictInWorkers gives the probabilities of this thread, in order', async () => {
+    const backend = await useBackend('wasm');
+    const model = cnn(5, 'same', 'relu');
+    const rng = new Rng(21);
+    const rows = 700; // over the inline limit: several tasks per thread
+    const ids = Int32Array.from({ length: rows * length }, () => rng.below(vocab));
+    const inThisThread = createPredictor(model, length, 16);
+    const expected = inThisThread.predict(ids, rows);
+    inThisThread.dispose();
+    const pooled = await predictInWorkers(model, ids, rows, length, 16, { backend, threads: 2 });
+    expect(pooled).toEqual(expected);
+    model.dispose();
+  });
+});

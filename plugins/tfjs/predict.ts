@@ -1,18 +1,12 @@
 import { join } from 'node:path';
-import {
-  defineStage,
-  mapInOrder,
-  type Prediction,
-  type TokenBatch,
-  workerFile,
-  z,
-} from '../../src/plugin-api/index.js';
-import { type BackendChoice, type BackendName, useBackend } from './backend.js';
+import { defineStage, mapInOrder, type Prediction, type TokenBatch, z } from '../../src/plugin-api/index.js';
+import { useBackend } from './backend.js';
 import { type Bundle, bundleFiles, readBundle } from './bundle.js';
 import { fitRow, specDifferences } from './dataset.js';
 import { createPredictor, type Predictor } from './inference.js';
 import { type SharedModel, shareModel } from './model-artifacts.js';
 import { backendParam } from './params.js';
+import { predictThreads, predictWorker, tinyRows, workerBackend } from './pooled-inference.js';
 import type { PredictTask } from './predict-worker.js';
 import type { ModelRecord } from './train.js';
 
@@ -41,11 +35,6 @@ interface Prepared {
   rows: number;
   ids: Int32Array;
 }
-
-/** A lone token batch of fewer rows is predicted in this thread (workers would load the model first). */
-const tinyRows = 256;
-
-const backendChoice: Record<BackendName, BackendChoice> = { tensorflow: 'node', wasm: 'wasm', cpu: 'cpu' };
 
 export const predict = defineStage({
   description: 'Class probabilities and predicted label of every token-batch row, by a model bundle',
@@ -83,14 +72,13 @@ export const predict = defineStage({
         yield { batch, rows: valid.length, ids };
       }
     }
-    // Native TensorFlow has its own threads; wasm and cpu run one batch per worker thread.
-    const threads = backend === 'tensorflow' ? 0 : ctx.threads;
+    const threads = predictThreads(backend, ctx.threads);
     let inline: Predictor | undefined;
     let shared: SharedModel | undefined;
     try {
       if (threads > 0) shared = await shareModel(model);
       const mapped = mapInOrder<Prepared, PredictTask, Float32Array>(prepared(), {
-        worker: workerFile(import.meta.url, './predict-worker.js'),
+        worker: predictWorker(),
         threads,
         signal: ctx.signal,
         isTiny: (first) => first.rows < tinyRows,
@@ -100,7 +88,7 @@ export const predict = defineStage({
           return inline.predict(ids, rows);
         },
         toTask: ({ ids, rows }) => ({
-          task: { model: shared!, backend: backendChoice[backend], length, batchSize, ids, rows },
+          task: { model: shared!, backend: workerBackend[backend], length, batchSize, ids, rows },
           transfer: [ids.buffer as ArrayBuffer],
         }),
       });
