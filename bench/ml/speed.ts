@@ -2,8 +2,9 @@
  * Speed benchmark: training and inference samples/s of the three models (vocabulary 4,101
  * = 6-mers + 5 specials, length 128, batch 64) on TensorFlow.js beside PyTorch (Debian
  * python3-torch, 2 threads) on the same architecture, shapes and data, in one run.
- * tfjs trains on the main thread; it infers on the main thread and, as tfjs.predict does,
- * on a pool of worker threads (BENCH_THREADS, default 2) with one task per 256 rows.
+ * tfjs trains on the main thread and data-parallel on BENCH_THREADS (default 2) worker
+ * threads (its second epoch, so the workers' start-up is not counted); it infers on the
+ * main thread and, as tfjs.predict does, on a pool of worker threads, a task per 256 rows.
  * Run: `node dist/bench/ml/speed.js` (env BENCH_BATCHES = timed training batches,
  * default 6; BENCH_BACKEND = auto | wasm | cpu | node).
  */
@@ -71,7 +72,7 @@ const shape = { vocabSize, length, classes: 2 };
 
 async function tfjsSpeed(
   arch: Partial<TrainSettings>,
-): Promise<{ train: number; infer: number; pooled: number }> {
+): Promise<{ train: number; parallelTrain: number; infer: number; pooled: number }> {
   const settings = { ...base, ...arch };
   const slice = (n: number) => ({
     ids: ids.subarray(0, n * length),
@@ -80,6 +81,17 @@ async function tfjsSpeed(
     labels: labels.subarray(0, n),
   });
   (await trainModel(settings, shape, slice(batchSize), null, hooks)).model.dispose(); // warm-up: kernels, allocations
+  const parallel = await trainModel(
+    { ...settings, epochs: 2 },
+    shape,
+    slice(trainBatches * batchSize),
+    null,
+    {
+      ...hooks,
+      threads,
+    },
+  );
+  parallel.model.dispose();
   const { model, history } = await trainModel(settings, shape, slice(trainBatches * batchSize), null, hooks);
   predictProbabilities(model, ids, batchSize, length, batchSize);
   let started = performance.now();
@@ -87,7 +99,12 @@ async function tfjsSpeed(
   const infer = rows / ((performance.now() - started) / 1000);
   const pooled = await pooledSpeed(model);
   model.dispose();
-  return { train: history[0]!.samplesPerSecond, infer, pooled };
+  return {
+    train: history[0]!.samplesPerSecond,
+    parallelTrain: parallel.history[1]!.samplesPerSecond,
+    infer,
+    pooled,
+  };
 
   async function pooledSpeed(trained: typeof model): Promise<number> {
     const pool = createPool<PredictTask, Float32Array>({
@@ -176,7 +193,7 @@ console.log(
     .join(' ')} on ${availableParallelism()} cores\n`,
 );
 console.log(
-  `model | tfjs train (1 thread) | torch train | ratio | tfjs infer (1 thread) | tfjs infer (${threads} workers) | torch infer | ratio (1) | ratio (${threads})`,
+  `model | tfjs train (1 thread) | tfjs train (${threads} workers) | torch train | ratio (1) | ratio (${threads}) | tfjs infer (1 thread) | tfjs infer (${threads} workers) | torch infer | ratio (1) | ratio (${threads})`,
 );
 for (const [name, arch] of Object.entries(architectures)) {
   const ours = await tfjsSpeed(arch);
@@ -186,8 +203,10 @@ for (const [name, arch] of Object.entries(architectures)) {
     [
       name,
       f(ours.train),
+      f(ours.parallelTrain),
       f(theirs.train),
       (ours.train / theirs.train).toFixed(3),
+      (ours.parallelTrain / theirs.train).toFixed(3),
       f(ours.infer),
       f(ours.pooled),
       f(theirs.infer),
