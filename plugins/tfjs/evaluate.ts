@@ -120,6 +120,7 @@ export const evaluate = defineStage({
           log: (m) => ctx.log.info(`fold ${f + 1}/${folds.length}: ${m}`),
           status: (m) => ctx.progress.status(`fold ${f + 1}/${folds.length}: ${m}`),
           fingerprint: '',
+          threads: ctx.threads,
         });
         const probs = await predictInWorkers(
           model,

@@ -44,7 +44,7 @@ export interface TrainHooks {
   checkpointDir?: string;
   /** Identifies the training (params and data) that a checkpoint must match to be resumed. */
   fingerprint: string;
-  /** Worker threads for data-parallel steps (wasm and cpu); none or 1: this thread. */
+  /** Worker threads for data-parallel steps (wasm and cpu; from --threads); none or 1: this thread. */
   threads?: number;
 }
 
