@@ -2,23 +2,32 @@
  * Speed benchmark: training and inference samples/s of the three models (vocabulary 4,101
  * = 6-mers + 5 specials, length 128, batch 64) on TensorFlow.js beside PyTorch (Debian
  * python3-torch, 2 threads) on the same architecture, shapes and data, in one run.
+ * tfjs trains on the main thread and data-parallel on BENCH_THREADS (default 2) worker
+ * threads (its second epoch, so the workers' start-up is not counted); it infers on the
+ * main thread and, as tfjs.predict does, on a pool of worker threads, a task per 256 rows.
  * Run: `node dist/bench/ml/speed.js` (env BENCH_BATCHES = timed training batches,
  * default 6; BENCH_BACKEND = auto | wasm | cpu | node).
  */
 import { execFileSync } from 'node:child_process';
 import { rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { useBackend } from '../../plugins/tfjs/backend.js';
 import { predictProbabilities } from '../../plugins/tfjs/inference.js';
+import { shareModel } from '../../plugins/tfjs/model-artifacts.js';
+import type { PredictTask } from '../../plugins/tfjs/predict-worker.js';
 import { type TrainSettings, trainModel } from '../../plugins/tfjs/trainer.js';
+import { createPool } from '../../src/plugin-api/pool.js';
 import { Rng } from '../../src/plugin-api/random.js';
+import { workerFile } from '../../src/plugin-api/worker-file.js';
 
 const vocabSize = 4101;
 const length = 128;
 const batchSize = 64;
 const trainBatches = Number(process.env.BENCH_BATCHES ?? 6);
 const inferBatches = trainBatches * 4;
+const threads = Number(process.env.BENCH_THREADS ?? 2);
+const taskRows = 256;
 const backend = await useBackend((process.env.BENCH_BACKEND ?? 'auto') as 'auto');
 
 // Deterministic data: uniform random k-mer ids, balanced labels.
@@ -63,7 +72,9 @@ const base: TrainSettings = {
 const hooks = { signal: new AbortController().signal, log: () => {}, status: () => {}, fingerprint: '' };
 const shape = { vocabSize, length, classes: 2 };
 
-async function tfjsSpeed(arch: Partial<TrainSettings>): Promise<{ train: number; infer: number }> {
+async function tfjsSpeed(
+  arch: Partial<TrainSettings>,
+): Promise<{ train: number; parallelTrain: number; infer: number; pooled: number }> {
   const settings = { ...base, ...arch };
   const slice = (n: number) => ({
     ids: ids.subarray(0, n * length),
@@ -72,13 +83,56 @@ async function tfjsSpeed(arch: Partial<TrainSettings>): Promise<{ train: number;
     labels: labels.subarray(0, n),
   });
   (await trainModel(settings, shape, slice(batchSize), null, hooks)).model.dispose(); // warm-up: kernels, allocations
+  const parallel = await trainModel(
+    { ...settings, epochs: 2 },
+    shape,
+    slice(trainBatches * batchSize),
+    null,
+    {
+      ...hooks,
+      threads,
+    },
+  );
+  parallel.model.dispose();
   const { model, history } = await trainModel(settings, shape, slice(trainBatches * batchSize), null, hooks);
   predictProbabilities(model, ids, batchSize, length, batchSize);
-  const started = performance.now();
+  let started = performance.now();
   predictProbabilities(model, ids, rows, length, batchSize);
   const infer = rows / ((performance.now() - started) / 1000);
+  const pooled = await pooledSpeed(model);
   model.dispose();
-  return { train: history[0]!.samplesPerSecond, infer };
+  return {
+    train: history[0]!.samplesPerSecond,
+    parallelTrain: parallel.history[1]!.samplesPerSecond,
+    infer,
+    pooled,
+  };
+
+  async function pooledSpeed(trained: typeof model): Promise<number> {
+    const pool = createPool<PredictTask, Float32Array>({
+      worker: workerFile(import.meta.url, '../../plugins/tfjs/predict-worker.js'),
+      threads,
+    });
+    const shared = await shareModel(trained);
+    const run = (from: number, count: number) =>
+      pool.run({
+        model: shared,
+        backend: backend === 'tensorflow' ? 'node' : backend,
+        length,
+        batchSize,
+        ids: ids.slice(from * length, (from + count) * length),
+        rows: count,
+      });
+    // Warm-up: every worker loads the backend and the model.
+    await Promise.all(Array.from({ length: threads * 2 }, () => run(0, batchSize)));
+    started = performance.now();
+    const tasks = [];
+    for (let from = 0; from < rows; from += taskRows) tasks.push(run(from, Math.min(taskRows, rows - from)));
+    await Promise.all(tasks);
+    const speed = rows / ((performance.now() - started) / 1000);
+    await pool.close();
+    return speed;
+  }
 }
 
 const torchScript = `
@@ -136,9 +190,13 @@ function torchSpeed(): Record<string, { train: number; infer: number }> {
 
 const torch = torchSpeed();
 console.log(
-  `tfjs backend ${backend} vs PyTorch (2 threads); vocab ${vocabSize}, length ${length}, batch ${batchSize}; samples/s\n`,
+  `tfjs backend ${backend} vs PyTorch (2 threads); vocab ${vocabSize}, length ${length}, batch ${batchSize}; samples/s; load average ${loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ')} on ${availableParallelism()} cores\n`,
 );
-console.log('model | tfjs train | torch train | ratio | tfjs infer | torch infer | ratio');
+console.log(
+  `model | tfjs train (1 thread) | tfjs train (${threads} workers) | torch train | ratio (1) | ratio (${threads}) | tfjs infer (1 thread) | tfjs infer (${threads} workers) | torch infer | ratio (1) | ratio (${threads})`,
+);
 for (const [name, arch] of Object.entries(architectures)) {
   const ours = await tfjsSpeed(arch);
   const theirs = torch[name]!;
@@ -147,12 +205,16 @@ for (const [name, arch] of Object.entries(architectures)) {
     [
       name,
       f(ours.train),
+      f(ours.parallelTrain),
       f(theirs.train),
       (ours.train / theirs.train).toFixed(3),
+      (ours.parallelTrain / theirs.train).toFixed(3),
       f(ours.infer),
+      f(ours.pooled),
       f(theirs.infer),
       (ours.infer / theirs.infer).toFixed(3),
+      (ours.pooled / theirs.infer).toFixed(3),
     ].join(' | '),
   );
 }
-console.log(`peak RSS (tfjs side) ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB`);
+console.log(`peak RSS (tfjs main thread) ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB`);

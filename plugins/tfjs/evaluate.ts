@@ -3,9 +3,10 @@ import { join } from 'node:path';
 import { defineStage, z } from '../../src/plugin-api/index.js';
 import { useBackend } from './backend.js';
 import { collectRows, stratifiedFolds, stratifiedSplit, toDataset } from './dataset.js';
-import { argMaxRows, predictProbabilities } from './inference.js';
+import { argMaxRows } from './inference.js';
 import { classificationMetrics, type Metrics, summariseFolds } from './metrics.js';
 import { backendParam } from './params.js';
+import { predictInWorkers } from './pooled-inference.js';
 import { loadModelFor } from './predict.js';
 import { foldsTsv, metricsTable, metricsTsv } from './report.js';
 import { confusionMatrixChart, curveCharts, foldsTable, metricsTables } from './report-charts.js';
@@ -55,6 +56,7 @@ export const evaluate = defineStage({
     ctx.log.info(`tfjs backend: ${backend}`);
     ctx.progress.count(`backend-${backend}`);
     const { path, bundle } = await loadModelFor(ctx, undefined);
+    const pool = { backend, threads: ctx.threads, signal: ctx.signal };
     const rows = await collectRows(ctx.inputs.in!, ctx.signal);
     if (!rows?.ids.length) throw new Error(`stage ${ctx.stageName}: no labelled, valid rows to evaluate on`);
     if (rows.skipped.invalid) ctx.progress.count('skipped-invalid', rows.skipped.invalid);
@@ -66,7 +68,14 @@ export const evaluate = defineStage({
     let record: MetricsRecord;
     if (ctx.params.folds < 2) {
       const data = toDataset(rows, classes, length);
-      const probs = predictProbabilities(bundle.model, data.ids, data.rows, length, ctx.params['batch-size']);
+      const probs = await predictInWorkers(
+        bundle.model,
+        data.ids,
+        data.rows,
+        length,
+        ctx.params['batch-size'],
+        pool,
+      );
       const metrics = classificationMetrics(classes, data.labels, argMaxRows(probs, classes.length), probs);
       for (const line of metricsTable(metrics)) ctx.log.info(line);
       const [headline, perClass] = metricsTables(metrics);
@@ -111,13 +120,15 @@ export const evaluate = defineStage({
           log: (m) => ctx.log.info(`fold ${f + 1}/${folds.length}: ${m}`),
           status: (m) => ctx.progress.status(`fold ${f + 1}/${folds.length}: ${m}`),
           fingerprint: '',
+          threads: ctx.threads,
         });
-        const probs = predictProbabilities(
+        const probs = await predictInWorkers(
           model,
           testSet.ids,
           testSet.rows,
           length,
           ctx.params['batch-size'],
+          pool,
         );
         model.dispose();
         const metrics = classificationMetrics(

@@ -1,4 +1,44 @@
 import * as tf from '@tensorflow/tfjs';
+import { foldEmbeddingConv, foldedApply } from './embedding-conv.js';
+
+export interface Predictor {
+  /** Class probabilities of `rows` rows of ids (row-major, `length` wide). */
+  predict(ids: Int32Array, rows: number): Float32Array;
+  dispose(): void;
+}
+
+/**
+ * Predicts in batches of `batchSize`, folding a CNN's Embedding → Conv1D into a table when
+ * `expectedRows` rows are enough to repay the table (see embedding-conv.ts). The model's
+ * weights must not change while the predictor is in use.
+ */
+export function createPredictor(
+  model: tf.LayersModel,
+  length: number,
+  batchSize: number,
+  expectedRows = Number.POSITIVE_INFINITY,
+): Predictor {
+  const classes = (model.outputs[0]!.shape as number[])[1]!;
+  const vocab =
+    model.layers[0]?.getClassName() === 'Embedding' ? model.layers[0].getWeights()[0]!.shape[0]! : 0;
+  const fold = expectedRows * length >= vocab ? foldEmbeddingConv(model) : null;
+  const tables = fold?.tables();
+  const forward = (ids: Int32Array, count: number): tf.Tensor =>
+    fold
+      ? foldedApply(fold, tables!, ids, count, length, false)
+      : (model.apply(tf.tensor2d(ids, [count, length], 'int32'), { training: false }) as tf.Tensor);
+  const predict = (ids: Int32Array, rows: number) => {
+    const out = new Float32Array(rows * classes);
+    for (let start = 0; start < rows; start += batchSize) {
+      const count = Math.min(batchSize, rows - start);
+      const probs = tf.tidy(() => forward(ids.subarray(start * length, (start + count) * length), count));
+      out.set(probs.dataSync(), start * classes);
+      probs.dispose();
+    }
+    return out;
+  };
+  return { predict, dispose: () => tf.dispose(tables ?? []) };
+}
 
 /** Class probabilities of `rows` rows of ids (row-major, `length` wide), in batches. */
 export function predictProbabilities(
@@ -8,17 +48,12 @@ export function predictProbabilities(
   length: number,
   batchSize: number,
 ): Float32Array {
-  const classes = (model.outputs[0]!.shape as number[])[1]!;
-  const out = new Float32Array(rows * classes);
-  for (let start = 0; start < rows; start += batchSize) {
-    const count = Math.min(batchSize, rows - start);
-    const probs = tf.tidy(() => {
-      const x = tf.tensor2d(ids.subarray(start * length, (start + count) * length), [count, length], 'int32');
-      return (model.apply(x, { training: false }) as tf.Tensor).dataSync() as Float32Array;
-    });
-    out.set(probs, start * classes);
+  const predictor = createPredictor(model, length, batchSize, rows);
+  try {
+    return predictor.predict(ids, rows);
+  } finally {
+    predictor.dispose();
   }
-  return out;
 }
 
 /** Index of the largest of each row of `probabilities` (rows × classes). */

@@ -92,5 +92,78 @@ for (const backend of ['wasm', 'cpu'] as const) {
         expectClose(analytic, numericalGradient(f, x, xShape));
       });
     }
+
+    for (const [transposeA, transposeB] of [
+      [true, false],
+      [false, true],
+      [true, true],
+    ] as const) {
+      it(`BatchMatMul with transposeA ${transposeA}, transposeB ${transposeB} equals the written-out product`, async () => {
+        await useBackend(backend);
+        const rng = new Rng(19);
+        const [m, k, n] = [3, 4, 5];
+        const a = randomArray(2 * m * k, rng);
+        const b = randomArray(2 * k * n, rng);
+        const at = (i: number, r: number, c: number) => a[i * m * k + (transposeA ? c * m + r : r * k + c)]!;
+        const bt = (i: number, r: number, c: number) => b[i * k * n + (transposeB ? c * k + r : r * n + c)]!;
+        const expected = new Float32Array(2 * m * n);
+        for (let i = 0; i < 2; i++)
+          for (let r = 0; r < m; r++)
+            for (let c = 0; c < n; c++)
+              for (let j = 0; j < k; j++) expected[(i * m + r) * n + c]! += at(i, r, j) * bt(i, j, c);
+        const product = tf.matMul(
+          tf.tensor(a, transposeA ? [2, k, m] : [2, m, k]),
+          tf.tensor(b, transposeB ? [2, n, k] : [2, k, n]),
+          transposeA,
+          transposeB,
+        );
+        expect(product.shape).toEqual([2, m, n]);
+        expectClose(product.dataSync() as Float32Array, expected);
+      });
+    }
+
+    it('GatherV2: rows by id like the indexing it replaces; out-of-range ids throw', async () => {
+      await useBackend(backend);
+      const table = tf.tensor2d([0, 1, 10, 11, 20, 21], [3, 2]);
+      const rows = tf.gather(table, tf.tensor2d([2, 0, 2, 1], [2, 2], 'int32'));
+      expect(rows.shape).toEqual([2, 2, 2]);
+      expect(Array.from(rows.dataSync())).toEqual([20, 21, 0, 1, 20, 21, 10, 11]);
+      expect(Array.from(tf.gather(table, tf.tensor1d([1], 'int32'), 1).dataSync())).toEqual([1, 11, 21]);
+      expect(() => tf.gather(table, tf.tensor1d([3], 'int32'))).toThrow(/index value 3/);
+    });
+
+    for (const [axes, keepDims] of [
+      [[1], false],
+      [[1, 2], true],
+      [[0], false],
+    ] as const) {
+      it(`Max gradient over axes ${axes}${keepDims ? ' (keepDims)' : ''} equals finite differences`, async () => {
+        await useBackend(backend);
+        const rng = new Rng(17);
+        const shape = [2, 5, 3];
+        const x = randomArray(30, rng); // continuous values: no ties
+        const outShape = tf.max(tf.zeros(shape), [...axes], keepDims).shape;
+        const weights = tf.tensor(
+          randomArray(
+            outShape.reduce((a, d) => a * d, 1),
+            rng,
+          ),
+          outShape,
+        );
+        const f = (t: tf.Tensor) => tf.sum(tf.mul(tf.max(t, [...axes], keepDims), weights)) as tf.Scalar;
+        const analytic = tf.grad(f)(tf.tensor(x, shape)).dataSync() as Float32Array;
+        expectClose(analytic, numericalGradient(f, x, shape, 1e-3));
+      });
+    }
+
+    it('Max gradient sends dy to every tied maximum, as tfjs does', async () => {
+      await useBackend(backend);
+      expect(tf.getKernel('GenoflowMaxGradient', backend)).toBeDefined();
+      const x = tf.tensor3d([1, 0, 3, 0, 3, -1, 2, 2, 0, 2, 1, 0], [2, 3, 2]);
+      const dx = tf.grad((t: tf.Tensor) => tf.sum(tf.mul(tf.max(t, 1), tf.tensor2d([1, 2, 3, 4], [2, 2]))))(
+        x,
+      );
+      expect(Array.from(dx.dataSync())).toEqual([0, 2, 1, 2, 1, 0, 3, 4, 0, 4, 0, 0]);
+    });
   });
 }

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { registerMaxGradient } from './max-gradient.js';
 
 /**
  * Gradient kernels that the wasm backend lacks (so Embedding and Conv1D cannot train on it)
@@ -20,6 +21,7 @@ type Backend = tf.KernelBackend & {
   ): tf.TensorInfo;
   makeTensorInfo?(shape: number[], dtype: tf.DataType, values?: tf.backend_util.BackendValues): tf.TensorInfo;
   disposeData(dataId: tf.DataId, force?: boolean): boolean;
+  typedArrayFromHeap?(info: tf.TensorInfo): tf.backend_util.TypedArray;
 };
 
 function makeOutput(
@@ -34,21 +36,34 @@ function makeOutput(
   throw new Error('tfjs backend can make no tensors from kernel code');
 }
 
+/** The values of `info`: on wasm a view of its heap, valid until the next allocation there. */
+function view(backend: Backend, info: tf.TensorInfo): tf.backend_util.BackendValues {
+  return backend.typedArrayFromHeap ? backend.typedArrayFromHeap(info) : backend.readSync(info.dataId);
+}
+
 function readFloats(backend: Backend, info: tf.TensorInfo): Float32Array {
   const values = backend.readSync(info.dataId);
   return values instanceof Float32Array ? values : Float32Array.from(values as ArrayLike<number>);
 }
 
-/** Sums the rows of `x` into `numSegments` rows by `segmentIds` (the gradient of a gather). */
+/**
+ * Sums the rows of `x` into `numSegments` rows by `segmentIds` (the gradient of a gather),
+ * in float32 like TensorFlow, on wasm straight into the output's heap memory.
+ */
 export function unsortedSegmentSum({ inputs, backend, attrs }: KernelParams): tf.TensorInfo {
   const b = backend as Backend;
   const { x, segmentIds } = inputs as { x: tf.TensorInfo; segmentIds: tf.TensorInfo };
   const numSegments = (attrs as { numSegments: number }).numSegments;
-  const values = readFloats(b, x);
-  const ids = b.readSync(segmentIds.dataId) as Int32Array;
   const rowShape = x.shape.slice(segmentIds.shape.length);
   const rowSize = rowShape.reduce((a, d) => a * d, 1);
-  const sums = new Float64Array(numSegments * rowSize);
+  const shape = [numSegments, ...rowShape];
+  const inHeap =
+    x.dtype === 'float32' && b.typedArrayFromHeap && b.makeOutput ? b.makeOutput(shape, 'float32') : null;
+  const values = inHeap ? (view(b, x) as Float32Array) : readFloats(b, x);
+  const ids = view(b, segmentIds) as Int32Array;
+  const sums = inHeap
+    ? (b.typedArrayFromHeap!(inHeap) as Float32Array).fill(0)
+    : new Float32Array(numSegments * rowSize);
   for (let i = 0; i < ids.length; i++) {
     const id = ids[i]!;
     if (id < 0 || id >= numSegments) continue; // TensorFlow drops out-of-range ids too
@@ -56,7 +71,34 @@ export function unsortedSegmentSum({ inputs, backend, attrs }: KernelParams): tf
     const from = i * rowSize;
     for (let j = 0; j < rowSize; j++) sums[to + j]! += values[from + j]!;
   }
-  return makeOutput(b, [numSegments, ...rowShape], x.dtype, Float32Array.from(sums));
+  return inHeap ?? makeOutput(b, shape, x.dtype, sums);
+}
+
+/**
+ * BatchMatMul with a transposed operand, which wasm computes with a naive loop (ten times
+ * slower than XNNPACK): the operand is transposed by the backend's Transpose kernel first.
+ */
+function matMulTransposingFirst(fallback: tf.KernelFunc): tf.KernelFunc {
+  return (params) => {
+    const { inputs, backend, attrs } = params;
+    const { transposeA, transposeB } = attrs as unknown as tf.BatchMatMulAttrs;
+    if (!transposeA && !transposeB) return fallback(params);
+    const { a, b } = inputs as { a: tf.TensorInfo; b: tf.TensorInfo };
+    const transpose = tf.getKernel(tf.Transpose, tf.getBackend())!;
+    const transposed = (x: tf.TensorInfo) => {
+      const perm = x.shape.map((_, i) => i);
+      perm.splice(-2, 2, x.shape.length - 1, x.shape.length - 2);
+      return transpose.kernelFunc({ inputs: { x }, attrs: { perm }, backend }) as tf.TensorInfo;
+    };
+    const aT = transposeA ? transposed(a) : a;
+    const bT = transposeB ? transposed(b) : b;
+    try {
+      return fallback({ inputs: { a: aT, b: bT }, attrs: { transposeA: false, transposeB: false }, backend });
+    } finally {
+      if (transposeA) (backend as Backend).disposeData(aT.dataId);
+      if (transposeB) (backend as Backend).disposeData(bT.dataId);
+    }
+  };
 }
 
 /**
@@ -180,13 +222,64 @@ export function conv2DBackpropInput({ inputs, backend, attrs }: KernelParams): t
   return makeOutput(b, [...inputShape], 'float32', dx);
 }
 
+/**
+ * Rows of a table by index (the Embedding lookup): GatherV2 on axis 0 as row copies; the
+ * backends' own kernels compute an n-dimensional index per element, ten times slower.
+ * Other axes and batch dims go to the backend's kernel, `fallback`.
+ */
+function gatherRows(fallback: tf.KernelFunc): tf.KernelFunc {
+  return (params) => {
+    const { inputs, backend, attrs } = params;
+    const { x, indices } = inputs as { x: tf.TensorInfo; indices: tf.TensorInfo };
+    const { axis, batchDims } = attrs as unknown as tf.GatherV2Attrs;
+    const parsedAxis = tf.util.parseAxisParam(axis, x.shape)[0];
+    if (parsedAxis !== 0 || batchDims !== 0 || x.dtype !== 'float32') return fallback(params);
+    const b = backend as Backend;
+    const rowSize = x.shape.slice(1).reduce((a, d) => a * d, 1);
+    const shape = [...indices.shape, ...x.shape.slice(1)];
+    // On wasm the rows go straight into the output's heap memory, allocated before the views.
+    const inHeap = b.typedArrayFromHeap && b.makeOutput ? b.makeOutput(shape, 'float32') : null;
+    const table = view(b, x) as Float32Array;
+    const ids = view(b, indices) as Int32Array;
+    const out = inHeap ? b.typedArrayFromHeap!(inHeap) : new Float32Array(ids.length * rowSize);
+    // Within one heap a row is a copyWithin (no subarray object per row).
+    const heap = new Float32Array(out.buffer);
+    const [tableAt, outAt] = [table.byteOffset / 4, out.byteOffset / 4];
+    const copyRow = inHeap
+      ? (from: number, to: number) => heap.copyWithin(outAt + to, tableAt + from, tableAt + from + rowSize)
+      : (from: number, to: number) => {
+          for (let j = 0; j < rowSize; j++) out[to + j] = table[from + j]!;
+        };
+    for (let i = 0; i < ids.length; i++) {
+      const id = ids[i]!;
+      if (!(id >= 0 && id < x.shape[0]!)) {
+        if (inHeap) b.disposeData(inHeap.dataId);
+        throw new Error(`GatherV2: the index value ${id} is not in [0, ${x.shape[0]! - 1}]`);
+      }
+      copyRow(id * rowSize, i * rowSize);
+    }
+    return inHeap ?? makeOutput(b, shape, 'float32', out);
+  };
+}
+
 const registered = new Set<string>();
 
 /** Registers the fast kernels for `backendName` (wasm or cpu; native TensorFlow has its own). */
 export function registerFastKernels(backendName: string): void {
   if (backendName !== 'wasm' && backendName !== 'cpu') return;
   if (registered.has(backendName)) return;
+  const original = (name: string) => {
+    const kernel = tf.getKernel(name, backendName);
+    if (!kernel) throw new Error(`backend ${backendName} has no ${name} kernel`);
+    return kernel.kernelFunc;
+  };
+  const wasmOnly =
+    backendName === 'wasm'
+      ? [[tf.BatchMatMul, matMulTransposingFirst(original(tf.BatchMatMul))] as const]
+      : [];
   for (const [kernelName, kernelFunc] of [
+    ...wasmOnly,
+    [tf.GatherV2, gatherRows(original(tf.GatherV2))],
     [tf.UnsortedSegmentSum, unsortedSegmentSum],
     [tf.Conv2DBackpropFilter, conv2DBackpropFilter],
     [tf.Conv2DBackpropInput, conv2DBackpropInput],
@@ -194,5 +287,6 @@ export function registerFastKernels(backendName: string): void {
     if (tf.getKernel(kernelName, backendName)) tf.unregisterKernel(kernelName, backendName);
     tf.registerKernel({ kernelName, backendName, kernelFunc });
   }
+  registerMaxGradient(backendName);
   registered.add(backendName);
 }

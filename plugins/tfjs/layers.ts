@@ -14,12 +14,21 @@ function single(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
   return Array.isArray(inputs) ? inputs[0]! : inputs;
 }
 
-/** Where dropout masks get their seeds; the trainer replaces it with its seeded RNG. */
-export const dropoutSeeds = { next: (): number => Math.floor(Math.random() * 2 ** 31) };
+/**
+ * Where dropout masks get their seeds; the trainer replaces `next` with its seeded RNG. A
+ * worker that trains on rows `offset`… of a batch of `rows` sets `part`: its masks are then
+ * those rows of the whole batch's masks, so a split batch drops what the whole one does.
+ */
+export const dropoutSeeds: { next(): number; part?: { rows: number; offset: number } } = {
+  next: () => Math.floor(Math.random() * 2 ** 31),
+};
 
 function dropout(x: tf.Tensor, rate: number, kwargs: Kwargs): tf.Tensor {
   if (!kwargs.training || rate <= 0) return x;
-  return tf.dropout(x, rate, undefined, dropoutSeeds.next());
+  const part = dropoutSeeds.part;
+  if (!part) return tf.dropout(x, rate, undefined, dropoutSeeds.next());
+  const whole = tf.dropout(tf.ones([part.rows, ...x.shape.slice(1)]), rate, undefined, dropoutSeeds.next());
+  return tf.mul(x, tf.slice(whole, part.offset, x.shape[0]));
 }
 
 /** Dropout at training time with masks from `dropoutSeeds`; identity at inference. */

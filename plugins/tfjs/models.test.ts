@@ -103,3 +103,36 @@ describe('model bundles', () => {
     });
   }
 });
+
+describe('data-parallel training', () => {
+  for (const model of ['cnn', 'transformer'] as const) {
+    it(`${model}: 2 worker threads train what one thread does, dropout included (to float tolerance)`, async () => {
+      await useBackend('wasm');
+      const run = async (threads: number) => {
+        const trained = await trainModel(settings(model, 2), shape, data, null, { ...hooks, threads });
+        const weights = trained.model.getWeights().map((w) => w.dataSync() as Float32Array);
+        trained.model.dispose();
+        return { weights, history: trained.history };
+      };
+      const one = await run(0);
+      const two = await run(2);
+      expect(settings(model, 2).dropout).toBeGreaterThan(0);
+      for (const [i, record] of two.history.entries()) {
+        expect(record.loss).toBeCloseTo(one.history[i]!.loss, 5);
+        expect(record.accuracy).toBe(one.history[i]!.accuracy);
+      }
+      let worst = 0;
+      for (const [i, w] of two.weights.entries())
+        for (let j = 0; j < w.length; j++) worst = Math.max(worst, Math.abs(w[j]! - one.weights[i]![j]!));
+      expect(worst).toBeLessThan(1e-4);
+      // Adam moved the weights by far more than that.
+      const initial = (await trainModel(settings(model, 0), shape, data, null, hooks)).model;
+      const moved = initial.getWeights().map((w) => w.dataSync() as Float32Array);
+      initial.dispose();
+      let change = 0;
+      for (const [i, w] of moved.entries())
+        for (let j = 0; j < w.length; j++) change = Math.max(change, Math.abs(w[j]! - one.weights[i]![j]!));
+      expect(change).toBeGreaterThan(1e-2);
+    });
+  }
+});

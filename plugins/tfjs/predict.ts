@@ -1,10 +1,13 @@
 import { join } from 'node:path';
-import { defineStage, type Prediction, type TokenBatch, z } from '../../src/plugin-api/index.js';
+import { defineStage, mapInOrder, type Prediction, type TokenBatch, z } from '../../src/plugin-api/index.js';
 import { useBackend } from './backend.js';
 import { type Bundle, bundleFiles, readBundle } from './bundle.js';
 import { fitRow, specDifferences } from './dataset.js';
-import { predictProbabilities } from './inference.js';
+import { createPredictor, type Predictor } from './inference.js';
+import { type SharedModel, shareModel } from './model-artifacts.js';
 import { backendParam } from './params.js';
+import { predictThreads, predictWorker, tinyRows, workerBackend } from './pooled-inference.js';
+import type { PredictTask } from './predict-worker.js';
 import type { ModelRecord } from './train.js';
 
 /** Loads the bundle named by the `model` input (a trained model record) or the `model` param. */
@@ -26,6 +29,13 @@ export async function loadModelFor(
   return { path, bundle: await readBundle(path) };
 }
 
+interface Prepared {
+  batch: TokenBatch;
+  /** Valid rows, whose ids `ids` holds fitted to the model's length. */
+  rows: number;
+  ids: Int32Array;
+}
+
 export const predict = defineStage({
   description: 'Class probabilities and predicted label of every token-batch row, by a model bundle',
   params: z.strictObject({
@@ -42,8 +52,9 @@ export const predict = defineStage({
     const { path, bundle } = await loadModelFor(ctx, ctx.params.model);
     const { model, classes, spec } = bundle;
     const length = bundle.training.length;
+    const batchSize = ctx.params['batch-size'];
     const k = classes.length;
-    try {
+    async function* prepared(): AsyncGenerator<Prepared> {
       for await (const record of ctx.inputs.in!) {
         ctx.signal.throwIfAborted();
         const batch = record as TokenBatch;
@@ -58,7 +69,31 @@ export const predict = defineStage({
         for (const [i, r] of valid.entries()) {
           ids.set(fitRow(batch.ids.subarray(r * batch.length, (r + 1) * batch.length), length), i * length);
         }
-        const probs = predictProbabilities(model, ids, valid.length, length, ctx.params['batch-size']);
+        yield { batch, rows: valid.length, ids };
+      }
+    }
+    const threads = predictThreads(backend, ctx.threads);
+    let inline: Predictor | undefined;
+    let shared: SharedModel | undefined;
+    try {
+      if (threads > 0) shared = await shareModel(model);
+      const mapped = mapInOrder<Prepared, PredictTask, Float32Array>(prepared(), {
+        worker: predictWorker(),
+        threads,
+        signal: ctx.signal,
+        isTiny: (first) => first.rows < tinyRows,
+        describe: ({ batch }) => `rows ${batch.items[0]?.id ?? ''}…${batch.items.at(-1)?.id ?? ''}`,
+        inline: ({ ids, rows }) => {
+          inline ??= createPredictor(model, length, batchSize);
+          return inline.predict(ids, rows);
+        },
+        toTask: ({ ids, rows }) => ({
+          task: { model: shared!, backend: workerBackend[backend], length, batchSize, ids, rows },
+          transfer: [ids.buffer as ArrayBuffer],
+        }),
+      });
+      for await (const { input, result: probs } of mapped) {
+        const batch = input.batch;
         let next = 0;
         for (let r = 0; r < batch.rows; r++) {
           const item = batch.items[r]!;
@@ -83,6 +118,7 @@ export const predict = defineStage({
         }
       }
     } finally {
+      inline?.dispose();
       model.dispose();
     }
   },

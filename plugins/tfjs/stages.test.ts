@@ -131,6 +131,21 @@ describe('tfjs.train, predict and evaluate stages', () => {
     }
   });
 
+  it("predict on two worker threads gives the main thread's probabilities, in input order", async () => {
+    const run = async (threads: number) =>
+      (
+        await runStageForTest(predict, {
+          params: { model: uninterrupted.dir, backend: 'wasm', 'batch-size': 8 },
+          inputs: { in: batches },
+          threads,
+        })
+      ).records as Prediction[];
+    const [inline, pooled] = [await run(0), await run(2)];
+    expect(batches.length).toBeGreaterThan(2); // more than one batch: the pool's path
+    expect(pooled.map((p) => p.id)).toEqual(batches.flatMap((b) => b.items.map((item) => item.id)));
+    expect(pooled).toEqual(inline);
+  });
+
   it('predict refuses input tokenised differently from the model, naming the fields', async () => {
     const other = kmerBatches([{ id: 'x', seq: 'ACGTACGTAC' }], 4);
     expect(

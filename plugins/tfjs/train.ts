@@ -60,6 +60,7 @@ export const train = defineStage({
       status: (m) => ctx.progress.status(m),
       checkpointDir: ctx.checkpointDir,
       fingerprint: fingerprint({ settings, validationSplit, backend }, rows, given),
+      threads: ctx.threads,
     });
     let metrics: Metrics | null = null;
     if (validSet) {

@@ -1,12 +1,16 @@
 import * as tf from '@tensorflow/tfjs';
 import { Rng } from '../../src/plugin-api/index.js';
 import { Adam } from './adam.js';
+import type { BackendName } from './backend.js';
 import { readCheckpoint, writeCheckpoint } from './checkpoint.js';
 import { classWeights, type Dataset } from './dataset.js';
+import { type FoldedModel, foldEmbeddingConv, foldedApply } from './embedding-conv.js';
 import { argMaxRows, predictProbabilities } from './inference.js';
 import { dropoutSeeds } from './layers.js';
+import { batchLoss } from './loss.js';
 import { confusionMatrix, mcc } from './metrics.js';
 import { type ArchitectureParams, buildModel, type ModelShape } from './models.js';
+import { type BatchRows, ParallelSteps } from './parallel-steps.js';
 
 /** The optimisation params of `tfjs.train`, as users write them. */
 export interface OptimisationParams {
@@ -40,6 +44,8 @@ export interface TrainHooks {
   checkpointDir?: string;
   /** Identifies the training (params and data) that a checkpoint must match to be resumed. */
   fingerprint: string;
+  /** Worker threads for data-parallel steps (wasm and cpu; from --threads); none or 1: this thread. */
+  threads?: number;
 }
 
 export interface TrainResult {
@@ -102,67 +108,91 @@ export async function trainModel(
     hooks.log(`resuming from checkpoint after epoch ${s.epoch}`);
   }
   dropoutSeeds.next = () => rng.below(2 ** 31);
-
-  for (let epoch = history.length + 1; epoch <= settings.epochs && !stopped; epoch++) {
-    const started = performance.now();
-    const { loss, accuracy } = await runEpoch(
-      model,
-      adam,
-      variables,
-      train,
-      weights,
-      rng,
-      settings['batch-size'],
-      (done, of) => {
-        const seconds = (performance.now() - started) / 1000;
-        hooks.status(
-          `epoch ${epoch}/${settings.epochs} batch ${done}/${of} ${((done * settings['batch-size']) / seconds).toFixed(0)} samples/s`,
-        );
-      },
-      hooks.signal,
-    );
-    const seconds = (performance.now() - started) / 1000;
-    const record: EpochRecord = { epoch, loss, accuracy, samplesPerSecond: train.rows / seconds, seconds };
-    if (valid?.rows) {
-      Object.assign(record, validationScores(model, valid, settings['batch-size'], shape.classes));
-      if (record.valLoss! < best.valLoss) {
-        best = {
+  // A CNN's Embedding → Conv1D as tables (embedding-conv.ts), when a batch has more
+  // positions than the vocabulary has ids: then the tables cost less than the convolution.
+  const vocab =
+    model.layers[0]?.getClassName() === 'Embedding' ? model.layers[0].getWeights()[0]!.shape[0]! : 0;
+  const batchRows = Math.min(settings['batch-size'], train.rows);
+  const backend = tf.getBackend() as BackendName;
+  const threads = backend === 'tensorflow' ? 0 : (hooks.threads ?? 0);
+  // Split batches fold if their parts still have more positions than the vocabulary has ids.
+  const partRows = threads > 1 && batchRows >= 2 * threads ? Math.ceil(batchRows / threads) : batchRows;
+  const fold = partRows * train.length > vocab ? foldEmbeddingConv(model) : null;
+  const parallel =
+    partRows < batchRows
+      ? await ParallelSteps.start(model, variables, {
+          backend,
+          threads,
+          fold: fold !== null,
+          signal: hooks.signal,
+        })
+      : null;
+  const steps = { fold, parallel };
+  try {
+    for (let epoch = history.length + 1; epoch <= settings.epochs && !stopped; epoch++) {
+      const started = performance.now();
+      const { loss, accuracy } = await runEpoch(
+        model,
+        adam,
+        variables,
+        train,
+        weights,
+        rng,
+        settings['batch-size'],
+        (done, of) => {
+          const seconds = (performance.now() - started) / 1000;
+          hooks.status(
+            `epoch ${epoch}/${settings.epochs} batch ${done}/${of} ${((done * settings['batch-size']) / seconds).toFixed(0)} samples/s`,
+          );
+        },
+        hooks.signal,
+        steps,
+      );
+      const seconds = (performance.now() - started) / 1000;
+      const record: EpochRecord = { epoch, loss, accuracy, samplesPerSecond: train.rows / seconds, seconds };
+      if (valid?.rows) {
+        Object.assign(record, validationScores(model, valid, settings['batch-size'], shape.classes));
+        if (record.valLoss! < best.valLoss) {
+          best = {
+            epoch,
+            valLoss: record.valLoss!,
+            weights: model.getWeights().map((w) => w.dataSync() as Float32Array),
+          };
+          wait = 0;
+        } else if (settings.patience > 0 && ++wait >= settings.patience) stopped = true;
+      }
+      history.push(record);
+      const eta = (settings.epochs - epoch) * (history.reduce((a, h) => a + h.seconds, 0) / history.length);
+      const line = describeEpoch(
+        record,
+        settings.epochs,
+        stopped ? 'stopping early' : `ETA ${eta.toFixed(0)}s`,
+      );
+      hooks.log(line);
+      hooks.status(line);
+      if (hooks.checkpointDir) {
+        const state: CheckpointState = {
+          fingerprint: hooks.fingerprint,
           epoch,
-          valLoss: record.valLoss!,
-          weights: model.getWeights().map((w) => w.dataSync() as Float32Array),
+          rng: rng.state,
+          history,
+          bestEpoch: best.epoch,
+          bestValLoss: best.valLoss,
+          wait,
+          stopped,
+          adamStep: adam.step,
+          weightCount: model.getWeights().length,
         };
-        wait = 0;
-      } else if (settings.patience > 0 && ++wait >= settings.patience) stopped = true;
+        const arrays = [
+          ...model.getWeights().map((w) => w.dataSync() as Float32Array),
+          ...adam.state().map((t) => t.dataSync() as Float32Array),
+          ...(best.weights ?? []),
+        ];
+        await writeCheckpoint(hooks.checkpointDir, epoch, { state, arrays });
+      }
     }
-    history.push(record);
-    const eta = (settings.epochs - epoch) * (history.reduce((a, h) => a + h.seconds, 0) / history.length);
-    const line = describeEpoch(
-      record,
-      settings.epochs,
-      stopped ? 'stopping early' : `ETA ${eta.toFixed(0)}s`,
-    );
-    hooks.log(line);
-    hooks.status(line);
-    if (hooks.checkpointDir) {
-      const state: CheckpointState = {
-        fingerprint: hooks.fingerprint,
-        epoch,
-        rng: rng.state,
-        history,
-        bestEpoch: best.epoch,
-        bestValLoss: best.valLoss,
-        wait,
-        stopped,
-        adamStep: adam.step,
-        weightCount: model.getWeights().length,
-      };
-      const arrays = [
-        ...model.getWeights().map((w) => w.dataSync() as Float32Array),
-        ...adam.state().map((t) => t.dataSync() as Float32Array),
-        ...(best.weights ?? []),
-      ];
-      await writeCheckpoint(hooks.checkpointDir, epoch, { state, arrays });
-    }
+  } finally {
+    await parallel?.close();
   }
   adam.dispose();
   if (best.weights) {
@@ -182,10 +212,11 @@ async function runEpoch(
   batchSize: number,
   progress: (done: number, of: number) => void,
   signal: AbortSignal,
+  steps: { fold: FoldedModel | null; parallel: ParallelSteps | null },
 ): Promise<{ loss: number; accuracy: number }> {
   const order = rng.shuffle(Array.from({ length: data.rows }, (_, i) => i));
   const batches = Math.ceil(data.rows / batchSize);
-  const classes = weights.length;
+  const { fold, parallel } = steps;
   let lossSum = 0;
   let correct = 0;
   let lastStatus = performance.now();
@@ -200,21 +231,14 @@ async function runEpoch(
       labels[i] = data.labels[r]!;
       sampleWeights[i] = weights[data.labels[r]!]!;
     });
-    const x = tf.tensor2d(ids, [rows.length, data.length], 'int32');
-    const y = tf.tensor1d(labels, 'int32');
-    const w = tf.tensor1d(sampleWeights);
-    let correctCount: tf.Tensor | undefined;
-    const { value, grads } = tf.variableGrads(() => {
-      const probs = model.apply(x, { training: true }) as tf.Tensor;
-      correctCount = tf.keep(tf.sum(tf.cast(tf.equal(tf.argMax(probs, -1), y), 'int32')));
-      const logp = tf.log(tf.clipByValue(probs, 1e-7, 1 - 1e-7));
-      const ce = tf.neg(tf.sum(tf.mul(tf.oneHot(y, classes), logp), -1));
-      return tf.mean(tf.mul(ce, w)) as tf.Scalar;
-    }, variables);
+    const batch = { ids, labels, sampleWeights, length: data.length };
+    const {
+      grads,
+      loss,
+      correct: hits,
+    } = parallel ? await parallel.step(batch, rng) : localStep(model, variables, fold, batch);
     adam.apply(grads);
-    const loss = value.dataSync()[0]!;
-    const hits = correctCount!.dataSync()[0]!;
-    tf.dispose([x, y, w, value, correctCount!, ...Object.values(grads)]);
+    tf.dispose(Object.values(grads));
     lossSum += loss * rows.length;
     correct += hits;
     if (performance.now() - lastStatus > 2000) {
@@ -225,6 +249,28 @@ async function runEpoch(
     await new Promise((resolve) => setImmediate(resolve));
   }
   return { loss: lossSum / data.rows, accuracy: correct / data.rows };
+}
+
+/** One batch's gradients, loss and right predictions on this thread. */
+function localStep(
+  model: tf.LayersModel,
+  variables: tf.Variable[],
+  fold: FoldedModel | null,
+  batch: BatchRows,
+): { grads: tf.NamedTensorMap; loss: number; correct: number } {
+  const rows = batch.labels.length;
+  let correct: tf.Scalar | undefined;
+  const { value, grads } = tf.variableGrads(() => {
+    const probs = fold
+      ? foldedApply(fold, fold.tables(), batch.ids, rows, batch.length, true)
+      : (model.apply(tf.tensor2d(batch.ids, [rows, batch.length], 'int32'), { training: true }) as tf.Tensor);
+    const part = batchLoss(probs, batch.labels, batch.sampleWeights, rows);
+    correct = tf.keep(part.correct);
+    return part.loss;
+  }, variables);
+  const result = { grads, loss: value.dataSync()[0]!, correct: correct!.dataSync()[0]! };
+  tf.dispose([value, correct!]);
+  return result;
 }
 
 function validationScores(model: tf.LayersModel, valid: Dataset, batchSize: number, classes: number) {
