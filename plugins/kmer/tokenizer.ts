@@ -180,9 +180,29 @@ function overlappingStride1(
   if (limit <= 0) return 0;
   const mask = (1 << (2 * k)) - 1;
   let code = 0;
-  let run = 0;
   let n = 0;
-  for (let i = start; i < end; i++) {
+  // Fast path while every base is A, C, G or T (nearly always): a token per base once k
+  // bases are read, with no run to track and the row's end known in advance.
+  let i = start;
+  const warm = Math.min(end, start + k - 1);
+  for (; i < warm; i++) {
+    const c = BASE_CODE[bytes[i]!]!;
+    if (c > 3) break;
+    code = ((code << 2) | c) & mask;
+  }
+  if (i === warm) {
+    const stop = Math.min(end, warm + limit);
+    for (; i < stop; i++) {
+      const c = BASE_CODE[bytes[i]!]!;
+      if (c > 3) break;
+      code = ((code << 2) | c) & mask;
+      out[at + n++] = FIRST_KMER_ID + code;
+    }
+    if (i === stop) return n;
+  }
+  // From the first byte that is not A, C, G or T: the general loop, every base before it in the run.
+  let run = i - start;
+  for (; i < end; i++) {
     const c = BASE_CODE[bytes[i]!]!;
     if (c < 4) {
       code = ((code << 2) | c) & mask;
