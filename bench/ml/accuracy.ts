@@ -6,12 +6,11 @@
  */
 import { readFileSync } from 'node:fs';
 import { useBackend } from '../../plugins/tfjs/backend.js';
-import { type LabelledSequence, readFasta } from '../../plugins/tfjs/fixtures.js';
+import { bacillusSettings, type LabelledSequence, readFasta } from '../../plugins/tfjs/fixtures.js';
 import { summariseFolds } from '../../plugins/tfjs/metrics.js';
 import type { TrainSettings } from '../../plugins/tfjs/trainer.js';
 import { sharedData } from '../../test/shared-data.js';
 import { crossValidate } from './cross-validate.js';
-import { bacillusSettings } from './settings.js';
 
 const folds = Number(process.env.BENCH_FOLDS ?? 5);
 const backend = await useBackend((process.env.BENCH_BACKEND ?? 'auto') as 'auto');

@@ -6,12 +6,11 @@
  * CV mean, not on single test folds.
  */
 import { useBackend } from '../../plugins/tfjs/backend.js';
-import { readFasta } from '../../plugins/tfjs/fixtures.js';
+import { bacillusSettings, readFasta } from '../../plugins/tfjs/fixtures.js';
 import { summariseFolds } from '../../plugins/tfjs/metrics.js';
 import type { TrainSettings } from '../../plugins/tfjs/trainer.js';
 import { sharedData } from '../../test/shared-data.js';
 import { crossValidate } from './cross-validate.js';
-import { bacillusSettings } from './settings.js';
 
 await useBackend('wasm');
 const overrides = JSON.parse(process.argv[2] ?? '{}') as Partial<TrainSettings>;

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { sharedData } from '../../test/shared-data.js';
 import { useBackend } from './backend.js';
 import { collectRows, stratifiedSplit, toDataset } from './dataset.js';
-import { kmerBatches, readFasta } from './fixtures.js';
+import { bacillusSettings, kmerBatches, readFasta } from './fixtures.js';
 import { argMaxRows, predictProbabilities } from './inference.js';
 import { classificationMetrics } from './metrics.js';
 import { trainModel } from './trainer.js';
@@ -21,26 +21,8 @@ describe('real data: B. subtilis promoters (CNNProm set)', () => {
     const classes = ['non-promoter', 'promoter'];
     const { train, valid } = stratifiedSplit(rows.labels, 0.2, 1);
     const test = toDataset(rows, classes, length, valid);
-    const settings = {
-      model: 'cnn',
-      'embedding-dim': 8,
-      units: 32,
-      filters: 100,
-      'kernel-size': 11,
-      layers: 1,
-      heads: 2,
-      'ff-dim': 32,
-      dropout: 0.5,
-      pooling: 'mean',
-      'pool-size': 8,
-      'dense-units': 128,
-      epochs: 15,
-      'batch-size': 32,
-      'learning-rate': 0.001,
-      patience: 0,
-      'class-weight': 'balanced',
-      seed: 1,
-    } as const;
+    // The bench's setting, trained a fixed 15 epochs (no validation split to stop on here).
+    const settings = { ...bacillusSettings, epochs: 15, patience: 0 };
     const shape = { vocabSize: rows.spec.vocabSize, length, classes: 2 };
     const hooks = { signal: new AbortController().signal, log: () => {}, status: () => {}, fingerprint: '' };
     const { model } = await trainModel(settings, shape, toDataset(rows, classes, length, train), null, hooks);
