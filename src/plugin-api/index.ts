@@ -1,6 +1,7 @@
 /**
- * The public API that plugins are written against. Nothing here knows about genomics;
- * nothing outside this folder may be imported by a plugin.
+ * The public API that plugins are written against. Of genomics it knows only what plugins
+ * hand each other (record shapes, FASTA text in blocks), since a plugin may not import
+ * another; nothing outside this folder may be imported by a plugin.
  */
 export { z } from 'zod';
 export { type Batch, batch, batchesOf, fastaBlock, inputBatches, inputBytes, lineBlock } from './batch.js';
