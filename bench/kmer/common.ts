@@ -1,15 +1,12 @@
-/** Shared pieces of the kmer benchmarks: deterministic reads, a FASTA reader, child runs. */
+/** Shared pieces of the kmer benchmarks: deterministic reads, stage runs, child runs. */
 import { execFile } from 'node:child_process';
-import { createReadStream, existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, open, rename } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
-import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { Channel } from '../../src/engine/channel.js';
-import { createLogger } from '../../src/engine/logger.js';
-import { runStage } from '../../src/engine/stage-runner.js';
-import { lineBatches, type SequenceRecord, type StageDefinition } from '../../src/plugin-api/index.js';
+import { batchesOf, type StageDefinition } from '../../src/plugin-api/index.js';
+import { stageOutputForTest } from '../../src/plugin-api/testing.js';
 
 export const run = promisify(execFile);
 /** The repository root, from dist/bench/kmer or bench/kmer alike. */
@@ -59,32 +56,6 @@ export async function generateReads(reads: number): Promise<string> {
   return path;
 }
 
-/** Sequence records of a FASTA file (multi-line records joined), an array per chunk read. */
-export async function* readFastaArrays(path: string): AsyncGenerator<SequenceRecord[]> {
-  let id: string | undefined;
-  let parts: string[] = [];
-  for await (const lines of lineBatches(createReadStream(path, { highWaterMark: 1 << 20 }))) {
-    const records: SequenceRecord[] = [];
-    for (const line of lines) {
-      if (line.charCodeAt(0) === 62 /* > */) {
-        if (id !== undefined) records.push({ id, seq: parts.length === 1 ? parts[0]! : parts.join('') });
-        const space = line.indexOf(' ');
-        id = line.slice(1, space < 0 ? line.length : space);
-        parts = [];
-      } else {
-        parts.push(line);
-      }
-    }
-    if (records.length) yield records;
-  }
-  if (id !== undefined) yield [{ id, seq: parts.join('') }];
-}
-
-/** Sequence records of a FASTA file, one by one. */
-export async function* readFasta(path: string): AsyncGenerator<SequenceRecord> {
-  for await (const records of readFastaArrays(path)) yield* records;
-}
-
 /**
  * Runs a stage through the engine's stage runner with its output consumed as a stream
  * (nothing collected, so memory shows the stage's own footprint).
@@ -109,27 +80,8 @@ export async function streamStageArrays<P, Out>(
   threads: number,
   onRecords: (records: readonly Out[]) => void,
 ): Promise<void> {
-  const output = new Channel<unknown>(64);
-  const consuming = (async () => {
-    for await (const entry of output.batches()) onRecords(entry.records as readonly Out[]);
-  })();
-  consuming.catch(() => {});
-  await runStage({
-    stage: stage as StageDefinition<unknown, unknown>,
-    stageName: 'bench',
-    params: stage.params.parse(params),
-    inputs: { in: input },
-    outputs: [output],
-    signal: new AbortController().signal,
-    log: createLogger('warn', 'bench'),
-    scratchDir: join(outDir, 'scratch'),
-    checkpointDir: join(outDir, 'checkpoint'),
-    threads,
-    baseDir: repoRoot,
-    stdin: () => Readable.from([]),
-    stdout: () => process.stdout,
-  });
-  await consuming;
+  const output = stageOutputForTest(stage, { params, inputs: { in: input }, threads });
+  for await (const entry of batchesOf(output)) if (entry.count) onRecords(entry.records);
 }
 
 /** Runs this script again as a child with `args`; returns the JSON line it prints. */

@@ -15,7 +15,7 @@ import { packSequences } from '../../plugins/kmer/packed-sequences.js';
 import type { FastaGroup } from '../../plugins/kmer/sequence-batches.js';
 import { makeSpec, tokenizeInto } from '../../plugins/kmer/tokenizer.js';
 import type { KmerResult, KmerTask } from '../../plugins/kmer/worker.js';
-import { batchesOf, createPool, type TokenBatch } from '../../src/plugin-api/index.js';
+import { batchesOf, createPool, fastaRecords, type TokenBatch } from '../../src/plugin-api/index.js';
 import { stageOutputForTest } from '../../src/plugin-api/testing.js';
 import {
   arg,
@@ -25,7 +25,6 @@ import {
   outDir,
   peakRssMiB,
   READ_LENGTH,
-  readFasta,
   repoRoot,
   run,
   streamStage,
@@ -106,7 +105,9 @@ async function kernelPoolMain(path: string, threads: number): Promise<void> {
  */
 async function kernelAndC(path: string, binary: string): Promise<{ kernel: number; c: number }> {
   const seqs: string[] = [];
-  for await (const record of readFasta(path)) seqs.push(record.seq);
+  for await (const text of fastaBlocks(createReadStream(path, { highWaterMark: 1 << 20 }), path, undefined)) {
+    for (const record of fastaRecords(text)) seqs.push(record.seq);
+  }
   const batches = [];
   for (let i = 0; i < seqs.length; i += 256) batches.push(packSequences(seqs.slice(i, i + 256)));
   const spec = makeSpec({ k: PARAMS.k, maxTokens: PARAMS['max-tokens'] });
@@ -156,78 +157,46 @@ async function main(): Promise<void> {
   console.log(
     `kmer.encode k=6, max-tokens 145, ${reads} reads x 150 bp (${mb(readOnly!.bases).toFixed(0)} Mbases), best of 3 interleaved\n`,
   );
+  const row = (what: string, basesPerSecond: number, ratio: string, run?: StageRun) => ({
+    what,
+    'Mbases/s': mb(basesPerSecond),
+    ratio,
+    'RSS MiB': run?.rssMiB ?? '-',
+    'main busy': run ? busy(run) : '-',
+  });
+  const times = (a: number, b: number) => (a / b).toFixed(2);
   console.log(
     table([
-      {
-        what: 'C loop -O2, in memory (reference)',
-        'Mbases/s': mb(cRate),
-        ratio: '1.00 (C)',
-        'RSS MiB': '-',
-        'main busy': '-',
-      },
-      {
-        what: 'JS kernel, in memory',
-        'Mbases/s': mb(kernelRate),
-        ratio: `${(kernelRate / cRate).toFixed(2)} x C`,
-        'RSS MiB': '-',
-        'main busy': '-',
-      },
-      {
-        what: 'JS kernel, in memory, pool of 1',
-        'Mbases/s': mb(rate(kernelOne!)),
-        ratio: `${(rate(kernelOne!) / kernelRate).toFixed(2)} x kernel`,
-        'RSS MiB': kernelOne!.rssMiB,
-        'main busy': '-',
-      },
-      {
-        what: 'JS kernel, in memory, pool of 2',
-        'Mbases/s': mb(rate(kernelTwo!)),
-        ratio: `${(rate(kernelTwo!) / rate(kernelOne!)).toFixed(2)} x pool of 1 (machine ceiling)`,
-        'RSS MiB': kernelTwo!.rssMiB,
-        'main busy': '-',
-      },
-      {
-        what: 'fasta.read only (blocks, unparsed)',
-        'Mbases/s': mb(rate(readOnly!)),
-        ratio: '',
-        'RSS MiB': readOnly!.rssMiB,
-        'main busy': busy(readOnly!),
-      },
-      {
-        what: 'fasta.read, records parsed (main thread)',
-        'Mbases/s': mb(rate(parsed!)),
-        ratio: '',
-        'RSS MiB': parsed!.rssMiB,
-        'main busy': busy(parsed!),
-      },
-      {
-        what: 'stage, main thread (threads: 0)',
-        'Mbases/s': mb(rate(inline!)),
-        ratio: '1.00 (inline)',
-        'RSS MiB': inline!.rssMiB,
-        'main busy': busy(inline!),
-      },
-      {
-        what: 'stage, pool of 1 thread',
-        'Mbases/s': mb(rate(one!)),
-        ratio: `${(rate(one!) / rate(inline!)).toFixed(2)} x inline`,
-        'RSS MiB': one!.rssMiB,
-        'main busy': busy(one!),
-      },
-      {
-        what: 'stage, pool of 2 threads',
-        'Mbases/s': mb(rate(two!)),
-        ratio: `${(rate(two!) / rate(inline!)).toFixed(2)} x inline, ${(rate(two!) / rate(one!)).toFixed(2)} x 1 thread`,
-        'RSS MiB': two!.rssMiB,
-        'main busy': busy(two!),
-      },
-      {
-        what: `stage, pool of 2, ${reads / 10} reads (RSS 1x)`,
-        'Mbases/s': mb(rate(twoSmall!)),
-        ratio: `RSS 10x/1x = ${(two!.rssMiB / twoSmall!.rssMiB).toFixed(2)}`,
-        'RSS MiB': twoSmall!.rssMiB,
-        'main busy': busy(twoSmall!),
-      },
+      row('C loop -O2, in memory (reference)', cRate, '1.00 (C)'),
+      row('JS kernel, in memory', kernelRate, `${times(kernelRate, cRate)} x C`),
+      row(
+        'JS kernel, in memory, pool of 1',
+        rate(kernelOne!),
+        `${times(rate(kernelOne!), kernelRate)} x kernel`,
+        kernelOne,
+      ),
+      row(
+        'JS kernel, in memory, pool of 2',
+        rate(kernelTwo!),
+        `${times(rate(kernelTwo!), rate(kernelOne!))} x pool of 1 (machine ceiling)`,
+        kernelTwo,
+      ),
+      row('fasta.read only (blocks, unparsed)', rate(readOnly!), '', readOnly),
+      row('fasta.read, records parsed (main thread)', rate(parsed!), '', parsed),
+      row('stage, main thread (threads: 0)', rate(inline!), '1.00 (inline)', inline),
+      row('stage, pool of 1 thread', rate(one!), `${times(rate(one!), rate(inline!))} x inline`, one),
+      row(
+        'stage, pool of 2 threads',
+        rate(two!),
+        `${times(rate(two!), rate(inline!))} x inline, ${times(rate(two!), rate(one!))} x 1 thread`,
+        two,
+      ),
+      row(
+        `stage, pool of 2, ${reads / 10} reads (RSS 1x)`,
+        rate(twoSmall!),
+        `RSS 10x/1x = ${times(two!.rssMiB, twoSmall!.rssMiB)}`,
+        twoSmall,
+      ),
     ]),
   );
 }

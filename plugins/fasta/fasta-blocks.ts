@@ -25,9 +25,10 @@ export async function* fastaBlocks(
   let firstLine = 1;
   const block = (parts: Buffer[]): FastaText => {
     const bytes = Buffer.concat(parts);
-    const text: FastaText = { bytes, file, firstLine, records: countRecords(bytes) };
+    const { lines, records } = countLines(bytes);
+    const text: FastaText = { bytes, file, firstLine, records };
     if (label !== undefined) text.label = label;
-    firstLine += countLines(bytes);
+    firstLine += lines;
     return text;
   };
   for await (const piece of source) {
@@ -63,19 +64,13 @@ function endsLine(pieces: Buffer[]): boolean {
   return last !== undefined && last[last.length - 1] === 10;
 }
 
-/** Header lines: `>` at the start of a line. */
-function countRecords(bytes: Uint8Array): number {
-  const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  let records = 0;
-  for (let i = buffer.indexOf(62); i !== -1; i = buffer.indexOf(62, i + 1)) {
-    if (i === 0 || buffer[i - 1] === 10) records++;
-  }
-  return records;
-}
-
-function countLines(bytes: Uint8Array): number {
-  const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+/** Lines, and records among them (lines starting with `>`), in one native search per line. */
+function countLines(bytes: Buffer): { lines: number; records: number } {
   let lines = 0;
-  for (let i = buffer.indexOf(10); i !== -1; i = buffer.indexOf(10, i + 1)) lines++;
-  return lines;
+  let records = bytes[0] === 62 ? 1 : 0;
+  for (let i = bytes.indexOf(10); i !== -1; i = bytes.indexOf(10, i + 1)) {
+    lines++;
+    if (bytes[i + 1] === 62) records++;
+  }
+  return { lines, records };
 }

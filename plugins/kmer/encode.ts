@@ -101,14 +101,22 @@ export const encode = defineStage({
 /** The token batches of a group of records; the whole task's at once: one hand-over to the engine. */
 function tokenBatches(group: SequenceGroup, encoded: EncodeResult, spec: TokenizerSpec): TokenBatch[] {
   if ('invalid' in encoded) throw invalidSequenceError(STAGE, group.items, encoded.invalid);
-  const batches: TokenBatch[] = [];
-  let start = 0;
-  for (let b = 0; b < group.batchRows.length; b++) {
-    const end = start + group.batchRows[b]!;
-    batches.push(tokenBatch(group.items.slice(start, end), encoded.ids[b]!, spec));
-    start = end;
-  }
-  return batches;
+  return eachBatch(group.batchRows, (b, from, rows) =>
+    tokenBatch(group.items.slice(from, from + rows), encoded.ids[b]!, spec),
+  );
+}
+
+/** `make(b, from, rows)` for each batch `b` of `batchRows`, `from` being its first row. */
+function eachBatch(
+  batchRows: readonly number[],
+  make: (b: number, from: number, rows: number) => TokenBatch,
+) {
+  let from = 0;
+  return batchRows.map((rows, b) => {
+    const batch = make(b, from, rows);
+    from += rows;
+    return batch;
+  });
 }
 
 /**
@@ -120,13 +128,9 @@ function fastaTokenBatches(group: FastaGroup, encoded: FastaEncodeResult, spec: 
   const items = (from: number, to: number) => fastaItems(group.fasta, encoded.headers.subarray(from, to));
   if ('invalid' in encoded)
     throw invalidSequenceError(STAGE, items(0, encoded.headers.length), encoded.invalid);
-  const batches: TokenBatch[] = [];
-  let start = 0;
-  for (let b = 0; b < group.batchRows.length; b++) {
-    const rows = group.batchRows[b]!;
-    const from = start;
+  return eachBatch(group.batchRows, (b, from, rows) => {
     let rowItems: SequenceItem[] | undefined;
-    batches.push({
+    return {
       ids: encoded.ids[b]!,
       rows,
       length: spec.maxTokens,
@@ -135,10 +139,8 @@ function fastaTokenBatches(group: FastaGroup, encoded: FastaEncodeResult, spec: 
         rowItems ??= items(from, from + rows);
         return rowItems;
       },
-    });
-    start += rows;
-  }
-  return batches;
+    };
+  });
 }
 
 function fastaItems(fasta: FastaText, headers: Int32Array): SequenceItem[] {

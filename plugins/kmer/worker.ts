@@ -80,19 +80,10 @@ export default function runKmerTask(task: KmerTask): KmerResult {
         return movable({ spectra: result }, [result.buffer as ArrayBuffer]);
       });
     case 'count':
-      return withInvalidBase(() => {
-        const tables = partitionTables(task);
-        countKmers(tables, task.packed, task.canonical, task.rowStarts);
-        return posted(tables);
-      });
+      return countChunk(task, task.packed, task.canonical, task.rowStarts);
     case 'count-fasta': {
       const parsed = parsedFasta(task.fasta);
-      if ('malformed' in parsed) return parsed;
-      return withInvalidBase(() => {
-        const tables = partitionTables(task);
-        countKmers(tables, parsed.packed, task.canonical);
-        return posted(tables);
-      });
+      return 'malformed' in parsed ? parsed : countChunk(task, parsed.packed, task.canonical);
     }
     case 'finish': {
       const tables = partitionTables(task);
@@ -110,6 +101,20 @@ export default function runKmerTask(task: KmerTask): KmerResult {
       ] as ArrayBuffer[]);
     }
   }
+}
+
+/** Counts a chunk into the partition's tables; the k-mers of other partitions go back posted. */
+function countChunk(
+  partition: Partition,
+  packed: PackedSequences,
+  canonical: boolean,
+  rowStarts?: Uint32Array,
+): CountResult {
+  return withInvalidBase(() => {
+    const tables = partitionTables(partition);
+    countKmers(tables, packed, canonical, rowStarts);
+    return posted(tables);
+  });
 }
 
 function movableIds<T extends object>(result: T): T {
