@@ -2,7 +2,7 @@
 NODE_MODULES := node_modules/.package-lock.json
 GENOFLOW := node dist/src/cli/main.js
 
-.PHONY: demo build typecheck lint fmt test bench samples clean
+.PHONY: demo build typecheck lint fmt test bench samples wasm clean
 
 $(NODE_MODULES): package.json package-lock.json
 	npm ci
@@ -22,6 +22,10 @@ fmt: $(NODE_MODULES)
 
 demo: build
 	$(GENOFLOW) run workflows/promoter-classifier.yaml
+
+# The WebAssembly kernels, from their .wat sources into the TypeScript modules that carry them.
+wasm: $(NODE_MODULES)
+	npx tsx scripts/wat-to-module.ts plugins/kmer/overlapping-kernel.wat
 
 samples: build
 	node dist/samples/generate.js

@@ -3,7 +3,7 @@ import type { FastaText } from '../../src/plugin-api/fasta-text.js';
 import type { TokenizerSpec } from '../../src/plugin-api/index.js';
 import { InvalidBaseError } from './base-codes.js';
 import { type PackedSequences, parsedFasta } from './packed-sequences.js';
-import { tokenizeInto } from './tokenizer.js';
+import { tokenizeRows } from './tokenizer.js';
 
 /** A bad byte found while encoding, reported by row so the main thread can name the sequence. */
 export interface InvalidBase {
@@ -63,11 +63,10 @@ function idBuffers(spec: TokenizerSpec, batchRows: readonly number[]): Int32Arra
 
 // Kept out of the try block above, which would slow the hot loop.
 function fillRows(packed: PackedSequences, spec: TokenizerSpec, batches: Int32Array[]): void {
-  const { bytes, offsets } = packed;
-  let r = 0;
+  let first = 0;
   for (const ids of batches) {
-    for (let offset = 0; offset < ids.length; offset += spec.maxTokens, r++) {
-      tokenizeInto(bytes, offsets[r]!, offsets[r + 1]!, r, spec, ids, offset);
-    }
+    const end = first + ids.length / spec.maxTokens;
+    tokenizeRows(packed, first, end, spec, ids, 0);
+    first = end;
   }
 }

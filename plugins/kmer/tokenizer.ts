@@ -11,6 +11,8 @@
 import { createHash } from 'node:crypto';
 import type { TokenizerSpec } from '../../src/plugin-api/index.js';
 import { AMBIGUOUS, BASE_CODE, BASES, InvalidBaseError, isN } from './base-codes.js';
+import { overlappingRows } from './overlapping-kernel.js';
+import type { PackedSequences } from './packed-sequences.js';
 
 export const SPECIAL_TOKENS = ['[PAD]', '[UNK]', '[CLS]', '[SEP]', '[MASK]'] as const;
 export const PAD = 0;
@@ -111,8 +113,31 @@ export function codeToKmer(code: number, k: number): string {
 export function tokenize(seq: string | Uint8Array, spec: TokenizerSpec): Int32Array {
   const bytes = typeof seq === 'string' ? Buffer.from(seq, 'latin1') : seq;
   const row = new Int32Array(spec.maxTokens);
-  tokenizeInto(bytes, 0, bytes.length, 0, spec, row, 0);
+  tokenizeRows({ bytes, offsets: Uint32Array.of(0, bytes.length) }, 0, 1, spec, row, 0);
   return row;
+}
+
+/**
+ * Writes rows [first, end) of packed sequences, `spec.maxTokens` ids each, at `out[outOffset...]`. The hot case (overlapping, stride 1,
+ * head) runs in WebAssembly; rows with other letters, and other specs, in the loops below.
+ * An InvalidBaseError names the row by its index in `offsets`.
+ */
+export function tokenizeRows(
+  packed: PackedSequences,
+  first: number,
+  end: number,
+  spec: TokenizerSpec,
+  out: Int32Array,
+  outOffset: number,
+): void {
+  const { bytes, offsets } = packed;
+  const general = (r: number, into: Int32Array, at: number) =>
+    tokenizeInto(bytes, offsets[r]!, offsets[r + 1]!, r, spec, into, at);
+  if (spec.kind === 'overlapping' && spec.stride === 1 && spec.truncate === 'head') {
+    overlappingRows(packed, first, end, spec, out, outOffset, general);
+  } else {
+    for (let r = first; r < end; r++) general(r, out, outOffset + (r - first) * spec.maxTokens);
+  }
 }
 
 let scratch = new Int32Array(1 << 16);
@@ -121,7 +146,7 @@ let scratch = new Int32Array(1 << 16);
  * Writes the row of `bytes[start, end)` at `out[offset, offset + maxTokens)`. `row` is the
  * sequence's index in its batch, reported by an InvalidBaseError.
  */
-export function tokenizeInto(
+function tokenizeInto(
   bytes: Uint8Array,
   start: number,
   end: number,
@@ -165,7 +190,7 @@ function tokens(
     : overlapping(bytes, start, end, row, spec.k, spec.stride, skip, out, at, limit);
 }
 
-/** The hot case (DNABERT): one token per base once k bases are in the window. */
+/** Overlapping k-mers by one base: a token per base once k bases are in the window. */
 function overlappingStride1(
   bytes: Uint8Array,
   start: number,
@@ -181,28 +206,8 @@ function overlappingStride1(
   const mask = (1 << (2 * k)) - 1;
   let code = 0;
   let n = 0;
-  // Fast path while every base is A, C, G or T (nearly always): a token per base once k
-  // bases are read, with no run to track and the row's end known in advance.
-  let i = start;
-  const warm = Math.min(end, start + k - 1);
-  for (; i < warm; i++) {
-    const c = BASE_CODE[bytes[i]!]!;
-    if (c > 3) break;
-    code = ((code << 2) | c) & mask;
-  }
-  if (i === warm) {
-    const stop = Math.min(end, warm + limit);
-    for (; i < stop; i++) {
-      const c = BASE_CODE[bytes[i]!]!;
-      if (c > 3) break;
-      code = ((code << 2) | c) & mask;
-      out[at + n++] = FIRST_KMER_ID + code;
-    }
-    if (i === stop) return n;
-  }
-  // From the first byte that is not A, C, G or T: the general loop, every base before it in the run.
-  let run = i - start;
-  for (; i < end; i++) {
+  let run = 0;
+  for (let i = start; i < end; i++) {
     const c = BASE_CODE[bytes[i]!]!;
     if (c < 4) {
       code = ((code << 2) | c) & mask;
