@@ -54,7 +54,7 @@ for (const [name, sequences, k, classes, settings, published] of sets) {
   const started = performance.now();
   const results = await crossValidate(sequences, k, classes, settings, folds, folds, (r) =>
     process.stderr.write(
-      `${name} fold ${r.fold}/${folds}: MCC ${r.test.mcc.toFixed(3)} Sn ${r.test.sensitivity!.toFixed(3)} Sp ${r.test.specificity!.toFixed(3)} (epoch ${r.bestEpoch}, ${r.seconds.toFixed(0)} s)\n`,
+      `${name} fold ${r.fold}/${folds}: MCC ${r.test.mcc.toFixed(3)} Sn ${r.test.sensitivity!.toFixed(3)} Sp ${r.test.specificity!.toFixed(3)} (epochs ${r.bestEpochs.join('/')}, ${r.seconds.toFixed(0)} s)\n`,
     ),
   );
   const summary = summariseFolds(results.map((r) => r.test));
