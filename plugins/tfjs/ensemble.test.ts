@@ -10,6 +10,7 @@ import { useBackend } from './backend.js';
 import { readBundle, writeBundle } from './bundle.js';
 import { collectRows, toDataset } from './dataset.js';
 import { ensembleProbabilities, trainEnsemble } from './ensemble.js';
+import type { MetricsRecord } from './evaluate.js';
 import { kmerBatches, kmerSpec, motifSequences } from './fixtures.js';
 import plugin from './index.js';
 import { predictProbabilities } from './inference.js';
@@ -138,7 +139,7 @@ describe('seed ensembles', () => {
 });
 
 describe('tfjs.train with ensemble: 2', () => {
-  const { train, predict } = plugin.stages;
+  const { train, predict, evaluate } = plugin.stages;
   const stageBatches = kmerBatches(motifSequences(120, 30, 21), 3, 32);
   const params = {
     model: 'cnn',
@@ -226,5 +227,21 @@ describe('tfjs.train with ensemble: 2', () => {
       expect(worstFromMean(own, probabilities)).toBeLessThan(1e-6);
       expect(inputFiles).toContain(join(uninterrupted, 'weights-2.bin'));
     }
+  });
+
+  it('evaluate with folds: 2 re-trains an ensemble of 2 per fold', async () => {
+    const log: string[] = [];
+    const { records } = await runStageForTest(evaluate, {
+      params: { out: await scratch(), folds: 2, backend: 'wasm' },
+      inputs: { model: [{ path: uninterrupted }], in: stageBatches },
+      log: collectingLogger(log),
+    });
+    expect((records[0] as MetricsRecord).folds).toHaveLength(2);
+    expect(log.filter((l) => /^fold \d\/2: training member/.test(l))).toEqual([
+      'fold 1/2: training member 1/2 (seed 9)',
+      'fold 1/2: training member 2/2 (seed 10)',
+      'fold 2/2: training member 1/2 (seed 9)',
+      'fold 2/2: training member 2/2 (seed 10)',
+    ]);
   });
 });
