@@ -76,7 +76,11 @@ export const train = defineStage({
       metrics = classificationMetrics(classes, validSet.labels, argMaxRows(probs, classes.length), probs);
     }
     const path = ctx.resolvePath(out);
-    const seeded = members.map((m, i) => ({ seed: memberSeed(settings.seed, i), ...m }));
+    const records = members.map(({ history, bestEpoch }, i) => ({
+      seed: memberSeed(settings.seed, i),
+      history,
+      bestEpoch,
+    }));
     await writeBundle(path, models, {
       classes,
       spec: rows.spec,
@@ -86,16 +90,14 @@ export const train = defineStage({
         length,
         history: members[0]!.history,
         bestEpoch: members[0]!.bestEpoch,
-        ...(ensemble > 1
-          ? { members: seeded.map(({ seed, history, bestEpoch }) => ({ seed, history, bestEpoch })) }
-          : {}),
+        ...(ensemble > 1 ? { members: records } : {}),
         backend,
         genoflowVersion,
       },
     });
     for (const model of models) model.dispose();
     ctx.declareOutputFile(path);
-    for (const { seed, history, bestEpoch } of seeded)
+    for (const { seed, history, bestEpoch } of records)
       ctx.report(
         trainingCurves(history, bestEpoch, ensemble > 1 ? `Training curves, member seed ${seed}` : undefined),
       );
