@@ -4,30 +4,36 @@
  * part is held out for early stopping, and the test fold is only predicted.
  */
 import { collectRows, stratifiedFolds, stratifiedSplit, toDataset } from '../../plugins/tfjs/dataset.js';
+import { ensembleProbabilities, trainEnsemble } from '../../plugins/tfjs/ensemble.js';
 import { kmerBatches, type LabelledSequence } from '../../plugins/tfjs/fixtures.js';
-import { argMaxRows, predictProbabilities } from '../../plugins/tfjs/inference.js';
+import { argMaxRows } from '../../plugins/tfjs/inference.js';
 import { classificationMetrics, type Metrics } from '../../plugins/tfjs/metrics.js';
-import { type TrainSettings, trainModel } from '../../plugins/tfjs/trainer.js';
+import type { TrainSettings } from '../../plugins/tfjs/trainer.js';
 
 export interface FoldResult {
   fold: number;
+  /** The ensemble's (or the single model's) metrics on the test fold. */
   test: Metrics;
-  /** MCC on the fold's validation split at the kept (best validation loss) epoch. */
+  /** Each member's own test MCC (one entry for a single model). */
+  memberMcc: number[];
+  /** Mean over members of the MCC on the fold's validation split at the kept (best validation loss) epoch. */
   validMcc: number;
-  bestEpoch: number;
+  /** Each member's kept epoch. */
+  bestEpochs: number[];
   seconds: number;
 }
 
 /**
  * Runs the first `run` of `folds` folds (all by default; fewer to prune a search cheaply).
  * Fold assignment is seeded (7) independently of the model seed, so settings are compared
- * on the same folds.
+ * on the same folds. With `ensemble: N` each fold trains N members (seeds seed … seed+N-1)
+ * and scores the mean of their probabilities, as a `tfjs.train` bundle would predict.
  */
 export async function crossValidate(
   sequences: LabelledSequence[],
   k: number,
   classes: string[],
-  settings: TrainSettings,
+  settings: TrainSettings & { ensemble?: number },
   folds: number,
   run = folds,
   onFold: (r: FoldResult) => void = () => {},
@@ -54,21 +60,30 @@ export async function crossValidate(
         indices.map((i) => rest[i]!),
       );
     const hooks = { signal: new AbortController().signal, log: () => {}, status: () => {}, fingerprint: '' };
-    const { model, history, bestEpoch } = await trainModel(
+    const members = await trainEnsemble(
       settings,
+      settings.ensemble ?? 1,
       shape,
       pick(split.train),
       pick(split.valid),
       hooks,
     );
     const testSet = toDataset(rows, classes, length, test);
-    const probs = predictProbabilities(model, testSet.ids, testSet.rows, length, 256);
-    model.dispose();
+    const models = members.map((m) => m.model);
+    const score = (probs: Float32Array) =>
+      classificationMetrics(classes, testSet.labels, argMaxRows(probs, classes.length), probs);
+    const probs = ensembleProbabilities(models, testSet.ids, testSet.rows, length, 256);
+    const memberMcc = models.map(
+      (m) => score(ensembleProbabilities([m], testSet.ids, testSet.rows, length, 256)).mcc,
+    );
+    for (const m of models) m.dispose();
     const result = {
       fold: f + 1,
-      test: classificationMetrics(classes, testSet.labels, argMaxRows(probs, classes.length), probs),
-      validMcc: history[bestEpoch - 1]?.valMcc ?? Number.NaN,
-      bestEpoch,
+      test: score(probs),
+      memberMcc,
+      validMcc:
+        members.reduce((a, m) => a + (m.history[m.bestEpoch - 1]?.valMcc ?? Number.NaN), 0) / members.length,
+      bestEpochs: members.map((m) => m.bestEpoch),
       seconds: (performance.now() - started) / 1000,
     };
     onFold(result);

@@ -116,7 +116,7 @@ async function tfjsSpeed(
     const shared = await shareModel(trained);
     const run = (from: number, count: number) =>
       pool.run({
-        model: shared,
+        models: [shared],
         backend: backend === 'tensorflow' ? 'node' : backend,
         length,
         batchSize,

@@ -12,19 +12,31 @@ import type { EpochRecord, TrainSettings } from './trainer.js';
  * A model bundle folder: `model.json` + `weights.bin` in the layout tfjs-node and browsers
  * load (custom layers need `layers.ts` registered), `tokenizer.json`, `labels.json`,
  * `training.json` (params, per-epoch history, backend, genoflow version) and `metrics.json`.
+ * An ensemble of N (`params.ensemble`) keeps member 1 there and member i in `model-i.json`
+ * + `weights-i.bin`, each a model of the same layout; the bundle predicts their mean.
  */
 export interface TrainingRecord {
-  params: TrainSettings & { 'validation-split': number };
+  params: TrainSettings & { 'validation-split': number; ensemble: number };
   /** Padded length of the model's input rows. */
   length: number;
+  /** Member 1's epochs (the only member's, without an ensemble). */
   history: EpochRecord[];
   bestEpoch: number;
+  /** Every member's seed and epochs, in an ensemble of more than one. */
+  members?: MemberRecord[];
   backend: string;
   genoflowVersion: string;
 }
 
+export interface MemberRecord {
+  seed: number;
+  history: EpochRecord[];
+  bestEpoch: number;
+}
+
 export interface Bundle {
-  model: tf.LayersModel;
+  /** The members (one without an ensemble), whose mean probabilities are the bundle's. */
+  models: tf.LayersModel[];
   classes: string[];
   spec: TokenizerSpec;
   training: TrainingRecord;
@@ -41,31 +53,43 @@ export const genoflowVersion: string = (() => {
   return 'unknown';
 })();
 
+/** The model and weights files of member `i` (from 0). */
+function memberFiles(i: number): { model: string; weights: string } {
+  return i === 0
+    ? { model: 'model.json', weights: 'weights.bin' }
+    : { model: `model-${i + 1}.json`, weights: `weights-${i + 1}.bin` };
+}
+
 /** Writes a bundle into a temporary sibling folder, then renames it over `dir`. */
 export async function writeBundle(
   dir: string,
-  model: tf.LayersModel,
+  models: readonly tf.LayersModel[],
   contents: { classes: string[]; spec: TokenizerSpec; training: TrainingRecord; metrics: Metrics | null },
 ): Promise<void> {
+  if (models.length !== contents.training.params.ensemble)
+    throw new Error(`${models.length} models for an ensemble of ${contents.training.params.ensemble}`);
   const temp = join(dirname(dir), `.${basename(dir)}.${process.pid}.${Date.now()}.partial`);
   await mkdir(temp, { recursive: true });
   try {
-    await model.save(
-      tf.io.withSaveHandler(async (artifacts) => {
-        const weights = new Uint8Array(tf.io.CompositeArrayBuffer.join(artifacts.weightData));
-        const modelJson = {
-          format: 'layers-model',
-          generatedBy: `TensorFlow.js tfjs-layers v${tf.version_layers}`,
-          convertedBy: null,
-          modelTopology: artifacts.modelTopology,
-          weightsManifest: [{ paths: ['weights.bin'], weights: artifacts.weightSpecs }],
-          userDefinedMetadata: { genoflowVersion, backend: contents.training.backend },
-        };
-        await writeFile(join(temp, 'model.json'), JSON.stringify(modelJson));
-        await writeFile(join(temp, 'weights.bin'), weights);
-        return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
-      }),
-    );
+    for (const [i, model] of models.entries()) {
+      const files = memberFiles(i);
+      await model.save(
+        tf.io.withSaveHandler(async (artifacts) => {
+          const weights = new Uint8Array(tf.io.CompositeArrayBuffer.join(artifacts.weightData));
+          const modelJson = {
+            format: 'layers-model',
+            generatedBy: `TensorFlow.js tfjs-layers v${tf.version_layers}`,
+            convertedBy: null,
+            modelTopology: artifacts.modelTopology,
+            weightsManifest: [{ paths: [files.weights], weights: artifacts.weightSpecs }],
+            userDefinedMetadata: { genoflowVersion, backend: contents.training.backend },
+          };
+          await writeFile(join(temp, files.model), JSON.stringify(modelJson));
+          await writeFile(join(temp, files.weights), weights);
+          return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+        }),
+      );
+    }
     const json = (value: unknown) => `${JSON.stringify(value, null, 2)}\n`;
     await writeFile(join(temp, 'tokenizer.json'), json(contents.spec));
     await writeFile(join(temp, 'labels.json'), json(contents.classes));
@@ -96,31 +120,54 @@ export async function readBundle(dir: string): Promise<Bundle> {
       throw new Error(`${join(dir, name)}: not valid JSON (${(err as Error).message})`);
     }
   };
-  const modelJson = await parse<tf.io.ModelJSON>('model.json');
-  const weights = await read('weights.bin');
-  const model = await tf.loadLayersModel(
-    tf.io.fromMemory({
-      modelTopology: modelJson.modelTopology,
-      weightSpecs: modelJson.weightsManifest.flatMap((group) => group.weights),
-      weightData: weights.buffer.slice(weights.byteOffset, weights.byteOffset + weights.byteLength),
-    }),
-  );
-  return {
-    model,
-    classes: await parse<string[]>('labels.json'),
-    spec: await parse<TokenizerSpec>('tokenizer.json'),
-    training: withArchitectureDefaults(await parse<TrainingRecord>('training.json')),
-  };
+  const training = withParamDefaults(await parse<TrainingRecord>('training.json'));
+  const models: tf.LayersModel[] = [];
+  try {
+    for (let i = 0; i < training.params.ensemble; i++) {
+      const files = memberFiles(i);
+      const modelJson = await parse<tf.io.ModelJSON>(files.model);
+      const weights = await read(files.weights);
+      models.push(
+        await tf.loadLayersModel(
+          tf.io.fromMemory({
+            modelTopology: modelJson.modelTopology,
+            weightSpecs: modelJson.weightsManifest.flatMap((group) => group.weights),
+            weightData: weights.buffer.slice(weights.byteOffset, weights.byteOffset + weights.byteLength),
+          }),
+        ),
+      );
+    }
+    return {
+      models,
+      classes: await parse<string[]>('labels.json'),
+      spec: await parse<TokenizerSpec>('tokenizer.json'),
+      training,
+    };
+  } catch (err) {
+    for (const model of models) model.dispose();
+    throw err;
+  }
 }
 
-/** Bundles written before `pool-size` and `dense-units` existed had neither (global pooling, no hidden layer). */
-function withArchitectureDefaults(training: TrainingRecord): TrainingRecord {
+/**
+ * Bundles written before `pool-size`, `dense-units` and `ensemble` existed had none of
+ * them (global pooling, no hidden layer, one model).
+ */
+function withParamDefaults(training: TrainingRecord): TrainingRecord {
   const { params } = training;
   return {
     ...training,
-    params: { ...params, 'pool-size': params['pool-size'] ?? 0, 'dense-units': params['dense-units'] ?? 0 },
+    params: {
+      ...params,
+      'pool-size': params['pool-size'] ?? 0,
+      'dense-units': params['dense-units'] ?? 0,
+      ensemble: params.ensemble ?? 1,
+    },
   };
 }
 
-/** The files a bundle is made of (for declaring them as read). */
-export const bundleFiles = ['model.json', 'weights.bin', 'tokenizer.json', 'labels.json', 'training.json'];
+/** The files a bundle of `members` models is made of (for declaring them as read). */
+export function bundleFiles(members: number): string[] {
+  const models = Array.from({ length: members }, (_, i) => Object.values(memberFiles(i))).flat();
+  return [...models, 'tokenizer.json', 'labels.json', 'training.json'];
+}

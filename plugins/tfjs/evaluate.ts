@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { defineStage, z } from '../../src/plugin-api/index.js';
 import { useBackend } from './backend.js';
 import { collectRows, stratifiedFolds, stratifiedSplit, toDataset } from './dataset.js';
+import { trainEnsemble } from './ensemble.js';
 import { argMaxRows } from './inference.js';
 import { classificationMetrics, type Metrics, summariseFolds } from './metrics.js';
 import { backendParam } from './params.js';
@@ -10,7 +11,6 @@ import { predictInWorkers } from './pooled-inference.js';
 import { loadModelFor } from './predict.js';
 import { foldsTsv, metricsTable, metricsTsv } from './report.js';
 import { confusionMatrixChart, curveCharts, foldsTable, metricsTables } from './report-charts.js';
-import { trainModel } from './trainer.js';
 
 /** Port `metrics`: a model's scores on labelled rows, or the cross-validation summary. */
 export interface MetricsRecord {
@@ -37,8 +37,9 @@ function metricsFile(record: MetricsRecord): Record<string, unknown> {
 /**
  * Writes `out/metrics.json` (see `metricsFile`) and `out/metrics.tsv` (see report.ts) —
  * `out` is a directory — and prints a table to stderr. With `folds: K` (K ≥ 2) the
- * bundle's model is not scored; instead K models are re-trained with its training params
- * on stratified folds of `in`, and each fold's metrics plus their mean and sd are reported.
+ * bundle's model is not scored; instead K models (K ensembles, for an ensemble bundle) are
+ * re-trained with its training params on stratified folds of `in`, and each fold's metrics
+ * plus their mean and sd are reported.
  */
 export const evaluate = defineStage({
   description:
@@ -69,7 +70,7 @@ export const evaluate = defineStage({
     if (ctx.params.folds < 2) {
       const data = toDataset(rows, classes, length);
       const probs = await predictInWorkers(
-        bundle.model,
+        bundle.models,
         data.ids,
         data.rows,
         length,
@@ -89,7 +90,7 @@ export const evaluate = defineStage({
       record = { model: path, metrics };
       await writeFile(join(outDir, 'metrics.tsv'), metricsTsv(metrics));
     } else {
-      const { 'validation-split': validationSplit, ...settings } = training.params;
+      const { 'validation-split': validationSplit, ensemble, ...settings } = training.params;
       const folds = stratifiedFolds(rows.labels, ctx.params.folds, settings.seed);
       const results: Metrics[] = [];
       for (const [f, test] of folds.entries()) {
@@ -115,22 +116,23 @@ export const evaluate = defineStage({
           : null;
         const testSet = toDataset(rows, classes, length, test);
         const shape = { vocabSize: bundle.spec.vocabSize, length, classes: classes.length };
-        const { model } = await trainModel(settings, shape, trainSet, validSet, {
+        const members = await trainEnsemble(settings, ensemble, shape, trainSet, validSet, {
           signal: ctx.signal,
           log: (m) => ctx.log.info(`fold ${f + 1}/${folds.length}: ${m}`),
           status: (m) => ctx.progress.status(`fold ${f + 1}/${folds.length}: ${m}`),
           fingerprint: '',
           threads: ctx.threads,
         });
+        const models = members.map((m) => m.model);
         const probs = await predictInWorkers(
-          model,
+          models,
           testSet.ids,
           testSet.rows,
           length,
           ctx.params['batch-size'],
           pool,
         );
-        model.dispose();
+        for (const model of models) model.dispose();
         const metrics = classificationMetrics(
           classes,
           testSet.labels,
@@ -149,7 +151,7 @@ export const evaluate = defineStage({
       ctx.report(foldsTable(results, summary));
       await writeFile(join(outDir, 'metrics.tsv'), foldsTsv(summary));
     }
-    bundle.model.dispose();
+    for (const model of bundle.models) model.dispose();
     await writeFile(join(outDir, 'metrics.json'), `${JSON.stringify(metricsFile(record), null, 2)}\n`);
     ctx.declareOutputFile(join(outDir, 'metrics.json'));
     ctx.declareOutputFile(join(outDir, 'metrics.tsv'));

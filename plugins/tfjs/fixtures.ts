@@ -92,9 +92,12 @@ export function readFasta(path: string, label: string): LabelledSequence[] {
 
 /**
  * The CNN setting for the B. subtilis promoter set (81 bp), after CNNProm: single-base
- * tokens, one convolution of width 11, local max pooling, a dense hidden layer with dropout.
+ * tokens, one convolution of width 11, local max pooling, a dense hidden layer with dropout;
+ * an ensemble of 5 seeds (stage 3 of bench/ml/bacillus-search.md).
  */
-export const bacillusSettings: TrainSettings = {
+export type BacillusSettings = TrainSettings & { ensemble: number };
+
+export const bacillusSettings: BacillusSettings = {
   model: 'cnn',
   'embedding-dim': 8,
   units: 32,
@@ -113,4 +116,5 @@ export const bacillusSettings: TrainSettings = {
   patience: 6,
   'class-weight': 'balanced',
   seed: 1,
+  ensemble: 5,
 };

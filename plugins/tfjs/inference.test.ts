@@ -113,7 +113,7 @@ describe('inference across worker threads', () => {
     const inThisThread = createPredictor(model, length, 16);
     const expected = inThisThread.predict(ids, rows);
     inThisThread.dispose();
-    const pooled = await predictInWorkers(model, ids, rows, length, 16, { backend, threads: 2 });
+    const pooled = await predictInWorkers([model], ids, rows, length, 16, { backend, threads: 2 });
     expect(pooled).toEqual(expected);
     model.dispose();
   });

@@ -74,14 +74,14 @@ describe('model bundles', () => {
       const before = predictProbabilities(trained, data.ids, data.rows, length, 50);
       const dir = join(await mkdtemp(join(tmpdir(), 'tfjs-bundle-')), 'model');
       const training = {
-        params: { ...trainSettings, 'validation-split': 0 },
+        params: { ...trainSettings, 'validation-split': 0, ensemble: 1 },
         length,
         history,
         bestEpoch: 1,
         backend: 'wasm',
         genoflowVersion: '0.1.0',
       };
-      await writeBundle(dir, trained, { classes, spec: rows.spec, training, metrics: null });
+      await writeBundle(dir, [trained], { classes, spec: rows.spec, training, metrics: null });
       trained.dispose();
       expect((await readdir(dir)).sort()).toEqual([
         'labels.json',
@@ -97,8 +97,9 @@ describe('model bundles', () => {
       const loaded = await readBundle(dir);
       expect(loaded.classes).toEqual(classes);
       expect(loaded.spec).toEqual(rows.spec);
-      const after = predictProbabilities(loaded.model, data.ids, data.rows, length, 50);
-      loaded.model.dispose();
+      expect(loaded.models).toHaveLength(1);
+      const after = predictProbabilities(loaded.models[0]!, data.ids, data.rows, length, 50);
+      loaded.models[0]!.dispose();
       expect(after).toEqual(before);
     });
   }

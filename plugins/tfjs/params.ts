@@ -29,5 +29,7 @@ export const trainingParams = {
   patience: z.coerce.number().int().min(0).default(3),
   'class-weight': z.enum(['balanced', 'none']).default('balanced'),
   seed: z.coerce.number().int().default(42),
+  // Models trained with seeds seed … seed+n-1 whose mean probabilities the bundle predicts.
+  ensemble: count(1),
   'validation-split': z.coerce.number().min(0).max(0.5).default(0.1),
 };

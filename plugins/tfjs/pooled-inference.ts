@@ -1,7 +1,8 @@
 import type * as tf from '@tensorflow/tfjs';
 import { mapInOrder, workerFile } from '../../src/plugin-api/index.js';
 import type { BackendChoice, BackendName } from './backend.js';
-import { createPredictor, type Predictor } from './inference.js';
+import { createEnsemblePredictor } from './ensemble.js';
+import type { Predictor } from './inference.js';
 import { shareModel } from './model-artifacts.js';
 import type { PredictTask } from './predict-worker.js';
 
@@ -24,12 +25,13 @@ export function predictThreads(backend: BackendName, threads: number): number {
 }
 
 /**
- * Class probabilities of `rows` rows of ids across `threads` worker threads (chunks of
- * whole batches, a few per thread, results in order); in this thread when `threads` is 0
- * or the rows are few. Equal to createPredictor's in this thread (workers fold the CNN too).
+ * Class probabilities of `rows` rows of ids (the mean of `models`' when several) across
+ * `threads` worker threads (chunks of whole batches, a few per thread, results in order);
+ * in this thread when `threads` is 0 or the rows are few. Equal to createEnsemblePredictor's
+ * in this thread (workers fold the CNN too).
  */
 export async function predictInWorkers(
-  model: tf.LayersModel,
+  models: readonly tf.LayersModel[],
   ids: Int32Array,
   rows: number,
   length: number,
@@ -44,9 +46,9 @@ export async function predictInWorkers(
     from: i * perTask,
     count: Math.min(perTask, rows - i * perTask),
   }));
-  const shared = threads > 0 && rows >= tinyRows ? await shareModel(model) : undefined;
+  const shared = threads > 0 && rows >= tinyRows ? await Promise.all(models.map(shareModel)) : undefined;
   let inline: Predictor | undefined;
-  const classes = (model.outputs[0]!.shape as number[])[1]!;
+  const classes = (models[0]!.outputs[0]!.shape as number[])[1]!;
   const out = new Float32Array(rows * classes);
   try {
     const mapped = mapInOrder<{ from: number; count: number }, PredictTask, Float32Array>(
@@ -59,14 +61,14 @@ export async function predictInWorkers(
         signal: options.signal,
         isTiny: (first) => first.count < tinyRows,
         inline: ({ from, count }) => {
-          inline ??= createPredictor(model, length, batchSize);
+          inline ??= createEnsemblePredictor(models, length, batchSize);
           return inline.predict(ids.subarray(from * length, (from + count) * length), count);
         },
         toTask: ({ from, count }) => {
           const task = ids.slice(from * length, (from + count) * length);
           const backend = workerBackend[options.backend];
           return {
-            task: { model: shared!, backend, length, batchSize, ids: task, rows: count },
+            task: { models: shared!, backend, length, batchSize, ids: task, rows: count },
             transfer: [task.buffer],
           };
         },

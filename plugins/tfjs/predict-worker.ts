@@ -1,12 +1,14 @@
-/** The tfjs.predict pool worker: loads the backend and the model once, then predicts batches. */
+/** The tfjs.predict pool worker: loads the backend and the models once, then predicts batches. */
 import type * as tf from '@tensorflow/tfjs';
 import { movable } from '../../src/plugin-api/movable.js';
 import { type BackendChoice, useBackend } from './backend.js';
-import { createPredictor, type Predictor } from './inference.js';
+import { createEnsemblePredictor } from './ensemble.js';
+import type { Predictor } from './inference.js';
 import { loadSharedModel, type SharedModel } from './model-artifacts.js';
 
 export interface PredictTask {
-  model: SharedModel;
+  /** A bundle's members (one without an ensemble); the task predicts their mean. */
+  models: SharedModel[];
   backend: BackendChoice;
   length: number;
   batchSize: number;
@@ -16,27 +18,28 @@ export interface PredictTask {
 }
 
 interface Loaded {
-  model: tf.LayersModel;
+  models: tf.LayersModel[];
   predictor: Predictor;
 }
 
-// The model of the latest key; a worker may hold two tasks, so both await one load.
+// The models of the latest key; a worker may hold two tasks, so both await one load.
 let current: { key: string; loaded: Promise<Loaded> } | undefined;
 
 async function load(task: PredictTask): Promise<Loaded> {
   await useBackend(task.backend);
-  const model = await loadSharedModel(task.model);
-  return { model, predictor: createPredictor(model, task.length, task.batchSize) };
+  const models = await Promise.all(task.models.map(loadSharedModel));
+  return { models, predictor: createEnsemblePredictor(models, task.length, task.batchSize) };
 }
 
 export default async function runPredictTask(task: PredictTask): Promise<Float32Array> {
-  if (current?.key !== task.model.key) {
+  const key = task.models.map((m) => m.key).join(' ');
+  if (current?.key !== key) {
     const previous = current?.loaded;
-    current = { key: task.model.key, loaded: load(task) };
+    current = { key, loaded: load(task) };
     previous?.then(
-      ({ model, predictor }) => {
+      ({ models, predictor }) => {
         predictor.dispose();
-        model.dispose();
+        for (const model of models) model.dispose();
       },
       () => {},
     );

@@ -3,7 +3,8 @@ import { defineStage, mapInOrder, type Prediction, type TokenBatch, z } from '..
 import { useBackend } from './backend.js';
 import { type Bundle, bundleFiles, readBundle } from './bundle.js';
 import { fitRow, specDifferences } from './dataset.js';
-import { createPredictor, type Predictor } from './inference.js';
+import { createEnsemblePredictor } from './ensemble.js';
+import type { Predictor } from './inference.js';
 import { type SharedModel, shareModel } from './model-artifacts.js';
 import { backendParam } from './params.js';
 import { predictThreads, predictWorker, tinyRows, workerBackend } from './pooled-inference.js';
@@ -25,8 +26,9 @@ export async function loadModelFor(
   }
   path ??= param === undefined ? undefined : ctx.resolvePath(param);
   if (!path) throw new Error('no model: connect a `model` input or set the `model` param to a bundle folder');
-  for (const file of bundleFiles) ctx.declareInputFile(join(path, file));
-  return { path, bundle: await readBundle(path) };
+  const bundle = await readBundle(path);
+  for (const file of bundleFiles(bundle.models.length)) ctx.declareInputFile(join(path, file));
+  return { path, bundle };
 }
 
 interface Prepared {
@@ -37,7 +39,8 @@ interface Prepared {
 }
 
 export const predict = defineStage({
-  description: 'Class probabilities and predicted label of every token-batch row, by a model bundle',
+  description:
+    'Class probabilities and predicted label of every token-batch row, by a model bundle (the mean of an ensemble)',
   params: z.strictObject({
     model: z.string().optional(),
     'batch-size': z.coerce.number().int().positive().default(256),
@@ -50,7 +53,7 @@ export const predict = defineStage({
     ctx.log.info(`tfjs backend: ${backend}`);
     ctx.progress.count(`backend-${backend}`);
     const { path, bundle } = await loadModelFor(ctx, ctx.params.model);
-    const { model, classes, spec } = bundle;
+    const { models, classes, spec } = bundle;
     const length = bundle.training.length;
     const batchSize = ctx.params['batch-size'];
     const k = classes.length;
@@ -74,9 +77,9 @@ export const predict = defineStage({
     }
     const threads = predictThreads(backend, ctx.threads);
     let inline: Predictor | undefined;
-    let shared: SharedModel | undefined;
+    let shared: SharedModel[] | undefined;
     try {
-      if (threads > 0) shared = await shareModel(model);
+      if (threads > 0) shared = await Promise.all(models.map(shareModel));
       const mapped = mapInOrder<Prepared, PredictTask, Float32Array>(prepared(), {
         worker: predictWorker(),
         threads,
@@ -84,11 +87,11 @@ export const predict = defineStage({
         isTiny: (first) => first.rows < tinyRows,
         describe: ({ batch }) => `rows ${batch.items[0]?.id ?? ''}…${batch.items.at(-1)?.id ?? ''}`,
         inline: ({ ids, rows }) => {
-          inline ??= createPredictor(model, length, batchSize);
+          inline ??= createEnsemblePredictor(models, length, batchSize);
           return inline.predict(ids, rows);
         },
         toTask: ({ ids, rows }) => ({
-          task: { model: shared!, backend: workerBackend[backend], length, batchSize, ids, rows },
+          task: { models: shared!, backend: workerBackend[backend], length, batchSize, ids, rows },
           transfer: [ids.buffer as ArrayBuffer],
         }),
       });
@@ -119,7 +122,7 @@ export const predict = defineStage({
       }
     } finally {
       inline?.dispose();
-      model.dispose();
+      for (const model of models) model.dispose();
     }
   },
 });

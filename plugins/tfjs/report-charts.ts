@@ -8,7 +8,11 @@ import type { EpochRecord } from './trainer.js';
 const d4 = (v: number | null | undefined) => (v === null || v === undefined ? 'NA' : v.toFixed(4));
 
 /** Loss and scores per epoch, training beside validation; a dashed rule at the kept epoch. */
-export function trainingCurves(history: EpochRecord[], bestEpoch: number): ReportSection {
+export function trainingCurves(
+  history: EpochRecord[],
+  bestEpoch: number,
+  title = 'Training curves',
+): ReportSection {
   const series: [keyof EpochRecord, string, 'loss' | 'score'][] = [
     ['loss', 'loss', 'loss'],
     ['valLoss', 'val_loss', 'loss'],
@@ -52,7 +56,7 @@ export function trainingCurves(history: EpochRecord[], bestEpoch: number): Repor
     ],
   });
   return {
-    title: 'Training curves',
+    title,
     vegaLite: {
       data: { values },
       hconcat: [panel('loss', 'Loss per epoch'), panel('score', 'Accuracy and MCC per epoch')],

@@ -3,11 +3,11 @@ import { defineStage, type TokenizerSpec, z } from '../../src/plugin-api/index.j
 import { useBackend } from './backend.js';
 import { genoflowVersion, writeBundle } from './bundle.js';
 import { type CollectedRows, collectRows, specDifferences, stratifiedSplit, toDataset } from './dataset.js';
-import { argMaxRows, predictProbabilities } from './inference.js';
+import { ensembleProbabilities, memberSeed, trainEnsemble } from './ensemble.js';
+import { argMaxRows } from './inference.js';
 import { classificationMetrics, type Metrics } from './metrics.js';
 import { backendParam, trainingParams } from './params.js';
 import { trainingCurves } from './report-charts.js';
-import { trainModel } from './trainer.js';
 
 /** Port `model`: a saved bundle and what a consumer needs to know without loading it. */
 export interface ModelRecord {
@@ -19,13 +19,14 @@ export interface ModelRecord {
 }
 
 export const train = defineStage({
-  description: 'Trains an LSTM, CNN or transformer classifier on labelled token batches into a model bundle',
+  description:
+    'Trains an LSTM, CNN or transformer classifier (or a seed ensemble of them) on labelled token batches into a model bundle',
   params: z.strictObject({ out: z.string(), backend: backendParam, ...trainingParams }),
   inputs: { in: 'token-batch', valid: 'token-batch?' },
   output: 'model',
   expensive: true,
   async *run(ctx) {
-    const { out, backend: choice, 'validation-split': validationSplit, ...settings } = ctx.params;
+    const { out, backend: choice, 'validation-split': validationSplit, ensemble, ...settings } = ctx.params;
     const backend = await useBackend(choice);
     ctx.log.info(`tfjs backend: ${backend}`);
     ctx.progress.count(`backend-${backend}`);
@@ -54,7 +55,7 @@ export const train = defineStage({
       `training ${settings.model} on ${trainSet.rows} rows, validating on ${validSet?.rows ?? 0}, classes ${classes.join(', ')}`,
     );
     const shape = { vocabSize: rows.spec.vocabSize, length, classes: classes.length };
-    const result = await trainModel(settings, shape, trainSet, validSet, {
+    const members = await trainEnsemble(settings, ensemble, shape, trainSet, validSet, {
       signal: ctx.signal,
       log: (m) => ctx.log.info(m),
       status: (m) => ctx.progress.status(m),
@@ -62,10 +63,11 @@ export const train = defineStage({
       fingerprint: fingerprint({ settings, validationSplit, backend }, rows, given),
       threads: ctx.threads,
     });
+    const models = members.map((m) => m.model);
     let metrics: Metrics | null = null;
     if (validSet) {
-      const probs = predictProbabilities(
-        result.model,
+      const probs = ensembleProbabilities(
+        models,
         validSet.ids,
         validSet.rows,
         length,
@@ -74,22 +76,31 @@ export const train = defineStage({
       metrics = classificationMetrics(classes, validSet.labels, argMaxRows(probs, classes.length), probs);
     }
     const path = ctx.resolvePath(out);
-    await writeBundle(path, result.model, {
+    const records = members.map(({ history, bestEpoch }, i) => ({
+      seed: memberSeed(settings.seed, i),
+      history,
+      bestEpoch,
+    }));
+    await writeBundle(path, models, {
       classes,
       spec: rows.spec,
       metrics,
       training: {
-        params: { ...settings, 'validation-split': validationSplit },
+        params: { ...settings, 'validation-split': validationSplit, ensemble },
         length,
-        history: result.history,
-        bestEpoch: result.bestEpoch,
+        history: members[0]!.history,
+        bestEpoch: members[0]!.bestEpoch,
+        ...(ensemble > 1 ? { members: records } : {}),
         backend,
         genoflowVersion,
       },
     });
-    result.model.dispose();
+    for (const model of models) model.dispose();
     ctx.declareOutputFile(path);
-    ctx.report(trainingCurves(result.history, result.bestEpoch));
+    for (const { seed, history, bestEpoch } of records)
+      ctx.report(
+        trainingCurves(history, bestEpoch, ensemble > 1 ? `Training curves, member seed ${seed}` : undefined),
+      );
     const record: ModelRecord = { path, classes, spec: rows.spec, backend, ...(metrics ? { metrics } : {}) };
     yield record;
   },

@@ -1,0 +1,247 @@
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type * as tf from '@tensorflow/tfjs';
+import { describe, expect, it } from 'vitest';
+import type { Prediction } from '../../src/plugin-api/index.js';
+import { collectingLogger, runStageForTest, stageError } from '../../src/plugin-api/testing.js';
+import { useBackend } from './backend.js';
+import { readBundle, writeBundle } from './bundle.js';
+import { collectRows, toDataset } from './dataset.js';
+import { ensembleProbabilities, trainEnsemble } from './ensemble.js';
+import type { MetricsRecord } from './evaluate.js';
+import { kmerBatches, kmerSpec, motifSequences } from './fixtures.js';
+import plugin from './index.js';
+import { predictProbabilities } from './inference.js';
+import { predictInWorkers } from './pooled-inference.js';
+import { type TrainSettings, trainModel } from './trainer.js';
+
+const settings: TrainSettings = {
+  model: 'cnn',
+  'embedding-dim': 16,
+  units: 16,
+  filters: 16,
+  'kernel-size': 5,
+  layers: 1,
+  heads: 2,
+  'ff-dim': 32,
+  dropout: 0.1,
+  pooling: 'cls',
+  'pool-size': 0,
+  'dense-units': 0,
+  epochs: 2,
+  'batch-size': 32,
+  'learning-rate': 0.01,
+  patience: 0,
+  'class-weight': 'balanced',
+  seed: 3,
+};
+
+// 160 sequences of 30 bp, 3-mers: the positive class carries TATAAT (a separable toy set).
+const batches = kmerBatches(motifSequences(160, 30, 5), 3);
+const length = batches[0]!.length;
+const rows = (await collectRows(batches, new AbortController().signal))!;
+const classes = ['neg', 'pos'];
+const data = toDataset(rows, classes, length);
+const shape = { vocabSize: kmerSpec(3, length).vocabSize, length, classes: 2 };
+const hooks = { signal: new AbortController().signal, log: () => {}, status: () => {}, fingerprint: '' };
+
+const weightsOf = (model: tf.LayersModel) => model.getWeights().map((w) => w.dataSync() as Float32Array);
+
+/** The largest difference between the mean of `members` and `mean`, element by element. */
+function worstFromMean(members: Float32Array[], mean: Float32Array): number {
+  let worst = 0;
+  for (let i = 0; i < mean.length; i++) {
+    const expected = members.reduce((a, m) => a + m[i]!, 0) / members.length;
+    worst = Math.max(worst, Math.abs(mean[i]! - expected));
+  }
+  return worst;
+}
+
+describe('seed ensembles', () => {
+  it('member i is the model a single training with seed + i gives', async () => {
+    await useBackend('wasm');
+    const members = await trainEnsemble(settings, 2, shape, data, null, hooks);
+    expect(members).toHaveLength(2);
+    const single = await trainModel({ ...settings, seed: settings.seed + 1 }, shape, data, null, hooks);
+    expect(weightsOf(members[1]!.model)).toEqual(weightsOf(single.model));
+    expect(weightsOf(members[0]!.model)).not.toEqual(weightsOf(members[1]!.model));
+    for (const m of [...members, single]) m.model.dispose();
+  });
+
+  it('an ensemble of 2 predicts the mean of its members, and its bundle round-trips', async () => {
+    await useBackend('wasm');
+    const members = await trainEnsemble(settings, 2, shape, data, null, hooks);
+    const models = members.map((m) => m.model);
+    const own = models.map((m) => predictProbabilities(m, data.ids, data.rows, length, 50));
+    const before = ensembleProbabilities(models, data.ids, data.rows, length, 50);
+    expect(worstFromMean(own, before)).toBeLessThan(1e-6);
+    // The members disagree, so the mean is not just one of them.
+    expect(own[0]).not.toEqual(own[1]);
+    const dir = join(await mkdtemp(join(tmpdir(), 'tfjs-ensemble-')), 'model');
+    const training = {
+      params: { ...settings, 'validation-split': 0, ensemble: 2 },
+      length,
+      history: members[0]!.history,
+      bestEpoch: members[0]!.bestEpoch,
+      backend: 'wasm',
+      genoflowVersion: '0.1.0',
+    };
+    await writeBundle(dir, models, { classes, spec: rows.spec, training, metrics: null });
+    expect((await readdir(dir)).sort()).toEqual([
+      'labels.json',
+      'metrics.json',
+      'model-2.json',
+      'model.json',
+      'tokenizer.json',
+      'training.json',
+      'weights-2.bin',
+      'weights.bin',
+    ]);
+    const second = JSON.parse(await readFile(join(dir, 'model-2.json'), 'utf8'));
+    expect(second.weightsManifest[0].paths).toEqual(['weights-2.bin']);
+    const loaded = await readBundle(dir);
+    expect(loaded.models).toHaveLength(2);
+    const after = ensembleProbabilities(loaded.models, data.ids, data.rows, length, 50);
+    expect(after).toEqual(before);
+    // Across worker threads: 480 rows (over the inline limit), several tasks per thread.
+    const many = new Int32Array(3 * data.ids.length);
+    for (let i = 0; i < 3; i++) many.set(data.ids, i * data.ids.length);
+    const pool = (threads: number) =>
+      predictInWorkers(loaded.models, many, 3 * data.rows, length, 16, { backend: 'wasm', threads });
+    const pooled = await pool(2);
+    expect(pooled).toEqual(await pool(0));
+    expect(worstFromMean(own, pooled.subarray(2 * before.length))).toBeLessThan(1e-6);
+    for (const m of [...models, ...loaded.models]) m.dispose();
+    await expect(
+      writeBundle(dir, models.slice(1), { classes, spec: rows.spec, training, metrics: null }),
+    ).rejects.toThrow('1 models for an ensemble of 2');
+  });
+
+  it('a bundle written before ensembles existed loads as one model', async () => {
+    await useBackend('wasm');
+    const { model, history } = await trainModel({ ...settings, epochs: 1 }, shape, data, null, hooks);
+    const dir = join(await mkdtemp(join(tmpdir(), 'tfjs-ensemble-')), 'model');
+    const params = { ...settings, epochs: 1, 'validation-split': 0, ensemble: 1 };
+    const training = { params, length, history, bestEpoch: 1, backend: 'wasm', genoflowVersion: '0.1.0' };
+    await writeBundle(dir, [model], { classes, spec: rows.spec, training, metrics: null });
+    const { ensemble: _, ...older } = params;
+    await writeFile(join(dir, 'training.json'), JSON.stringify({ ...training, params: older }));
+    const loaded = await readBundle(dir);
+    expect(loaded.training.params.ensemble).toBe(1);
+    expect(loaded.models).toHaveLength(1);
+    expect(predictProbabilities(loaded.models[0]!, data.ids, data.rows, length, 50)).toEqual(
+      predictProbabilities(model, data.ids, data.rows, length, 50),
+    );
+    for (const m of [model, ...loaded.models]) m.dispose();
+  });
+});
+
+describe('tfjs.train with ensemble: 2', () => {
+  const { train, predict, evaluate } = plugin.stages;
+  const stageBatches = kmerBatches(motifSequences(120, 30, 21), 3, 32);
+  const params = {
+    model: 'cnn',
+    'embedding-dim': 16,
+    filters: 16,
+    'kernel-size': 5,
+    epochs: 3,
+    'batch-size': 16,
+    'learning-rate': 0.005,
+    patience: 0,
+    'validation-split': 0.25,
+    seed: 9,
+    ensemble: 2,
+    backend: 'wasm',
+  };
+  const scratch = () => mkdtemp(join(tmpdir(), 'tfjs-ensemble-stage-'));
+  let uninterrupted = '';
+
+  it('writes both members, their seeds and epochs, and reports a curve per member', async () => {
+    uninterrupted = join(await scratch(), 'model');
+    const log: string[] = [];
+    const { report } = await runStageForTest(train, {
+      params: { ...params, out: uninterrupted },
+      inputs: { in: stageBatches },
+      log: collectingLogger(log),
+    });
+    expect(log).toContain('training member 2/2 (seed 10)');
+    const training = JSON.parse(await readFile(join(uninterrupted, 'training.json'), 'utf8'));
+    expect(training.params.ensemble).toBe(2);
+    expect(training.members.map((m: { seed: number }) => m.seed)).toEqual([9, 10]);
+    expect(training.members.map((m: { history: unknown[] }) => m.history.length)).toEqual([3, 3]);
+    expect(existsSync(join(uninterrupted, 'weights-2.bin'))).toBe(true);
+    expect(report.filter((s) => s.title.startsWith('Training curves')).map((s) => s.title)).toEqual([
+      'Training curves, member seed 9',
+      'Training curves, member seed 10',
+    ]);
+  });
+
+  it('killed in member 2, it keeps member 1 and resumes member 2 from its checkpoint', async () => {
+    const checkpointDir = join(await scratch(), 'checkpoint');
+    const dir = join(await scratch(), 'model');
+    await mkdir(checkpointDir);
+    const abort = new AbortController();
+    const killed = await stageError(train, {
+      params: { ...params, out: dir },
+      inputs: { in: stageBatches },
+      signal: abort.signal,
+      checkpointDir,
+      log: collectingLogger([], (line) => {
+        if (line.startsWith('member 2/2 (seed 10): epoch 1/3')) abort.abort(new Error('killed'));
+      }),
+    });
+    expect(killed.message).toBe('killed');
+    expect(existsSync(dir)).toBe(false);
+    const second: string[] = [];
+    await runStageForTest(train, {
+      params: { ...params, out: dir },
+      inputs: { in: stageBatches },
+      checkpointDir,
+      log: collectingLogger(second),
+    });
+    expect(second).toContain('member 1/2 (seed 9): resuming from checkpoint after epoch 3');
+    expect(second).toContain('member 2/2 (seed 10): resuming from checkpoint after epoch 1');
+    const epochs = second.filter((l) => / loss /.test(l)).map((l) => l.replace(/ loss .*/, ''));
+    expect(epochs).toEqual(['member 2/2 (seed 10): epoch 2/3', 'member 2/2 (seed 10): epoch 3/3']);
+    for (const file of ['weights.bin', 'weights-2.bin', 'metrics.json'])
+      expect(await readFile(join(dir, file))).toEqual(await readFile(join(uninterrupted, file)));
+  });
+
+  it("predict gives the mean of the members' own probabilities, on worker threads too", async () => {
+    const bundle = await readBundle(uninterrupted);
+    // 600 rows in batches of 300: over the inline limit, so threads: 2 predicts in workers.
+    const input = kmerBatches(motifSequences(600, 30, 33), 3, 300);
+    const rowsIn = (await collectRows(input, new AbortController().signal))!;
+    const set = toDataset(rowsIn, ['neg', 'pos'], bundle.training.length);
+    const own = bundle.models.map((m) => predictProbabilities(m, set.ids, set.rows, set.length, 64));
+    for (const m of bundle.models) m.dispose();
+    for (const threads of [0, 2]) {
+      const { records, inputFiles } = await runStageForTest(predict, {
+        params: { model: uninterrupted, backend: 'wasm', 'batch-size': 8 },
+        inputs: { in: input },
+        threads,
+      });
+      const probabilities = Float32Array.from((records as Prediction[]).flatMap((p) => p.probabilities));
+      expect(worstFromMean(own, probabilities)).toBeLessThan(1e-6);
+      expect(inputFiles).toContain(join(uninterrupted, 'weights-2.bin'));
+    }
+  });
+
+  it('evaluate with folds: 2 re-trains an ensemble of 2 per fold', async () => {
+    const log: string[] = [];
+    const { records } = await runStageForTest(evaluate, {
+      params: { out: await scratch(), folds: 2, backend: 'wasm' },
+      inputs: { model: [{ path: uninterrupted }], in: stageBatches },
+      log: collectingLogger(log),
+    });
+    expect((records[0] as MetricsRecord).folds).toHaveLength(2);
+    expect(log.filter((l) => /^fold \d\/2: training member/.test(l))).toEqual([
+      'fold 1/2: training member 1/2 (seed 9)',
+      'fold 1/2: training member 2/2 (seed 10)',
+      'fold 2/2: training member 1/2 (seed 9)',
+      'fold 2/2: training member 2/2 (seed 10)',
+    ]);
+  });
+});
