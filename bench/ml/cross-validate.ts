@@ -5,7 +5,7 @@
  */
 import { collectRows, stratifiedFolds, stratifiedSplit, toDataset } from '../../plugins/tfjs/dataset.js';
 import { ensembleProbabilities, trainEnsemble } from '../../plugins/tfjs/ensemble.js';
-import { kmerBatches, type LabelledSequence } from '../../plugins/tfjs/fixtures.js';
+import { kmerBatches, type LabelledSequence, silentHooks } from '../../plugins/tfjs/fixtures.js';
 import { argMaxRows } from '../../plugins/tfjs/inference.js';
 import { classificationMetrics, type Metrics } from '../../plugins/tfjs/metrics.js';
 import type { TrainSettings } from '../../plugins/tfjs/trainer.js';
@@ -59,7 +59,7 @@ export async function crossValidate(
         length,
         indices.map((i) => rest[i]!),
       );
-    const hooks = { signal: new AbortController().signal, log: () => {}, status: () => {}, fingerprint: '' };
+    const hooks = silentHooks();
     const members = await trainEnsemble(
       settings,
       settings.ensemble ?? 1,

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { sharedData } from '../../test/shared-data.js';
 import { useBackend } from './backend.js';
 import { collectRows, stratifiedSplit, toDataset } from './dataset.js';
-import { bacillusSettings, kmerBatches, readFasta } from './fixtures.js';
+import { bacillusSettings, kmerBatches, readFasta, silentHooks } from './fixtures.js';
 import { argMaxRows, predictProbabilities } from './inference.js';
 import { classificationMetrics } from './metrics.js';
 import { trainModel } from './trainer.js';
@@ -25,7 +25,7 @@ describe('real data: B. subtilis promoters (CNNProm set)', () => {
     // one network, its ensemble's first member, as 5 would take the test over a minute.
     const settings = { ...bacillusSettings, epochs: 15, patience: 0 };
     const shape = { vocabSize: rows.spec.vocabSize, length, classes: 2 };
-    const hooks = { signal: new AbortController().signal, log: () => {}, status: () => {}, fingerprint: '' };
+    const hooks = silentHooks();
     const { model } = await trainModel(settings, shape, toDataset(rows, classes, length, train), null, hooks);
     const probs = predictProbabilities(model, test.ids, test.rows, length, 256);
     model.dispose();

@@ -11,41 +11,16 @@ import { readBundle, writeBundle } from './bundle.js';
 import { collectRows, toDataset } from './dataset.js';
 import { ensembleProbabilities, trainEnsemble } from './ensemble.js';
 import type { MetricsRecord } from './evaluate.js';
-import { kmerBatches, kmerSpec, motifSequences } from './fixtures.js';
+import { kmerBatches, motifDataset, motifSequences, silentHooks, toySettings } from './fixtures.js';
 import plugin from './index.js';
 import { predictProbabilities } from './inference.js';
 import { predictInWorkers } from './pooled-inference.js';
-import { type TrainSettings, trainModel } from './trainer.js';
+import { trainModel } from './trainer.js';
 
-const settings: TrainSettings = {
-  model: 'cnn',
-  'embedding-dim': 16,
-  units: 16,
-  filters: 16,
-  'kernel-size': 5,
-  layers: 1,
-  heads: 2,
-  'ff-dim': 32,
-  dropout: 0.1,
-  pooling: 'cls',
-  'pool-size': 0,
-  'dense-units': 0,
-  epochs: 2,
-  'batch-size': 32,
-  'learning-rate': 0.01,
-  patience: 0,
-  'class-weight': 'balanced',
-  seed: 3,
-};
+const settings = toySettings('cnn', 2);
 
-// 160 sequences of 30 bp, 3-mers: the positive class carries TATAAT (a separable toy set).
-const batches = kmerBatches(motifSequences(160, 30, 5), 3);
-const length = batches[0]!.length;
-const rows = (await collectRows(batches, new AbortController().signal))!;
-const classes = ['neg', 'pos'];
-const data = toDataset(rows, classes, length);
-const shape = { vocabSize: kmerSpec(3, length).vocabSize, length, classes: 2 };
-const hooks = { signal: new AbortController().signal, log: () => {}, status: () => {}, fingerprint: '' };
+const { length, rows, classes, data, shape } = await motifDataset();
+const hooks = silentHooks();
 
 const weightsOf = (model: tf.LayersModel) => model.getWeights().map((w) => w.dataSync() as Float32Array);
 

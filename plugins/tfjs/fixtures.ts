@@ -1,7 +1,9 @@
 import { readFileSync } from 'node:fs';
 import type { TokenBatch, TokenizerSpec } from '../../src/plugin-api/index.js';
 import { Rng } from '../../src/plugin-api/index.js';
-import type { TrainSettings } from './trainer.js';
+import { collectRows, toDataset } from './dataset.js';
+import type { ArchitectureParams } from './models.js';
+import type { TrainHooks, TrainSettings } from './trainer.js';
 
 /**
  * Test and benchmark inputs: a tiny overlapping k-mer encoder in the kmer plugin's id
@@ -81,6 +83,51 @@ export function motifSequences(n: number, length: number, seed: number): Labelle
 }
 
 /** Records of a FASTA file, each given `label`. */
+/** Small models that train in a second on the toy set. */
+const toyArchitecture: ArchitectureParams = {
+  model: 'cnn',
+  'embedding-dim': 16,
+  units: 16,
+  filters: 16,
+  'kernel-size': 5,
+  layers: 1,
+  heads: 2,
+  'ff-dim': 32,
+  dropout: 0.1,
+  pooling: 'cls',
+  'pool-size': 0,
+  'dense-units': 0,
+};
+
+export function toySettings(model: ArchitectureParams['model'], epochs: number): TrainSettings {
+  return {
+    ...toyArchitecture,
+    model,
+    epochs,
+    'batch-size': 32,
+    'learning-rate': 0.01,
+    patience: 0,
+    'class-weight': 'balanced',
+    seed: 3,
+  };
+}
+
+/** Training hooks that log nothing and are never aborted. */
+export function silentHooks(): TrainHooks {
+  return { signal: new AbortController().signal, log: () => {}, status: () => {}, fingerprint: '' };
+}
+
+/** The models' toy set: 160 sequences of 30 bp as 3-mers, the positive class carrying TATAAT (separable). */
+export async function motifDataset() {
+  const batches = kmerBatches(motifSequences(160, 30, 5), 3);
+  const length = batches[0]!.length;
+  const rows = (await collectRows(batches, new AbortController().signal))!;
+  const classes = ['neg', 'pos'];
+  const data = toDataset(rows, classes, length);
+  const shape = { vocabSize: kmerSpec(3, length).vocabSize, length, classes: classes.length };
+  return { length, rows, classes, data, shape };
+}
+
 export function readFasta(path: string, label: string): LabelledSequence[] {
   const out: LabelledSequence[] = [];
   for (const line of readFileSync(path, 'utf8').split('\n')) {

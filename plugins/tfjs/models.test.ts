@@ -4,55 +4,19 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { useBackend } from './backend.js';
 import { readBundle, writeBundle } from './bundle.js';
-import { collectRows, toDataset } from './dataset.js';
-import { kmerBatches, kmerSpec, motifSequences } from './fixtures.js';
+import { motifDataset, silentHooks, toySettings } from './fixtures.js';
 import { predictProbabilities } from './inference.js';
-import type { ArchitectureParams } from './models.js';
 import { type TrainSettings, trainModel } from './trainer.js';
 
-const architecture: ArchitectureParams = {
-  model: 'cnn',
-  'embedding-dim': 16,
-  units: 16,
-  filters: 16,
-  'kernel-size': 5,
-  layers: 1,
-  heads: 2,
-  'ff-dim': 32,
-  dropout: 0.1,
-  pooling: 'cls',
-  'pool-size': 0,
-  'dense-units': 0,
-};
-
-function settings(model: ArchitectureParams['model'], epochs: number): TrainSettings {
-  return {
-    ...architecture,
-    model,
-    epochs,
-    'batch-size': 32,
-    'learning-rate': 0.01,
-    patience: 0,
-    'class-weight': 'balanced',
-    seed: 3,
-  };
-}
-
-// 160 sequences of 30 bp, 3-mers: the positive class carries TATAAT (a separable toy set).
-const batches = kmerBatches(motifSequences(160, 30, 5), 3);
-const length = batches[0]!.length;
-const rows = (await collectRows(batches, new AbortController().signal))!;
-const classes = ['neg', 'pos'];
-const data = toDataset(rows, classes, length);
-const shape = { vocabSize: kmerSpec(3, length).vocabSize, length, classes: 2 };
-const hooks = { signal: new AbortController().signal, log: () => {}, status: () => {}, fingerprint: '' };
+const { length, rows, classes, data, shape } = await motifDataset();
+const hooks = silentHooks();
 
 for (const backend of ['wasm', 'cpu'] as const) {
   describe(`models on ${backend}`, () => {
     for (const model of ['lstm', 'cnn', 'transformer'] as const) {
       it(`${model}: loss decreases over 6 epochs on a separable toy set`, async () => {
         expect(await useBackend(backend)).toBe(backend);
-        const { model: trained, history } = await trainModel(settings(model, 6), shape, data, null, hooks);
+        const { model: trained, history } = await trainModel(toySettings(model, 6), shape, data, null, hooks);
         trained.dispose();
         expect(history).toHaveLength(6);
         expect(history[5]!.loss).toBeLessThan(history[0]!.loss * 0.8);
@@ -62,8 +26,11 @@ for (const backend of ['wasm', 'cpu'] as const) {
 }
 
 const bundled: [string, TrainSettings][] = [
-  ...(['lstm', 'cnn', 'transformer'] as const).map((m): [string, TrainSettings] => [m, settings(m, 1)]),
-  ['cnn with local pooling and a hidden layer', { ...settings('cnn', 1), 'pool-size': 3, 'dense-units': 8 }],
+  ...(['lstm', 'cnn', 'transformer'] as const).map((m): [string, TrainSettings] => [m, toySettings(m, 1)]),
+  [
+    'cnn with local pooling and a hidden layer',
+    { ...toySettings('cnn', 1), 'pool-size': 3, 'dense-units': 8 },
+  ],
 ];
 
 describe('model bundles', () => {
@@ -110,14 +77,14 @@ describe('data-parallel training', () => {
     it(`${model}: 2 worker threads train what one thread does, dropout included (to float tolerance)`, async () => {
       await useBackend('wasm');
       const run = async (threads: number) => {
-        const trained = await trainModel(settings(model, 2), shape, data, null, { ...hooks, threads });
+        const trained = await trainModel(toySettings(model, 2), shape, data, null, { ...hooks, threads });
         const weights = trained.model.getWeights().map((w) => w.dataSync() as Float32Array);
         trained.model.dispose();
         return { weights, history: trained.history };
       };
       const one = await run(0);
       const two = await run(2);
-      expect(settings(model, 2).dropout).toBeGreaterThan(0);
+      expect(toySettings(model, 2).dropout).toBeGreaterThan(0);
       for (const [i, record] of two.history.entries()) {
         expect(record.loss).toBeCloseTo(one.history[i]!.loss, 5);
         expect(record.accuracy).toBe(one.history[i]!.accuracy);
@@ -127,7 +94,7 @@ describe('data-parallel training', () => {
         for (let j = 0; j < w.length; j++) worst = Math.max(worst, Math.abs(w[j]! - one.weights[i]![j]!));
       expect(worst).toBeLessThan(1e-4);
       // Adam moved the weights by far more than that.
-      const initial = (await trainModel(settings(model, 0), shape, data, null, hooks)).model;
+      const initial = (await trainModel(toySettings(model, 0), shape, data, null, hooks)).model;
       const moved = initial.getWeights().map((w) => w.dataSync() as Float32Array);
       initial.dispose();
       let change = 0;
