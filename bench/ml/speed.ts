@@ -6,7 +6,8 @@
  * threads (its second epoch, so the workers' start-up is not counted); it infers on the
  * main thread and, as tfjs.predict does, on a pool of worker threads, a task per 256 rows.
  * Run: `node dist/bench/ml/speed.js` (env BENCH_BATCHES = timed training batches,
- * default 6; BENCH_BACKEND = auto | wasm | cpu | node).
+ * default 6; BENCH_BACKEND = auto | wasm | cpu | node; BENCH_MODELS = a comma-separated subset of
+ * lstm,cnn,transformer).
  */
 import { execFileSync } from 'node:child_process';
 import { rmSync, writeFileSync } from 'node:fs';
@@ -36,7 +37,7 @@ const rng = new Rng(2024);
 const ids = Int32Array.from({ length: rows * length }, () => 5 + rng.below(vocabSize - 5));
 const labels = Int32Array.from({ length: rows }, (_, i) => i % 2);
 
-const architectures: Record<string, Partial<TrainSettings>> = {
+const allArchitectures: Record<string, Partial<TrainSettings>> = {
   lstm: { model: 'lstm', 'embedding-dim': 64, units: 64, layers: 1 },
   cnn: { model: 'cnn', 'embedding-dim': 64, filters: 128, 'kernel-size': 9, layers: 1 },
   transformer: {
@@ -48,6 +49,10 @@ const architectures: Record<string, Partial<TrainSettings>> = {
     pooling: 'mean',
   },
 };
+const chosen = (process.env.BENCH_MODELS ?? Object.keys(allArchitectures).join(',')).split(',');
+const architectures = Object.fromEntries(
+  Object.entries(allArchitectures).filter(([name]) => chosen.includes(name)),
+);
 const base: TrainSettings = {
   model: 'cnn',
   'embedding-dim': 64,
@@ -153,7 +158,7 @@ class Transformer(nn.Module):
         s.t = nn.TransformerEncoder(nn.TransformerEncoderLayer(64, 4, 128, dropout=0.0, batch_first=True), 2); s.d = nn.Linear(64, 2)
     def forward(s, x): return s.d(s.t(s.e(x) + s.p).mean(1))
 out = {}
-for name, M in [('lstm', LSTM), ('cnn', CNN), ('transformer', Transformer)]:
+for name, M in [(n, M) for n, M in [('lstm', LSTM), ('cnn', CNN), ('transformer', Transformer)] if n in a['models']]:
     m = M(); opt = torch.optim.Adam(m.parameters(), 1e-3); loss = nn.CrossEntropyLoss()
     def step(i):
         opt.zero_grad(); l = loss(m(ids[i*B:(i+1)*B]), y[i*B:(i+1)*B]); l.backward(); opt.step()
@@ -176,6 +181,7 @@ function torchSpeed(): Record<string, { train: number; infer: number }> {
     batch: batchSize,
     trainBatches,
     inferBatches,
+    models: Object.keys(architectures),
     ids: Array.from(ids),
     labels: Array.from(labels),
   });
