@@ -5,7 +5,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { movable } from '../../src/plugin-api/movable.js';
 import { type BackendChoice, useBackend } from './backend.js';
-import { type FoldedModel, foldEmbeddingConv, foldedApply } from './embedding-conv.js';
+import { type FoldedModel, foldEmbeddingConv, foldedTrainingApply } from './embedding-conv.js';
 import { dropoutSeeds } from './layers.js';
 import { batchLoss } from './loss.js';
 import { loadSharedModel, type SharedModel } from './model-artifacts.js';
@@ -75,7 +75,7 @@ export default async function runGradientTask(task: GradientTask): Promise<Gradi
   const { value, grads } = tf.variableGrads(() => {
     const probs =
       task.fold && fold
-        ? foldedApply(fold, fold.tables(), task.ids, rows, task.length, true)
+        ? foldedTrainingApply(fold, task.ids, rows, task.length)
         : (model.apply(tf.tensor2d(task.ids, [rows, task.length], 'int32'), { training: true }) as tf.Tensor);
     const part = batchLoss(probs, task.labels, task.sampleWeights, task.batchRows);
     correct = tf.keep(part.correct);
