@@ -4,10 +4,14 @@ import { Rng } from '../../src/plugin-api/index.js';
 import { useBackend } from './backend.js';
 import { foldEmbeddingConv, foldedTrainingApply } from './embedding-conv.js';
 
-const vocab = 23;
-const length = 11;
-
-function cnn(kernelSize: number, padding: 'same' | 'valid', activation: 'relu' | 'linear', useBias: boolean) {
+function cnn(
+  kernelSize: number,
+  padding: 'same' | 'valid',
+  activation: 'relu' | 'linear',
+  useBias: boolean,
+  vocab = 23,
+  length = 11,
+) {
   const model = tf.sequential();
   model.add(tf.layers.embedding({ inputShape: [length], inputDim: vocab, outputDim: 6 }));
   model.add(tf.layers.conv1d({ filters: 5, kernelSize, padding, activation, useBias }));
@@ -35,22 +39,28 @@ function worstDifference(a: Float32Array, b: Float32Array): number {
 
 for (const backend of ['wasm', 'cpu'] as const) {
   describe(`training through the fold on ${backend}`, () => {
-    // 6 rows have fewer positions than the vocabulary: the layers' convolution with folded
-    // gradients; 40 have many more: whole-vocabulary tables.
-    for (const [kernelSize, padding, activation, useBias, rows] of [
-      [5, 'same', 'relu', true, 6],
-      [4, 'same', 'relu', true, 6],
-      [3, 'valid', 'linear', false, 6],
-      [5, 'same', 'relu', true, 40],
-      [4, 'same', 'linear', false, 40],
+    // Each route: 6 rows of 11 of 7 ids have fewer positions than the vocabulary has ids,
+    // and their max-pooled gradient is too dense to go sparse: the layers' convolution with
+    // folded gradients; 40 rows have many more positions: whole-vocabulary tables; 2 rows
+    // of 60 of 300 ids: the layers' convolution with sparse gradients.
+    for (const [kernelSize, padding, activation, useBias, rows, length, vocab, ids] of [
+      [5, 'same', 'relu', true, 6, 11, 23, 7],
+      [4, 'same', 'relu', true, 6, 11, 23, 7],
+      [3, 'valid', 'linear', false, 6, 11, 23, 7],
+      [5, 'same', 'relu', true, 40, 11, 23, 7],
+      [4, 'same', 'linear', false, 40, 11, 23, 7],
+      [5, 'same', 'relu', true, 2, 60, 300, 300],
+      [4, 'same', 'relu', true, 2, 60, 300, 300],
+      [3, 'valid', 'linear', false, 2, 60, 300, 300],
     ] as const) {
-      it(`outputs and gradients equal the layers' (kernel ${kernelSize}, ${padding}, ${activation}, bias ${useBias}, ${rows} rows)`, async () => {
+      it(`outputs and gradients equal the layers' (kernel ${kernelSize}, ${padding}, ${activation}, bias ${useBias}, ${rows} rows of ${length} of ${ids} ids)`, async () => {
         await useBackend(backend);
-        const model = cnn(kernelSize, padding, activation, useBias);
+        const model = cnn(kernelSize, padding, activation, useBias, vocab, length);
         const fold = foldEmbeddingConv(model)!;
         const rng = new Rng(4);
-        // Few distinct ids, so that ids repeat within and across rows and at the edges.
-        const ids = Int32Array.from({ length: rows * length }, () => rng.below(7) * 3);
+        // With 7 ids (spread over the vocabulary) ids repeat within and across rows and at the edges.
+        const step = Math.floor(vocab / ids);
+        const tokens = Int32Array.from({ length: rows * length }, () => rng.below(ids) * step);
         const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
         const run = (forward: () => tf.Tensor) => {
           let output: Float32Array | undefined;
@@ -63,9 +73,9 @@ for (const backend of ['wasm', 'cpu'] as const) {
           return { output: output!, grads: variables.map((v) => grads[v.name]!.dataSync() as Float32Array) };
         };
         const expected = run(
-          () => model.apply(tf.tensor2d(ids, [rows, length], 'int32'), { training: true }) as tf.Tensor,
+          () => model.apply(tf.tensor2d(tokens, [rows, length], 'int32'), { training: true }) as tf.Tensor,
         );
-        const actual = run(() => foldedTrainingApply(fold, ids, rows, length));
+        const actual = run(() => foldedTrainingApply(fold, tokens, rows, length));
         expect(worstDifference(actual.output, expected.output)).toBeLessThan(1e-5);
         expect(actual.grads).toHaveLength(useBias ? 5 : 4);
         for (const [i, g] of actual.grads.entries()) {
@@ -79,11 +89,9 @@ for (const backend of ['wasm', 'cpu'] as const) {
     it('refuses out-of-range ids like the Embedding does', async () => {
       await useBackend(backend);
       const model = cnn(3, 'same', 'relu', true);
-      const ids = new Int32Array(length).fill(1);
-      ids[4] = vocab;
-      expect(() => foldedTrainingApply(foldEmbeddingConv(model)!, ids, 1, length)).toThrow(
-        /not in \[0, 22\]/,
-      );
+      const ids = new Int32Array(11).fill(1);
+      ids[4] = 23;
+      expect(() => foldedTrainingApply(foldEmbeddingConv(model)!, ids, 1, 11)).toThrow(/not in \[0, 22\]/);
       model.dispose();
     });
   });
