@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { nonzeros, sparseConvGradients } from './sparse-conv-gradient.js';
+import { nonzeroIndices, sparseConvGradients } from './sparse-conv-gradient.js';
 
 /**
  * A model that starts Embedding → Conv1D (stride 1, no dilation) run with the two layers
@@ -106,17 +106,12 @@ export function foldEmbeddingConv(model: tf.LayersModel): FoldedModel | null {
           const values = dy.dataSync() as Float32Array;
           // A multiply-add of the sparse route costs about 20 of XNNPACK's (2.3 ns against
           // 0.1, measured), so it pays while nonzeros × 20 < distinct ids × filters.
-          if (nonzeros(values) * 20 >= distinct.ids.length * filters)
-            return gradients(dy as tf.Tensor3D, e as tf.Tensor2D, k as tf.Tensor3D);
-          const shape = { rows, length, outLength: outLengthOf(length), taps, left, vocab, dim, filters };
+          const nonzero = nonzeroIndices(values, Math.ceil((distinct.ids.length * filters) / 20) - 1);
+          if (!nonzero) return gradients(dy as tf.Tensor3D, e as tf.Tensor2D, k as tf.Tensor3D);
+          const shape = { length, outLength: outLengthOf(length), taps, left, vocab, dim, filters };
           const embeddingValues = (e as tf.Tensor).dataSync() as Float32Array;
-          const sparse = sparseConvGradients(
-            values,
-            used,
-            embeddingValues,
-            (k as tf.Tensor).dataSync() as Float32Array,
-            shape,
-          );
+          const kernelValues = (k as tf.Tensor).dataSync() as Float32Array;
+          const sparse = sparseConvGradients(values, nonzero, used, embeddingValues, kernelValues, shape);
           return [
             tf.tensor2d(sparse.dEmbeddings, [vocab, dim]),
             tf.tensor3d(sparse.dKernel, [taps, dim, filters]),

@@ -6,7 +6,6 @@
  * multiply-adds per nonzero, where the dense products cost that per position and filter.
  */
 export interface ConvShape {
-  rows: number;
   length: number;
   outLength: number;
   taps: number;
@@ -17,15 +16,19 @@ export interface ConvShape {
   filters: number;
 }
 
-/** dEmbeddings (vocab × dim) and dKernel (taps × dim × filters) from dy (rows × outLength × filters). */
+/**
+ * dEmbeddings (vocab × dim) and dKernel (taps × dim × filters) from dy (rows × outLength ×
+ * filters), given the indices of its nonzeros (nonzeroIndices).
+ */
 export function sparseConvGradients(
   dy: Float32Array,
+  nonzero: Int32Array,
   ids: Int32Array,
   embeddings: Float32Array,
   kernel: Float32Array,
   shape: ConvShape,
 ): { dEmbeddings: Float32Array; dKernel: Float32Array } {
-  const { rows, length, outLength, taps, left, vocab, dim, filters } = shape;
+  const { length, outLength, taps, left, vocab, dim, filters } = shape;
   // Kernel and its gradient as [tap][filter][dim], so that the inner loop runs over
   // contiguous memory in all four arrays.
   const byFilter = new Float32Array(taps * filters * dim);
@@ -35,20 +38,18 @@ export function sparseConvGradients(
         byFilter[(t * filters + f) * dim + c] = kernel[(t * dim + c) * filters + f]!;
   const dByFilter = new Float32Array(taps * filters * dim);
   const dEmbeddings = new Float32Array(vocab * dim);
-  for (let r = 0; r < rows; r++) {
-    for (let i = 0; i < outLength; i++) {
-      const at = (r * outLength + i) * filters;
-      for (let f = 0; f < filters; f++) {
-        const g = dy[at + f]!;
-        if (g === 0) continue;
-        for (let t = Math.max(0, left - i); t < taps && i + t - left < length; t++) {
-          const e = ids[r * length + i + t - left]! * dim;
-          const k = (t * filters + f) * dim;
-          for (let c = 0; c < dim; c++) {
-            dByFilter[k + c]! += g * embeddings[e + c]!;
-            dEmbeddings[e + c]! += g * byFilter[k + c]!;
-          }
-        }
+  for (const at of nonzero) {
+    const g = dy[at]!;
+    const f = at % filters;
+    const position = (at - f) / filters;
+    const i = position % outLength;
+    const row = (position - i) / outLength;
+    for (let t = Math.max(0, left - i); t < taps && i + t - left < length; t++) {
+      const e = ids[row * length + i + t - left]! * dim;
+      const k = (t * filters + f) * dim;
+      for (let c = 0; c < dim; c++) {
+        dByFilter[k + c]! += g * embeddings[e + c]!;
+        dEmbeddings[e + c]! += g * byFilter[k + c]!;
       }
     }
   }
@@ -60,9 +61,14 @@ export function sparseConvGradients(
   return { dEmbeddings, dKernel };
 }
 
-/** How many of `values` are not zero. */
-export function nonzeros(values: Float32Array): number {
+/** The indices of the nonzeros of `values`, or null as soon as there are more than `most`. */
+export function nonzeroIndices(values: Float32Array, most: number): Int32Array | null {
+  const found = new Int32Array(Math.min(most, values.length));
   let n = 0;
-  for (const v of values) if (v !== 0) n++;
-  return n;
+  for (let i = 0; i < values.length; i++) {
+    if (values[i] === 0) continue;
+    if (n === most) return null;
+    found[n++] = i;
+  }
+  return found.subarray(0, n);
 }
