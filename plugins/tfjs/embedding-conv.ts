@@ -19,10 +19,13 @@ export interface FoldedModel {
   /** The Conv1D's output (after its activation) for `rows` rows of `length` ids. */
   convolve(tables: tf.Tensor[], ids: Int32Array, rows: number, length: number): tf.Tensor3D;
   /**
-   * The same output for training, where the weights change every batch so tables do not
-   * repay: the layers' own convolution forward, and the gradients through the fold of only
-   * the ids in the batch (foldedGradients), which cost two products of distinct ids × taps
-   * × embedding × filters where the convolution's cost two of positions × the same.
+   * The same output for training, where the weights change every batch so that tables
+   * rarely repay: the layers' own convolution forward; its gradients by a loop over the
+   * nonzeros of the output's gradient when that is mostly zeros (sparse-conv-gradient.ts:
+   * a global max pool passes one position per row and filter), else through the fold of
+   * only the batch's distinct ids (foldedGradients: two products of distinct ids × taps ×
+   * embedding × filters where the convolution's gradients cost two of positions × the
+   * same). Whole-vocabulary tables when they cost fewer products, in very large batches.
    */
   convolveTraining(ids: Int32Array, rows: number, length: number): tf.Tensor3D;
 }

@@ -15,8 +15,6 @@ export interface GradientTask {
   backend: BackendChoice;
   /** The trainable weights now, flattened in trainableWeights order. */
   weights: SharedArrayBuffer;
-  /** Whether to train through the folded Embedding → Conv1D (the main thread decides). */
-  fold: boolean;
   ids: Int32Array;
   labels: Int32Array;
   sampleWeights: Float32Array;
@@ -73,10 +71,9 @@ export default async function runGradientTask(task: GradientTask): Promise<Gradi
   dropoutSeeds.part = { rows: task.batchRows, offset: task.offset };
   let correct: tf.Scalar | undefined;
   const { value, grads } = tf.variableGrads(() => {
-    const probs =
-      task.fold && fold
-        ? foldedTrainingApply(fold, task.ids, rows, task.length)
-        : (model.apply(tf.tensor2d(task.ids, [rows, task.length], 'int32'), { training: true }) as tf.Tensor);
+    const probs = fold
+      ? foldedTrainingApply(fold, task.ids, rows, task.length)
+      : (model.apply(tf.tensor2d(task.ids, [rows, task.length], 'int32'), { training: true }) as tf.Tensor);
     const part = batchLoss(probs, task.labels, task.sampleWeights, task.batchRows);
     correct = tf.keep(part.correct);
     return part.loss;

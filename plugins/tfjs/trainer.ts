@@ -120,7 +120,6 @@ export async function trainModel(
       ? await ParallelSteps.start(model, variables, {
           backend,
           threads,
-          fold: fold !== null,
           signal: hooks.signal,
         })
       : null;
