@@ -1,7 +1,8 @@
 /**
  * Speed benchmark: training and inference samples/s of the three models (vocabulary 4,101
  * = 6-mers + 5 specials, length 128, batch 64) on TensorFlow.js beside PyTorch (Debian
- * python3-torch, 2 threads) on the same architecture, shapes and data, in one run.
+ * python3-torch, 2 threads) on the same architecture, shapes and data, in one run, each
+ * model's PyTorch run right after its tfjs runs so that both see about the same load.
  * tfjs trains on the main thread and data-parallel on BENCH_THREADS (default 2) worker
  * threads (its second epoch, so the workers' start-up is not counted); it infers on the
  * main thread and, as tfjs.predict does, on a pool of worker threads, a task per 256 rows.
@@ -174,14 +175,14 @@ for name, M in [(n, M) for n, M in [('lstm', LSTM), ('cnn', CNN), ('transformer'
 print(json.dumps(out))
 `;
 
-function torchSpeed(): Record<string, { train: number; infer: number }> {
+function torchSpeed(models: string[]): Record<string, { train: number; infer: number }> {
   const args = JSON.stringify({
     vocab: vocabSize,
     length,
     batch: batchSize,
     trainBatches,
     inferBatches,
-    models: Object.keys(architectures),
+    models,
     ids: Array.from(ids),
     labels: Array.from(labels),
   });
@@ -194,18 +195,17 @@ function torchSpeed(): Record<string, { train: number; infer: number }> {
   }
 }
 
-const torch = torchSpeed();
 console.log(
   `tfjs backend ${backend} vs PyTorch (2 threads); vocab ${vocabSize}, length ${length}, batch ${batchSize}; samples/s; load average ${loadavg()
     .map((l) => l.toFixed(2))
     .join(' ')} on ${availableParallelism()} cores\n`,
 );
 console.log(
-  `model | tfjs train (1 thread) | tfjs train (${threads} workers) | torch train | ratio (1) | ratio (${threads}) | tfjs infer (1 thread) | tfjs infer (${threads} workers) | torch infer | ratio (1) | ratio (${threads})`,
+  `model | tfjs train (1 thread) | tfjs train (${threads} workers) | torch train | ratio (1) | ratio (${threads}) | tfjs infer (1 thread) | tfjs infer (${threads} workers) | torch infer | ratio (1) | ratio (${threads}) | load (1 min)`,
 );
 for (const [name, arch] of Object.entries(architectures)) {
   const ours = await tfjsSpeed(arch);
-  const theirs = torch[name]!;
+  const theirs = torchSpeed([name])[name]!;
   const f = (x: number) => x.toFixed(0);
   console.log(
     [
@@ -220,6 +220,7 @@ for (const [name, arch] of Object.entries(architectures)) {
       f(theirs.infer),
       (ours.infer / theirs.infer).toFixed(3),
       (ours.pooled / theirs.infer).toFixed(3),
+      loadavg()[0]!.toFixed(2),
     ].join(' | '),
   );
 }
