@@ -1,12 +1,14 @@
 /**
  * Speed benchmark: training and inference samples/s of the three models (vocabulary 4,101
  * = 6-mers + 5 specials, length 128, batch 64) on TensorFlow.js beside PyTorch (Debian
- * python3-torch, 2 threads) on the same architecture, shapes and data, in one run.
+ * python3-torch, 2 threads) on the same architecture, shapes and data, in one run, each
+ * model's PyTorch run right after its tfjs runs so that both see about the same load.
  * tfjs trains on the main thread and data-parallel on BENCH_THREADS (default 2) worker
  * threads (its second epoch, so the workers' start-up is not counted); it infers on the
  * main thread and, as tfjs.predict does, on a pool of worker threads, a task per 256 rows.
  * Run: `node dist/bench/ml/speed.js` (env BENCH_BATCHES = timed training batches,
- * default 6; BENCH_BACKEND = auto | wasm | cpu | node).
+ * default 6; BENCH_BACKEND = auto | wasm | cpu | node; BENCH_MODELS = a comma-separated subset of
+ * lstm,cnn,transformer).
  */
 import { execFileSync } from 'node:child_process';
 import { rmSync, writeFileSync } from 'node:fs';
@@ -36,7 +38,7 @@ const rng = new Rng(2024);
 const ids = Int32Array.from({ length: rows * length }, () => 5 + rng.below(vocabSize - 5));
 const labels = Int32Array.from({ length: rows }, (_, i) => i % 2);
 
-const architectures: Record<string, Partial<TrainSettings>> = {
+const allArchitectures: Record<string, Partial<TrainSettings>> = {
   lstm: { model: 'lstm', 'embedding-dim': 64, units: 64, layers: 1 },
   cnn: { model: 'cnn', 'embedding-dim': 64, filters: 128, 'kernel-size': 9, layers: 1 },
   transformer: {
@@ -48,6 +50,10 @@ const architectures: Record<string, Partial<TrainSettings>> = {
     pooling: 'mean',
   },
 };
+const chosen = (process.env.BENCH_MODELS ?? Object.keys(allArchitectures).join(',')).split(',');
+const architectures = Object.fromEntries(
+  Object.entries(allArchitectures).filter(([name]) => chosen.includes(name)),
+);
 const base: TrainSettings = {
   model: 'cnn',
   'embedding-dim': 64,
@@ -153,7 +159,7 @@ class Transformer(nn.Module):
         s.t = nn.TransformerEncoder(nn.TransformerEncoderLayer(64, 4, 128, dropout=0.0, batch_first=True), 2); s.d = nn.Linear(64, 2)
     def forward(s, x): return s.d(s.t(s.e(x) + s.p).mean(1))
 out = {}
-for name, M in [('lstm', LSTM), ('cnn', CNN), ('transformer', Transformer)]:
+for name, M in [(n, M) for n, M in [('lstm', LSTM), ('cnn', CNN), ('transformer', Transformer)] if n in a['models']]:
     m = M(); opt = torch.optim.Adam(m.parameters(), 1e-3); loss = nn.CrossEntropyLoss()
     def step(i):
         opt.zero_grad(); l = loss(m(ids[i*B:(i+1)*B]), y[i*B:(i+1)*B]); l.backward(); opt.step()
@@ -169,13 +175,14 @@ for name, M in [('lstm', LSTM), ('cnn', CNN), ('transformer', Transformer)]:
 print(json.dumps(out))
 `;
 
-function torchSpeed(): Record<string, { train: number; infer: number }> {
+function torchSpeed(models: string[]): Record<string, { train: number; infer: number }> {
   const args = JSON.stringify({
     vocab: vocabSize,
     length,
     batch: batchSize,
     trainBatches,
     inferBatches,
+    models,
     ids: Array.from(ids),
     labels: Array.from(labels),
   });
@@ -188,18 +195,17 @@ function torchSpeed(): Record<string, { train: number; infer: number }> {
   }
 }
 
-const torch = torchSpeed();
 console.log(
   `tfjs backend ${backend} vs PyTorch (2 threads); vocab ${vocabSize}, length ${length}, batch ${batchSize}; samples/s; load average ${loadavg()
     .map((l) => l.toFixed(2))
     .join(' ')} on ${availableParallelism()} cores\n`,
 );
 console.log(
-  `model | tfjs train (1 thread) | tfjs train (${threads} workers) | torch train | ratio (1) | ratio (${threads}) | tfjs infer (1 thread) | tfjs infer (${threads} workers) | torch infer | ratio (1) | ratio (${threads})`,
+  `model | tfjs train (1 thread) | tfjs train (${threads} workers) | torch train | ratio (1) | ratio (${threads}) | tfjs infer (1 thread) | tfjs infer (${threads} workers) | torch infer | ratio (1) | ratio (${threads}) | load (1 min)`,
 );
 for (const [name, arch] of Object.entries(architectures)) {
   const ours = await tfjsSpeed(arch);
-  const theirs = torch[name]!;
+  const theirs = torchSpeed([name])[name]!;
   const f = (x: number) => x.toFixed(0);
   console.log(
     [
@@ -214,6 +220,7 @@ for (const [name, arch] of Object.entries(architectures)) {
       f(theirs.infer),
       (ours.infer / theirs.infer).toFixed(3),
       (ours.pooled / theirs.infer).toFixed(3),
+      loadavg()[0]!.toFixed(2),
     ].join(' | '),
   );
 }

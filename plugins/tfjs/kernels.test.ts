@@ -50,6 +50,14 @@ for (const backend of ['wasm', 'cpu'] as const) {
       expect(analytic.slice(9, 12)).toEqual(new Float32Array(3)); // id 3 is never gathered
     });
 
+    it('UnsortedSegmentSum drops out-of-range ids, as TensorFlow does, and sums repeated ones', async () => {
+      await useBackend(backend);
+      const x = tf.tensor2d([1, 2, 10, 20, 100, 200, 1000, 2000], [4, 2]);
+      const sum = (ids: number[]) => tf.unsortedSegmentSum(x, tf.tensor1d(ids, 'int32'), 3).dataSync();
+      expect(Array.from(sum([2, 0, 2, 1]))).toEqual([10, 20, 1000, 2000, 101, 202]);
+      expect(Array.from(sum([2, -1, 3, 2]))).toEqual([0, 0, 0, 0, 1001, 2002]);
+    });
+
     for (const [stride, pad, dilation] of [
       [1, 'same', 1],
       [2, 'valid', 1],

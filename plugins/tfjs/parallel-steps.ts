@@ -27,7 +27,7 @@ export class ParallelSteps {
   private readonly weights: SharedArrayBuffer;
   private constructor(
     private readonly pool: WorkerPool<GradientTask, GradientResult>,
-    private readonly task: Pick<GradientTask, 'model' | 'backend' | 'fold'>,
+    private readonly task: Pick<GradientTask, 'model' | 'backend'>,
     private readonly variables: tf.Variable[],
   ) {
     this.weights = new SharedArrayBuffer(4 * variables.reduce((n, v) => n + v.size, 0));
@@ -36,7 +36,7 @@ export class ParallelSteps {
   static async start(
     model: tf.LayersModel,
     variables: tf.Variable[],
-    options: { backend: BackendName; threads: number; fold: boolean; signal?: AbortSignal },
+    options: { backend: BackendName; threads: number; signal?: AbortSignal },
   ): Promise<ParallelSteps> {
     const pool = createPool<GradientTask, GradientResult>({
       worker: workerFile(import.meta.url, './train-worker.js'),
@@ -46,7 +46,6 @@ export class ParallelSteps {
     const task = {
       model: await shareModel(model),
       backend: workerBackend[options.backend],
-      fold: options.fold,
     };
     return new ParallelSteps(pool, task, variables);
   }

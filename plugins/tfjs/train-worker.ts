@@ -5,7 +5,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { movable } from '../../src/plugin-api/movable.js';
 import { type BackendChoice, useBackend } from './backend.js';
-import { type FoldedModel, foldEmbeddingConv, foldedApply } from './embedding-conv.js';
+import { type FoldedModel, foldEmbeddingConv, foldedTrainingApply } from './embedding-conv.js';
 import { dropoutSeeds } from './layers.js';
 import { batchLoss } from './loss.js';
 import { loadSharedModel, type SharedModel } from './model-artifacts.js';
@@ -15,8 +15,6 @@ export interface GradientTask {
   backend: BackendChoice;
   /** The trainable weights now, flattened in trainableWeights order. */
   weights: SharedArrayBuffer;
-  /** Whether to train through the folded Embedding → Conv1D (the main thread decides). */
-  fold: boolean;
   ids: Int32Array;
   labels: Int32Array;
   sampleWeights: Float32Array;
@@ -73,10 +71,9 @@ export default async function runGradientTask(task: GradientTask): Promise<Gradi
   dropoutSeeds.part = { rows: task.batchRows, offset: task.offset };
   let correct: tf.Scalar | undefined;
   const { value, grads } = tf.variableGrads(() => {
-    const probs =
-      task.fold && fold
-        ? foldedApply(fold, fold.tables(), task.ids, rows, task.length, true)
-        : (model.apply(tf.tensor2d(task.ids, [rows, task.length], 'int32'), { training: true }) as tf.Tensor);
+    const probs = fold
+      ? foldedTrainingApply(fold, task.ids, rows, task.length)
+      : (model.apply(tf.tensor2d(task.ids, [rows, task.length], 'int32'), { training: true }) as tf.Tensor);
     const part = batchLoss(probs, task.labels, task.sampleWeights, task.batchRows);
     correct = tf.keep(part.correct);
     return part.loss;

@@ -4,7 +4,7 @@ import { Adam } from './adam.js';
 import type { BackendName } from './backend.js';
 import { readCheckpoint, writeCheckpoint } from './checkpoint.js';
 import { classWeights, type Dataset } from './dataset.js';
-import { type FoldedModel, foldEmbeddingConv, foldedApply } from './embedding-conv.js';
+import { type FoldedModel, foldEmbeddingConv, foldedTrainingApply } from './embedding-conv.js';
 import { argMaxRows, predictProbabilities } from './inference.js';
 import { dropoutSeeds } from './layers.js';
 import { batchLoss } from './loss.js';
@@ -108,22 +108,18 @@ export async function trainModel(
     hooks.log(`resuming from checkpoint after epoch ${s.epoch}`);
   }
   dropoutSeeds.next = () => rng.below(2 ** 31);
-  // A CNN's Embedding → Conv1D as tables (embedding-conv.ts), when a batch has more
-  // positions than the vocabulary has ids: then the tables cost less than the convolution.
-  const vocab =
-    model.layers[0]?.getClassName() === 'Embedding' ? model.layers[0].getWeights()[0]!.shape[0]! : 0;
+  // A CNN's Embedding → Conv1D trains through the fold (embedding-conv.ts), which picks
+  // per batch whatever costs fewer products.
+  const fold = foldEmbeddingConv(model);
   const batchRows = Math.min(settings['batch-size'], train.rows);
   const backend = tf.getBackend() as BackendName;
   const threads = backend === 'tensorflow' ? 0 : (hooks.threads ?? 0);
-  // Split batches fold if their parts still have more positions than the vocabulary has ids.
   const partRows = threads > 1 && batchRows >= 2 * threads ? Math.ceil(batchRows / threads) : batchRows;
-  const fold = partRows * train.length > vocab ? foldEmbeddingConv(model) : null;
   const parallel =
     partRows < batchRows
       ? await ParallelSteps.start(model, variables, {
           backend,
           threads,
-          fold: fold !== null,
           signal: hooks.signal,
         })
       : null;
@@ -262,7 +258,7 @@ function localStep(
   let correct: tf.Scalar | undefined;
   const { value, grads } = tf.variableGrads(() => {
     const probs = fold
-      ? foldedApply(fold, fold.tables(), batch.ids, rows, batch.length, true)
+      ? foldedTrainingApply(fold, batch.ids, rows, batch.length)
       : (model.apply(tf.tensor2d(batch.ids, [rows, batch.length], 'int32'), { training: true }) as tf.Tensor);
     const part = batchLoss(probs, batch.labels, batch.sampleWeights, rows);
     correct = tf.keep(part.correct);
