@@ -15,6 +15,7 @@ import { rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { useBackend } from '../../plugins/tfjs/backend.js';
+import { silentHooks } from '../../plugins/tfjs/fixtures.js';
 import { predictProbabilities } from '../../plugins/tfjs/inference.js';
 import { shareModel } from '../../plugins/tfjs/model-artifacts.js';
 import type { PredictTask } from '../../plugins/tfjs/predict-worker.js';
@@ -75,7 +76,7 @@ const base: TrainSettings = {
   seed: 1,
 };
 
-const hooks = { signal: new AbortController().signal, log: () => {}, status: () => {}, fingerprint: '' };
+const hooks = silentHooks();
 const shape = { vocabSize, length, classes: 2 };
 
 async function tfjsSpeed(

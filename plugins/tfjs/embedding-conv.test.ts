@@ -3,32 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { Rng } from '../../src/plugin-api/index.js';
 import { useBackend } from './backend.js';
 import { foldEmbeddingConv, foldedTrainingApply } from './embedding-conv.js';
-
-function cnn(
-  kernelSize: number,
-  padding: 'same' | 'valid',
-  activation: 'relu' | 'linear',
-  useBias: boolean,
-  vocab = 23,
-  length = 11,
-) {
-  const model = tf.sequential();
-  model.add(tf.layers.embedding({ inputShape: [length], inputDim: vocab, outputDim: 6 }));
-  model.add(tf.layers.conv1d({ filters: 5, kernelSize, padding, activation, useBias }));
-  model.add(tf.layers.globalMaxPooling1d({}));
-  model.add(tf.layers.dense({ units: 3, activation: 'softmax' }));
-  // Larger than initial weights, so that a wrong tap or offset changes the output visibly.
-  const rng = new Rng(5);
-  model.setWeights(
-    model.getWeights().map((w) =>
-      tf.tensor(
-        w.dataSync().map(() => rng.next() * 2 - 1),
-        w.shape,
-      ),
-    ),
-  );
-  return model;
-}
+import { embeddingConvModel as cnn } from './fixtures.js';
 
 function worstDifference(a: Float32Array, b: Float32Array): number {
   expect(a.length).toBe(b.length);

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import * as tf from '@tensorflow/tfjs';
 import type { TokenBatch, TokenizerSpec } from '../../src/plugin-api/index.js';
 import { Rng } from '../../src/plugin-api/index.js';
 import { collectRows, toDataset } from './dataset.js';
@@ -110,6 +111,36 @@ export function toySettings(model: ArchitectureParams['model'], epochs: number):
     'class-weight': 'balanced',
     seed: 3,
   };
+}
+
+/**
+ * Embedding (6 dims) -> Conv1D (5 filters) -> global max pool -> softmax of 3, with random
+ * weights larger than initial ones: the model the Embedding -> Conv1D fold is checked on.
+ */
+export function embeddingConvModel(
+  kernelSize: number,
+  padding: 'same' | 'valid',
+  activation: 'relu' | 'linear',
+  useBias: boolean,
+  vocab = 23,
+  length = 11,
+) {
+  const model = tf.sequential();
+  model.add(tf.layers.embedding({ inputShape: [length], inputDim: vocab, outputDim: 6 }));
+  model.add(tf.layers.conv1d({ filters: 5, kernelSize, padding, activation, useBias }));
+  model.add(tf.layers.globalMaxPooling1d({}));
+  model.add(tf.layers.dense({ units: 3, activation: 'softmax' }));
+  // Larger than initial weights, so that a wrong tap or offset changes the output visibly.
+  const rng = new Rng(5);
+  model.setWeights(
+    model.getWeights().map((w) =>
+      tf.tensor(
+        w.dataSync().map(() => rng.next() * 2 - 1),
+        w.shape,
+      ),
+    ),
+  );
+  return model;
 }
 
 /** Training hooks that log nothing and are never aborted. */

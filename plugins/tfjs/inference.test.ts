@@ -3,30 +3,15 @@ import { describe, expect, it } from 'vitest';
 import { Rng } from '../../src/plugin-api/index.js';
 import { useBackend } from './backend.js';
 import { foldEmbeddingConv, foldedApply } from './embedding-conv.js';
+import { embeddingConvModel } from './fixtures.js';
 import { createPredictor } from './inference.js';
 import { predictInWorkers } from './pooled-inference.js';
 
 const vocab = 23;
 const length = 11;
 
-function cnn(kernelSize: number, padding: 'same' | 'valid', activation: 'relu' | 'linear'): tf.Sequential {
-  const model = tf.sequential();
-  model.add(tf.layers.embedding({ inputShape: [length], inputDim: vocab, outputDim: 6 }));
-  model.add(tf.layers.conv1d({ filters: 5, kernelSize, padding, activation }));
-  model.add(tf.layers.globalMaxPooling1d({}));
-  model.add(tf.layers.dense({ units: 3, activation: 'softmax' }));
-  // Larger than initial weights, so that a wrong tap or offset changes the output visibly.
-  const rng = new Rng(5);
-  model.setWeights(
-    model.getWeights().map((w) =>
-      tf.tensor(
-        w.dataSync().map(() => rng.next() * 2 - 1),
-        w.shape,
-      ),
-    ),
-  );
-  return model;
-}
+const cnn = (kernelSize: number, padding: 'same' | 'valid', activation: 'relu' | 'linear') =>
+  embeddingConvModel(kernelSize, padding, activation, true, vocab, length);
 
 for (const backend of ['wasm', 'cpu'] as const) {
   describe(`inference on ${backend}`, () => {
