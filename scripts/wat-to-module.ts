@@ -20,7 +20,7 @@ export async function compileWat(path: string): Promise<Uint8Array> {
 }
 
 /** The TypeScript module holding a .wat file's binary. */
-export function wasmModuleSource(watPath: string, binary: Uint8Array): string {
+function wasmModuleSource(watPath: string, binary: Uint8Array): string {
   const name = watPath.split('/').pop()!;
   return (
     `// Generated from ${name} by \`make wasm\` (scripts/wat-to-module.ts): do not edit.\n` +
@@ -28,7 +28,7 @@ export function wasmModuleSource(watPath: string, binary: Uint8Array): string {
   );
 }
 
-export function modulePathOf(watPath: string): string {
+function modulePathOf(watPath: string): string {
   return watPath.replace(/\.wat$/, '-wasm.ts');
 }
 

@@ -4,9 +4,9 @@
  * part is held out for early stopping, and the test fold is only predicted.
  */
 import { collectRows, stratifiedFolds, stratifiedSplit, toDataset } from '../../plugins/tfjs/dataset.js';
-import { ensembleProbabilities, trainEnsemble } from '../../plugins/tfjs/ensemble.js';
+import { trainEnsemble } from '../../plugins/tfjs/ensemble.js';
 import { kmerBatches, type LabelledSequence, silentHooks } from '../../plugins/tfjs/fixtures.js';
-import { argMaxRows } from '../../plugins/tfjs/inference.js';
+import { argMaxRows, predictProbabilities } from '../../plugins/tfjs/inference.js';
 import { classificationMetrics, type Metrics } from '../../plugins/tfjs/metrics.js';
 import type { TrainSettings } from '../../plugins/tfjs/trainer.js';
 
@@ -72,9 +72,9 @@ export async function crossValidate(
     const models = members.map((m) => m.model);
     const score = (probs: Float32Array) =>
       classificationMetrics(classes, testSet.labels, argMaxRows(probs, classes.length), probs);
-    const probs = ensembleProbabilities(models, testSet.ids, testSet.rows, length, 256);
+    const probs = predictProbabilities(models, testSet.ids, testSet.rows, length, 256);
     const memberMcc = models.map(
-      (m) => score(ensembleProbabilities([m], testSet.ids, testSet.rows, length, 256)).mcc,
+      (m) => score(predictProbabilities([m], testSet.ids, testSet.rows, length, 256)).mcc,
     );
     for (const m of models) m.dispose();
     const result = {

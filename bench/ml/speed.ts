@@ -102,9 +102,9 @@ async function tfjsSpeed(
   );
   parallel.model.dispose();
   const { model, history } = await trainModel(settings, shape, slice(trainBatches * batchSize), null, hooks);
-  predictProbabilities(model, ids, batchSize, length, batchSize);
+  predictProbabilities([model], ids, batchSize, length, batchSize);
   let started = performance.now();
-  predictProbabilities(model, ids, rows, length, batchSize);
+  predictProbabilities([model], ids, rows, length, batchSize);
   const infer = rows / ((performance.now() - started) / 1000);
   const pooled = await pooledSpeed(model);
   model.dispose();

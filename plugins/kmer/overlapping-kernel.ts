@@ -68,13 +68,14 @@ export function overlappingRows(
   const { maxTokens, k } = spec;
   const { memory, encodeRows } = instance();
   const chunkRows = Math.max(1, Math.floor(CHUNK_ID_BYTES / 4 / maxTokens));
+  const cls = spec.addCls ? 1 : 0;
   for (let r = first; r < end; ) {
     let stop = Math.min(end, r + chunkRows);
     while (stop > r + 1 && offsets[stop]! - offsets[r]! > CHUNK_SEQUENCE_BYTES) stop = r + ((stop - r) >> 1);
     const rows = stop - r;
     const start = offsets[r]!;
     // A row is never read past its first k - 1 + maxTokens bases.
-    const span = Math.min(offsets[stop]! - start, rows === 1 ? k - 1 + maxTokens : Number.MAX_SAFE_INTEGER);
+    const span = rows === 1 ? Math.min(offsets[stop]! - start, k - 1 + maxTokens) : offsets[stop]! - start;
     const offsetsAt = TABLE_BYTES;
     const sequencesAt = offsetsAt + 4 * (rows + 1);
     const idsAt = (sequencesAt + span + 3) & ~3;
@@ -86,7 +87,6 @@ export function overlappingRows(
     for (let i = 0; i <= rows; i++) rowOffsets[i] = Math.min(offsets[r + i]! - start, span);
     new Uint8Array(memory.buffer, sequencesAt, span).set(bytes.subarray(start, start + span));
     const ids = new Int32Array(memory.buffer, idsAt, rows * maxTokens);
-    const cls = spec.addCls ? 1 : 0;
     for (let from = 0; ; from++) {
       from = encodeRows(sequencesAt, offsetsAt, from, rows, idsAt, maxTokens, k, cls);
       if (from === rows) break;

@@ -118,9 +118,10 @@ export function tokenize(seq: string | Uint8Array, spec: TokenizerSpec): Int32Ar
 }
 
 /**
- * Writes rows [first, end) of packed sequences, `spec.maxTokens` ids each, at `out[outOffset...]`. The hot case (overlapping, stride 1,
- * head) runs in WebAssembly; rows with other letters, and other specs, in the loops below.
- * An InvalidBaseError names the row by its index in `offsets`.
+ * Writes rows [first, end) of packed sequences, `spec.maxTokens` ids each, at
+ * `out[outOffset...]`. The hot case (overlapping, stride 1, head) runs in WebAssembly; rows
+ * with other letters, and other specs, in the loops below. An InvalidBaseError names the
+ * row by its index in `offsets`.
  */
 export function tokenizeRows(
   packed: PackedSequences,
@@ -205,8 +206,8 @@ function overlappingStride1(
   if (limit <= 0) return 0;
   const mask = (1 << (2 * k)) - 1;
   let code = 0;
-  let n = 0;
   let run = 0;
+  let n = 0;
   for (let i = start; i < end; i++) {
     const c = BASE_CODE[bytes[i]!]!;
     if (c < 4) {

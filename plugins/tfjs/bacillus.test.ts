@@ -27,7 +27,7 @@ describe('real data: B. subtilis promoters (CNNProm set)', () => {
     const shape = { vocabSize: rows.spec.vocabSize, length, classes: 2 };
     const hooks = silentHooks();
     const { model } = await trainModel(settings, shape, toDataset(rows, classes, length, train), null, hooks);
-    const probs = predictProbabilities(model, test.ids, test.rows, length, 256);
+    const probs = predictProbabilities([model], test.ids, test.rows, length, 256);
     model.dispose();
     const metrics = classificationMetrics(classes, test.labels, argMaxRows(probs, 2), probs);
     expect(metrics.n).toBe(275); // 75 promoters + 200 non-promoters

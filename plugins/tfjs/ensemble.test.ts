@@ -9,7 +9,7 @@ import { collectingLogger, runStageForTest, stageError } from '../../src/plugin-
 import { useBackend } from './backend.js';
 import { readBundle, writeBundle } from './bundle.js';
 import { collectRows, toDataset } from './dataset.js';
-import { ensembleProbabilities, trainEnsemble } from './ensemble.js';
+import { trainEnsemble } from './ensemble.js';
 import type { MetricsRecord } from './evaluate.js';
 import { kmerBatches, motifDataset, motifSequences, silentHooks, toySettings } from './fixtures.js';
 import plugin from './index.js';
@@ -49,8 +49,8 @@ describe('seed ensembles', () => {
     await useBackend('wasm');
     const members = await trainEnsemble(settings, 2, shape, data, null, hooks);
     const models = members.map((m) => m.model);
-    const own = models.map((m) => predictProbabilities(m, data.ids, data.rows, length, 50));
-    const before = ensembleProbabilities(models, data.ids, data.rows, length, 50);
+    const own = models.map((m) => predictProbabilities([m], data.ids, data.rows, length, 50));
+    const before = predictProbabilities(models, data.ids, data.rows, length, 50);
     expect(worstFromMean(own, before)).toBeLessThan(1e-6);
     // The members disagree, so the mean is not just one of them.
     expect(own[0]).not.toEqual(own[1]);
@@ -78,7 +78,7 @@ describe('seed ensembles', () => {
     expect(second.weightsManifest[0].paths).toEqual(['weights-2.bin']);
     const loaded = await readBundle(dir);
     expect(loaded.models).toHaveLength(2);
-    const after = ensembleProbabilities(loaded.models, data.ids, data.rows, length, 50);
+    const after = predictProbabilities(loaded.models, data.ids, data.rows, length, 50);
     expect(after).toEqual(before);
     // Across worker threads: 480 rows (over the inline limit), several tasks per thread.
     const many = new Int32Array(3 * data.ids.length);
@@ -106,8 +106,8 @@ describe('seed ensembles', () => {
     const loaded = await readBundle(dir);
     expect(loaded.training.params.ensemble).toBe(1);
     expect(loaded.models).toHaveLength(1);
-    expect(predictProbabilities(loaded.models[0]!, data.ids, data.rows, length, 50)).toEqual(
-      predictProbabilities(model, data.ids, data.rows, length, 50),
+    expect(predictProbabilities(loaded.models, data.ids, data.rows, length, 50)).toEqual(
+      predictProbabilities([model], data.ids, data.rows, length, 50),
     );
     for (const m of [model, ...loaded.models]) m.dispose();
   });
@@ -190,7 +190,7 @@ describe('tfjs.train with ensemble: 2', () => {
     const input = kmerBatches(motifSequences(600, 30, 33), 3, 300);
     const rowsIn = (await collectRows(input, new AbortController().signal))!;
     const set = toDataset(rowsIn, ['neg', 'pos'], bundle.training.length);
-    const own = bundle.models.map((m) => predictProbabilities(m, set.ids, set.rows, set.length, 64));
+    const own = bundle.models.map((m) => predictProbabilities([m], set.ids, set.rows, set.length, 64));
     for (const m of bundle.models) m.dispose();
     for (const threads of [0, 2]) {
       const { records, inputFiles } = await runStageForTest(predict, {

@@ -1,8 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import type * as tf from '@tensorflow/tfjs';
 import type { Dataset } from './dataset.js';
-import { createPredictor, type Predictor } from './inference.js';
 import type { ModelShape } from './models.js';
 import { type TrainHooks, type TrainResult, type TrainSettings, trainModel } from './trainer.js';
 
@@ -49,46 +47,4 @@ export async function trainEnsemble(
     throw err;
   }
   return results;
-}
-
-/**
- * Predicts the mean of the members' class probabilities (a single member: its own,
- * unchanged). Each member predicts as createPredictor does.
- */
-export function createEnsemblePredictor(
-  models: readonly tf.LayersModel[],
-  length: number,
-  batchSize: number,
-  expectedRows = Number.POSITIVE_INFINITY,
-): Predictor {
-  const predictors = models.map((m) => createPredictor(m, length, batchSize, expectedRows));
-  if (predictors.length === 1) return predictors[0]!;
-  const predict = (ids: Int32Array, rows: number) => {
-    const sum = new Float64Array(predictors[0]!.predict(ids, rows));
-    for (const p of predictors.slice(1)) {
-      const probs = p.predict(ids, rows);
-      for (let i = 0; i < sum.length; i++) sum[i]! += probs[i]!;
-    }
-    return Float32Array.from(sum, (s) => s / predictors.length);
-  };
-  const dispose = () => {
-    for (const p of predictors) p.dispose();
-  };
-  return { predict, dispose };
-}
-
-/** The members' mean class probabilities of `rows` rows of ids (row-major, `length` wide). */
-export function ensembleProbabilities(
-  models: readonly tf.LayersModel[],
-  ids: Int32Array,
-  rows: number,
-  length: number,
-  batchSize: number,
-): Float32Array {
-  const predictor = createEnsemblePredictor(models, length, batchSize, rows);
-  try {
-    return predictor.predict(ids, rows);
-  } finally {
-    predictor.dispose();
-  }
 }

@@ -40,15 +40,44 @@ export function createPredictor(
   return { predict, dispose: () => tf.dispose(tables ?? []) };
 }
 
-/** Class probabilities of `rows` rows of ids (row-major, `length` wide), in batches. */
+/**
+ * Predicts the mean of the members' class probabilities (a single member: its own,
+ * unchanged). Each member predicts as createPredictor does.
+ */
+export function createEnsemblePredictor(
+  models: readonly tf.LayersModel[],
+  length: number,
+  batchSize: number,
+  expectedRows = Number.POSITIVE_INFINITY,
+): Predictor {
+  const predictors = models.map((m) => createPredictor(m, length, batchSize, expectedRows));
+  if (predictors.length === 1) return predictors[0]!;
+  const predict = (ids: Int32Array, rows: number) => {
+    const sum = new Float64Array(predictors[0]!.predict(ids, rows));
+    for (const p of predictors.slice(1)) {
+      const probs = p.predict(ids, rows);
+      for (let i = 0; i < sum.length; i++) sum[i]! += probs[i]!;
+    }
+    return Float32Array.from(sum, (s) => s / predictors.length);
+  };
+  const dispose = () => {
+    for (const p of predictors) p.dispose();
+  };
+  return { predict, dispose };
+}
+
+/**
+ * The class probabilities of `rows` rows of ids (row-major, `length` wide), in batches: a
+ * model's own, or an ensemble's mean over its members.
+ */
 export function predictProbabilities(
-  model: tf.LayersModel,
+  models: readonly tf.LayersModel[],
   ids: Int32Array,
   rows: number,
   length: number,
   batchSize: number,
 ): Float32Array {
-  const predictor = createPredictor(model, length, batchSize, rows);
+  const predictor = createEnsemblePredictor(models, length, batchSize, rows);
   try {
     return predictor.predict(ids, rows);
   } finally {

@@ -38,7 +38,7 @@ describe('model bundles', () => {
     it(`${name}: save → load → predict gives identical probabilities`, async () => {
       await useBackend('wasm');
       const { model: trained, history } = await trainModel(trainSettings, shape, data, null, hooks);
-      const before = predictProbabilities(trained, data.ids, data.rows, length, 50);
+      const before = predictProbabilities([trained], data.ids, data.rows, length, 50);
       const dir = join(await mkdtemp(join(tmpdir(), 'tfjs-bundle-')), 'model');
       const training = {
         params: { ...trainSettings, 'validation-split': 0, ensemble: 1 },
@@ -65,7 +65,7 @@ describe('model bundles', () => {
       expect(loaded.classes).toEqual(classes);
       expect(loaded.spec).toEqual(rows.spec);
       expect(loaded.models).toHaveLength(1);
-      const after = predictProbabilities(loaded.models[0]!, data.ids, data.rows, length, 50);
+      const after = predictProbabilities(loaded.models, data.ids, data.rows, length, 50);
       loaded.models[0]!.dispose();
       expect(after).toEqual(before);
     });

@@ -1,8 +1,7 @@
 import type * as tf from '@tensorflow/tfjs';
 import { mapInOrder, workerFile } from '../../src/plugin-api/index.js';
 import type { BackendChoice, BackendName } from './backend.js';
-import { createEnsemblePredictor } from './ensemble.js';
-import type { Predictor } from './inference.js';
+import { createEnsemblePredictor, type Predictor } from './inference.js';
 import { shareModel } from './model-artifacts.js';
 import type { PredictTask } from './predict-worker.js';
 

@@ -2,8 +2,7 @@
 import type * as tf from '@tensorflow/tfjs';
 import { movable } from '../../src/plugin-api/movable.js';
 import { type BackendChoice, useBackend } from './backend.js';
-import { createEnsemblePredictor } from './ensemble.js';
-import type { Predictor } from './inference.js';
+import { createEnsemblePredictor, type Predictor } from './inference.js';
 import { loadSharedModel, type SharedModel } from './model-artifacts.js';
 
 export interface PredictTask {

@@ -3,8 +3,7 @@ import { defineStage, mapInOrder, type Prediction, type TokenBatch, z } from '..
 import { useBackend } from './backend.js';
 import { type Bundle, bundleFiles, readBundle } from './bundle.js';
 import { fitRow, specDifferences } from './dataset.js';
-import { createEnsemblePredictor } from './ensemble.js';
-import type { Predictor } from './inference.js';
+import { createEnsemblePredictor, type Predictor } from './inference.js';
 import { type SharedModel, shareModel } from './model-artifacts.js';
 import { backendParam } from './params.js';
 import { predictThreads, predictWorker, tinyRows, workerBackend } from './pooled-inference.js';

@@ -3,8 +3,8 @@ import { defineStage, type TokenizerSpec, z } from '../../src/plugin-api/index.j
 import { useBackend } from './backend.js';
 import { genoflowVersion, writeBundle } from './bundle.js';
 import { type CollectedRows, collectRows, specDifferences, stratifiedSplit, toDataset } from './dataset.js';
-import { ensembleProbabilities, memberSeed, trainEnsemble } from './ensemble.js';
-import { argMaxRows } from './inference.js';
+import { memberSeed, trainEnsemble } from './ensemble.js';
+import { argMaxRows, predictProbabilities } from './inference.js';
 import { classificationMetrics, type Metrics } from './metrics.js';
 import { backendParam, trainingParams } from './params.js';
 import { trainingCurves } from './report-charts.js';
@@ -66,13 +66,7 @@ export const train = defineStage({
     const models = members.map((m) => m.model);
     let metrics: Metrics | null = null;
     if (validSet) {
-      const probs = ensembleProbabilities(
-        models,
-        validSet.ids,
-        validSet.rows,
-        length,
-        settings['batch-size'],
-      );
+      const probs = predictProbabilities(models, validSet.ids, validSet.rows, length, settings['batch-size']);
       metrics = classificationMetrics(classes, validSet.labels, argMaxRows(probs, classes.length), probs);
     }
     const path = ctx.resolvePath(out);

@@ -270,7 +270,7 @@ function localStep(
 }
 
 function validationScores(model: tf.LayersModel, valid: Dataset, batchSize: number, classes: number) {
-  const probs = predictProbabilities(model, valid.ids, valid.rows, valid.length, batchSize);
+  const probs = predictProbabilities([model], valid.ids, valid.rows, valid.length, batchSize);
   const predicted = argMaxRows(probs, classes);
   let loss = 0;
   let hits = 0;
