@@ -74,6 +74,7 @@ const base: TrainSettings = {
   patience: 0,
   'class-weight': 'none',
   seed: 1,
+  shift: 0,
 };
 
 const hooks = silentHooks();
@@ -88,6 +89,7 @@ async function tfjsSpeed(
     rows: n,
     length,
     labels: labels.subarray(0, n),
+    leading: 0,
   });
   (await trainModel(settings, shape, slice(batchSize), null, hooks)).model.dispose(); // warm-up: kernels, allocations
   const parallel = await trainModel(

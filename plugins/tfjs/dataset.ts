@@ -8,6 +8,8 @@ export interface Dataset {
   length: number;
   /** Class index per row. */
   labels: Int32Array;
+  /** Leading special tokens ([CLS]) that stay first when a row is shifted. */
+  leading: number;
 }
 
 /** Rows of token batches that can be learnt from, with what was left out. */
@@ -61,6 +63,19 @@ export function fitRow(row: Int32Array, length: number): Int32Array {
   return out;
 }
 
+/**
+ * Writes `row` moved by `by` tokens (right when positive) into `out` at `offset`: its first
+ * `leading` tokens stay in place, tokens moved past either end are dropped, [PAD] (0) fills.
+ */
+export function shiftRow(row: Int32Array, leading: number, by: number, out: Int32Array, offset: number): void {
+  const body = row.subarray(leading);
+  const target = out.subarray(offset + leading, offset + row.length);
+  out.set(row.subarray(0, leading), offset);
+  target.fill(0);
+  if (by >= 0) target.set(body.subarray(0, Math.max(0, body.length - by)), Math.min(by, body.length));
+  else target.set(body.subarray(Math.min(-by, body.length)));
+}
+
 /** Builds a dataset of `rows` indices (labels mapped to class indices). */
 export function toDataset(rows: CollectedRows, classes: string[], length: number, pick?: number[]): Dataset {
   const index = new Map(classes.map((c, i) => [c, i]));
@@ -74,7 +89,7 @@ export function toDataset(rows: CollectedRows, classes: string[], length: number
       throw new Error(`label "${rows.labels[r]}" is not one of the model's classes ${classes.join(', ')}`);
     labels[i] = label;
   });
-  return { ids, rows: chosen.length, length, labels };
+  return { ids, rows: chosen.length, length, labels, leading: rows.spec.addCls ? 1 : 0 };
 }
 
 /** Row indices grouped by label, each group shuffled by `seed` (for stratified splits). */

@@ -110,6 +110,7 @@ export function toySettings(model: ArchitectureParams['model'], epochs: number):
     patience: 0,
     'class-weight': 'balanced',
     seed: 3,
+    shift: 0,
   };
 }
 
@@ -194,5 +195,6 @@ export const bacillusSettings: BacillusSettings = {
   patience: 6,
   'class-weight': 'balanced',
   seed: 1,
+  shift: 0,
   ensemble: 5,
 };

@@ -29,6 +29,8 @@ export const trainingParams = {
   patience: z.coerce.number().int().min(0).default(3),
   'class-weight': z.enum(['balanced', 'none']).default('balanced'),
   seed: z.coerce.number().int().default(42),
+  // Augmentation: each epoch moves every training row by a random -n … n tokens.
+  shift: z.coerce.number().int().min(0).default(0),
   // Models trained with seeds seed … seed+n-1 whose mean probabilities the bundle predicts.
   ensemble: count(1),
   'validation-split': z.coerce.number().min(0).max(0.5).default(0.1),

@@ -3,7 +3,7 @@ import { Rng } from '../../src/plugin-api/index.js';
 import { Adam } from './adam.js';
 import type { BackendName } from './backend.js';
 import { readCheckpoint, writeCheckpoint } from './checkpoint.js';
-import { classWeights, type Dataset } from './dataset.js';
+import { classWeights, type Dataset, shiftRow } from './dataset.js';
 import { type FoldedModel, foldEmbeddingConv, foldedTrainingApply } from './embedding-conv.js';
 import { argMaxRows, predictProbabilities } from './inference.js';
 import { dropoutSeeds } from './layers.js';
@@ -21,6 +21,8 @@ export interface OptimisationParams {
   patience: number;
   'class-weight': 'balanced' | 'none';
   seed: number;
+  /** Each epoch moves every training row by a random -shift … shift tokens ([PAD] fills); 0: off. */
+  shift: number;
 }
 
 export type TrainSettings = ArchitectureParams & OptimisationParams;
@@ -135,6 +137,7 @@ export async function trainModel(
         weights,
         rng,
         settings['batch-size'],
+        settings.shift,
         (done, of) => {
           const seconds = (performance.now() - started) / 1000;
           hooks.status(
@@ -206,6 +209,7 @@ async function runEpoch(
   weights: Float32Array,
   rng: Rng,
   batchSize: number,
+  shift: number,
   progress: (done: number, of: number) => void,
   signal: AbortSignal,
   steps: { fold: FoldedModel | null; parallel: ParallelSteps | null },
@@ -223,7 +227,9 @@ async function runEpoch(
     const labels = new Int32Array(rows.length);
     const sampleWeights = new Float32Array(rows.length);
     rows.forEach((r, i) => {
-      ids.set(data.ids.subarray(r * data.length, (r + 1) * data.length), i * data.length);
+      const row = data.ids.subarray(r * data.length, (r + 1) * data.length);
+      if (shift) shiftRow(row, data.leading, rng.below(2 * shift + 1) - shift, ids, i * data.length);
+      else ids.set(row, i * data.length);
       labels[i] = data.labels[r]!;
       sampleWeights[i] = weights[data.labels[r]!]!;
     });
