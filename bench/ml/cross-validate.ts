@@ -25,8 +25,8 @@ export interface FoldResult {
 
 /**
  * Runs the first `run` of `folds` folds (all by default; fewer to prune a search cheaply).
- * Fold assignment is seeded (7) independently of the model seed, so settings are compared
- * on the same folds. With `ensemble: N` each fold trains N members (seeds seed … seed+N-1)
+ * Fold assignment is seeded (`foldSeed`, 7 for the bench) independently of the model seed,
+ * so settings are compared on the same folds. With `ensemble: N` each fold trains N members (seeds seed … seed+N-1)
  * and scores the mean of their probabilities, as a `tfjs.train` bundle would predict.
  */
 export async function crossValidate(
@@ -37,12 +37,13 @@ export async function crossValidate(
   folds: number,
   run = folds,
   onFold: (r: FoldResult) => void = () => {},
+  foldSeed = 7,
 ): Promise<FoldResult[]> {
   const batches = kmerBatches(sequences, k, 256);
   const length = batches[0]!.length;
   const rows = (await collectRows(batches, new AbortController().signal))!;
   const shape = { vocabSize: rows.spec.vocabSize, length, classes: classes.length };
-  const assignment = stratifiedFolds(rows.labels, folds, 7);
+  const assignment = stratifiedFolds(rows.labels, folds, foldSeed);
   const results: FoldResult[] = [];
   for (const [f, test] of assignment.slice(0, run).entries()) {
     const started = performance.now();
