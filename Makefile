@@ -8,8 +8,9 @@ $(NODE_MODULES): package.json package-lock.json
 	npm ci
 	@touch $@
 
+# npm's build script also makes the CLI executable, for `npx genoflow`.
 build: $(NODE_MODULES)
-	npx tsc -p tsconfig.build.json
+	npm run --silent build
 
 typecheck: $(NODE_MODULES)
 	npx tsc --noEmit -p tsconfig.json

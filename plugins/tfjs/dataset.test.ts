@@ -27,7 +27,13 @@ describe('shift augmentation', () => {
     const { data, shape } = await motifDataset();
     expect(data.leading).toBe(1);
     const weights = async (shift: number) => {
-      const { model } = await trainModel({ ...toySettings('cnn', 2), shift }, shape, data, null, silentHooks());
+      const { model } = await trainModel(
+        { ...toySettings('cnn', 2), shift },
+        shape,
+        data,
+        null,
+        silentHooks(),
+      );
       const values = model.getWeights().map((w: tf.Tensor) => w.dataSync() as Float32Array);
       model.dispose();
       return values;

@@ -67,7 +67,13 @@ export function fitRow(row: Int32Array, length: number): Int32Array {
  * Writes `row` moved by `by` tokens (right when positive) into `out` at `offset`: its first
  * `leading` tokens stay in place, tokens moved past either end are dropped, [PAD] (0) fills.
  */
-export function shiftRow(row: Int32Array, leading: number, by: number, out: Int32Array, offset: number): void {
+export function shiftRow(
+  row: Int32Array,
+  leading: number,
+  by: number,
+  out: Int32Array,
+  offset: number,
+): void {
   const body = row.subarray(leading);
   const target = out.subarray(offset + leading, offset + row.length);
   out.set(row.subarray(0, leading), offset);

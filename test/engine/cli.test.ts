@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { cli, cliPath, tempDir, writeFile } from '../helpers.js';
+import { cli, cliPath, repoRoot, tempDir, writeFile } from '../helpers.js';
 
 /** Deterministic text lines of varied length, `bytes` long in all. */
 function* generatedText(bytes: number): Generator<Buffer> {
@@ -22,6 +22,16 @@ function* generatedText(bytes: number): Generator<Buffer> {
 }
 
 describe('the CLI', () => {
+  it('runs as `npx genoflow` from the built package (its bin is executable)', () => {
+    const run = spawnSync('npx', ['--no-install', 'genoflow', 'plugins'], {
+      cwd: repoRoot,
+      encoding: 'utf8',
+    });
+    expect(run.stderr).not.toMatch(/Permission denied/);
+    expect(run.status).toBe(0);
+    expect(run.stdout).toMatch(/tfjs\.train/);
+  });
+
   it('pipes 200 MB through text.read - → text.write - byte for byte, in bounded memory', async () => {
     const dir = tempDir('pipe');
     const wf = writeFile(
