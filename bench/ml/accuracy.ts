@@ -80,8 +80,8 @@ console.log(
   `backend ${backend}, ${folds}-fold stratified CV (10 % of each training part for early stopping); CNN: ` +
     `embedding ${s['embedding-dim']}, ${s.filters} filters of width ${s['kernel-size']}, max pool ${s['pool-size']}, ` +
     `dense ${s['dense-units']}, dropout ${s.dropout}, lr ${s['learning-rate']}, batch ${s['batch-size']}, ` +
-    `up to ${s.epochs} epochs (patience ${s.patience}); the mean probabilities of ${s.ensemble} ` +
-    `members (seeds ${s.seed}-${s.seed + s.ensemble - 1})\n`,
+    `up to ${s.epochs} epochs (patience ${s.patience}), training rows shifted by up to ${s.shift}; ` +
+    `the mean probabilities of ${s.ensemble} members (seeds ${s.seed}-${s.seed + s.ensemble - 1})\n`,
 );
 console.log(['data set', 'tokens', 'MCC', 'Sn', 'Sp', 'ROC AUC', 'time', 'reference'].join(' | '));
 for (const row of rows) console.log(row.join(' | '));
