@@ -150,8 +150,8 @@ export async function readBundle(dir: string): Promise<Bundle> {
 }
 
 /**
- * Bundles written before `pool-size`, `dense-units` and `ensemble` existed had none of
- * them (global pooling, no hidden layer, one model).
+ * Bundles written before `pool-size`, `dense-units`, `ensemble` and `shift` existed had none
+ * of them (global pooling, no hidden layer, one model, unshifted rows).
  */
 function withParamDefaults(training: TrainingRecord): TrainingRecord {
   const { params } = training;
@@ -162,6 +162,7 @@ function withParamDefaults(training: TrainingRecord): TrainingRecord {
       'pool-size': params['pool-size'] ?? 0,
       'dense-units': params['dense-units'] ?? 0,
       ensemble: params.ensemble ?? 1,
+      shift: params.shift ?? 0,
     },
   };
 }

@@ -94,17 +94,18 @@ describe('seed ensembles', () => {
     ).rejects.toThrow('1 models for an ensemble of 2');
   });
 
-  it('a bundle written before ensembles existed loads as one model', async () => {
+  it('a bundle written before ensembles and shifts existed loads as one unshifted model', async () => {
     await useBackend('wasm');
     const { model, history } = await trainModel({ ...settings, epochs: 1 }, shape, data, null, hooks);
     const dir = join(await mkdtemp(join(tmpdir(), 'tfjs-ensemble-')), 'model');
     const params = { ...settings, epochs: 1, 'validation-split': 0, ensemble: 1 };
     const training = { params, length, history, bestEpoch: 1, backend: 'wasm', genoflowVersion: '0.1.0' };
     await writeBundle(dir, [model], { classes, spec: rows.spec, training, metrics: null });
-    const { ensemble: _, ...older } = params;
+    const { ensemble: _, shift: __, ...older } = params;
     await writeFile(join(dir, 'training.json'), JSON.stringify({ ...training, params: older }));
     const loaded = await readBundle(dir);
     expect(loaded.training.params.ensemble).toBe(1);
+    expect(loaded.training.params.shift).toBe(0);
     expect(loaded.models).toHaveLength(1);
     expect(predictProbabilities(loaded.models, data.ids, data.rows, length, 50)).toEqual(
       predictProbabilities([model], data.ids, data.rows, length, 50),
