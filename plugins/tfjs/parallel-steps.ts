@@ -1,17 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
 import { createPool, type Rng, type WorkerPool, workerFile } from '../../src/plugin-api/index.js';
 import type { BackendName } from './backend.js';
+import type { BatchRows } from './loss.js';
 import { shareModel } from './model-artifacts.js';
 import { workerBackend } from './pooled-inference.js';
 import type { GradientResult, GradientTask } from './train-worker.js';
-
-/** What one training step needs of a batch. */
-export interface BatchRows {
-  ids: Int32Array;
-  labels: Int32Array;
-  sampleWeights: Float32Array;
-  length: number;
-}
 
 /** Dropout seeds sent per step: more than any model here draws in one forward pass. */
 const seedsPerStep = 64;

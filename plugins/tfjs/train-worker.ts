@@ -5,20 +5,17 @@
 import * as tf from '@tensorflow/tfjs';
 import { movable } from '../../src/plugin-api/movable.js';
 import { type BackendChoice, useBackend } from './backend.js';
-import { type FoldedModel, foldEmbeddingConv, foldedTrainingApply } from './embedding-conv.js';
+import { type FoldedModel, foldEmbeddingConv } from './embedding-conv.js';
 import { dropoutSeeds } from './layers.js';
-import { batchLoss } from './loss.js';
+import { type BatchRows, batchGradients } from './loss.js';
 import { loadSharedModel, type SharedModel } from './model-artifacts.js';
 
-export interface GradientTask {
+/** One part of a batch (its rows as BatchRows) and the weights to take its gradients at. */
+export interface GradientTask extends BatchRows {
   model: SharedModel;
   backend: BackendChoice;
   /** The trainable weights now, flattened in trainableWeights order. */
   weights: SharedArrayBuffer;
-  ids: Int32Array;
-  labels: Int32Array;
-  sampleWeights: Float32Array;
-  length: number;
   /** Rows of the whole batch, and where this part starts in it. */
   batchRows: number;
   offset: number;
@@ -65,19 +62,10 @@ export default async function runGradientTask(task: GradientTask): Promise<Gradi
     tf.tidy(() => v.assign(tf.tensor(weights.subarray(at, at + v.size), v.shape)));
     at += v.size;
   }
-  const rows = task.labels.length;
   let seedsUsed = 0;
   dropoutSeeds.next = () => task.seeds[seedsUsed++]!;
   dropoutSeeds.part = { rows: task.batchRows, offset: task.offset };
-  let correct: tf.Scalar | undefined;
-  const { value, grads } = tf.variableGrads(() => {
-    const probs = fold
-      ? foldedTrainingApply(fold, task.ids, rows, task.length)
-      : (model.apply(tf.tensor2d(task.ids, [rows, task.length], 'int32'), { training: true }) as tf.Tensor);
-    const part = batchLoss(probs, task.labels, task.sampleWeights, task.batchRows);
-    correct = tf.keep(part.correct);
-    return part.loss;
-  }, variables);
+  const { grads, loss, correct } = batchGradients(model, variables, fold, task, task.batchRows);
   if (seedsUsed > task.seeds.length) throw new Error('the batch drew more dropout seeds than it was sent');
   const gradients = new Float32Array(at);
   at = 0;
@@ -85,7 +73,6 @@ export default async function runGradientTask(task: GradientTask): Promise<Gradi
     gradients.set(grads[v.name]!.dataSync() as Float32Array, at);
     at += v.size;
   }
-  const result = { gradients, loss: value.dataSync()[0]!, correct: correct!.dataSync()[0]!, seedsUsed };
-  tf.dispose([value, correct!, ...Object.values(grads)]);
-  return movable(result, [gradients.buffer]);
+  tf.dispose(Object.values(grads));
+  return movable({ gradients, loss, correct, seedsUsed }, [gradients.buffer]);
 }

@@ -4,13 +4,13 @@ import { Adam } from './adam.js';
 import type { BackendName } from './backend.js';
 import { readCheckpoint, writeCheckpoint } from './checkpoint.js';
 import { classWeights, type Dataset, shiftRow } from './dataset.js';
-import { type FoldedModel, foldEmbeddingConv, foldedTrainingApply } from './embedding-conv.js';
+import { type FoldedModel, foldEmbeddingConv } from './embedding-conv.js';
 import { argMaxRows, predictProbabilities } from './inference.js';
 import { dropoutSeeds } from './layers.js';
-import { batchLoss } from './loss.js';
+import { batchGradients } from './loss.js';
 import { confusionMatrix, mcc } from './metrics.js';
 import { type ArchitectureParams, buildModel, type ModelShape } from './models.js';
-import { type BatchRows, ParallelSteps } from './parallel-steps.js';
+import { ParallelSteps } from './parallel-steps.js';
 
 /** The optimisation params of `tfjs.train`, as users write them. */
 export interface OptimisationParams {
@@ -238,7 +238,9 @@ async function runEpoch(
       grads,
       loss,
       correct: hits,
-    } = parallel ? await parallel.step(batch, rng) : localStep(model, variables, fold, batch);
+    } = parallel
+      ? await parallel.step(batch, rng)
+      : batchGradients(model, variables, fold, batch, rows.length);
     adam.apply(grads);
     tf.dispose(Object.values(grads));
     lossSum += loss * rows.length;
@@ -251,28 +253,6 @@ async function runEpoch(
     await new Promise((resolve) => setImmediate(resolve));
   }
   return { loss: lossSum / data.rows, accuracy: correct / data.rows };
-}
-
-/** One batch's gradients, loss and right predictions on this thread. */
-function localStep(
-  model: tf.LayersModel,
-  variables: tf.Variable[],
-  fold: FoldedModel | null,
-  batch: BatchRows,
-): { grads: tf.NamedTensorMap; loss: number; correct: number } {
-  const rows = batch.labels.length;
-  let correct: tf.Scalar | undefined;
-  const { value, grads } = tf.variableGrads(() => {
-    const probs = fold
-      ? foldedTrainingApply(fold, batch.ids, rows, batch.length)
-      : (model.apply(tf.tensor2d(batch.ids, [rows, batch.length], 'int32'), { training: true }) as tf.Tensor);
-    const part = batchLoss(probs, batch.labels, batch.sampleWeights, rows);
-    correct = tf.keep(part.correct);
-    return part.loss;
-  }, variables);
-  const result = { grads, loss: value.dataSync()[0]!, correct: correct!.dataSync()[0]! };
-  tf.dispose([value, correct!]);
-  return result;
 }
 
 function validationScores(model: tf.LayersModel, valid: Dataset, batchSize: number, classes: number) {
