@@ -1,11 +1,11 @@
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import type { Prediction } from '../../src/plugin-api/index.js';
-import { collectingLogger, runStageForTest, stageError } from '../../src/plugin-api/testing.js';
+import { collectingLogger, runStageForTest } from '../../src/plugin-api/testing.js';
 import { useBackend } from './backend.js';
 import { readBundle, writeBundle } from './bundle.js';
 import { collectRows, toDataset } from './dataset.js';
@@ -15,6 +15,7 @@ import { kmerBatches, motifDataset, motifSequences, silentHooks, toySettings } f
 import plugin from './index.js';
 import { predictProbabilities } from './inference.js';
 import { predictInWorkers } from './pooled-inference.js';
+import { killedTraining } from './test-helpers.js';
 import { trainModel } from './trainer.js';
 
 const settings = toySettings('cnn', 2);
@@ -155,28 +156,12 @@ describe('tfjs.train with ensemble: 2', () => {
   });
 
   it('killed in member 2, it keeps member 1 and resumes member 2 from its checkpoint', async () => {
-    const checkpointDir = join(await scratch(), 'checkpoint');
-    const dir = join(await scratch(), 'model');
-    await mkdir(checkpointDir);
-    const abort = new AbortController();
-    const killed = await stageError(train, {
-      params: { ...params, out: dir },
-      inputs: { in: stageBatches },
-      signal: abort.signal,
-      checkpointDir,
-      log: collectingLogger([], (line) => {
-        if (line.startsWith('member 2/2 (seed 10): epoch 1/3')) abort.abort(new Error('killed'));
-      }),
-    });
+    const { dir, killed, resume } = await killedTraining(params, stageBatches, (line) =>
+      line.startsWith('member 2/2 (seed 10): epoch 1/3'),
+    );
     expect(killed.message).toBe('killed');
     expect(existsSync(dir)).toBe(false);
-    const second: string[] = [];
-    await runStageForTest(train, {
-      params: { ...params, out: dir },
-      inputs: { in: stageBatches },
-      checkpointDir,
-      log: collectingLogger(second),
-    });
+    const second = await resume();
     expect(second).toContain('member 1/2 (seed 9): resuming from checkpoint after epoch 3');
     expect(second).toContain('member 2/2 (seed 10): resuming from checkpoint after epoch 1');
     const epochs = second.filter((l) => / loss /.test(l)).map((l) => l.replace(/ loss .*/, ''));

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile } from 'node:fs/promises';
+import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -9,6 +9,7 @@ import type { MetricsRecord } from './evaluate.js';
 import { kmerBatches, motifSequences } from './fixtures.js';
 import plugin from './index.js';
 import { classificationMetrics } from './metrics.js';
+import { killedTraining } from './test-helpers.js';
 import type { ModelRecord } from './train.js';
 
 const { train, predict, evaluate } = plugin.stages;
@@ -66,31 +67,14 @@ describe('tfjs.train, predict and evaluate stages', () => {
   });
 
   it('a training killed in epoch 3 of 6 resumes from its checkpoint and ends with identical weights', async () => {
-    const checkpointDir = join(await scratch(), 'checkpoint');
-    const dir = join(await scratch(), 'model');
-    const abort = new AbortController();
-    const first: string[] = [];
-    await mkdir(checkpointDir);
-    const killed = await stageError(train, {
-      params: { ...trainParams, out: dir },
-      inputs: { in: batches },
-      signal: abort.signal,
-      checkpointDir,
-      log: collectingLogger(first, (line) => {
-        if (line.startsWith('epoch 2/6')) abort.abort(new Error('killed'));
-      }),
-    });
+    const { dir, checkpointDir, killed, first, resume } = await killedTraining(trainParams, batches, (line) =>
+      line.startsWith('epoch 2/6'),
+    );
     expect(killed.message).toBe('killed');
     expect(existsSync(dir)).toBe(false);
     expect(first.filter((l) => l.startsWith('epoch '))).toHaveLength(2);
     expect(JSON.parse(await readFile(join(checkpointDir, 'checkpoint.json'), 'utf8')).state.epoch).toBe(2);
-    const second: string[] = [];
-    await runStageForTest(train, {
-      params: { ...trainParams, out: dir },
-      inputs: { in: batches },
-      checkpointDir,
-      log: collectingLogger(second),
-    });
+    const second = await resume();
     expect(second).toContain('resuming from checkpoint after epoch 2');
     expect(second.filter((l) => l.startsWith('epoch ')).map((l) => l.split(' ')[1])).toEqual([
       '3/6',
