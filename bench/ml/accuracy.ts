@@ -8,9 +8,9 @@ import { readFileSync } from 'node:fs';
 import { useBackend } from '../../plugins/tfjs/backend.js';
 import {
   type BacillusSettings,
+  bacillusPromoters,
   bacillusSettings,
   type LabelledSequence,
-  readFasta,
 } from '../../plugins/tfjs/fixtures.js';
 import { summariseFolds } from '../../plugins/tfjs/metrics.js';
 import { sharedData } from '../../test/shared-data.js';
@@ -19,10 +19,7 @@ import { crossValidate } from './cross-validate.js';
 const folds = Number(process.env.BENCH_FOLDS ?? 5);
 const backend = await useBackend((process.env.BENCH_BACKEND ?? 'auto') as 'auto');
 
-const bacillus = [
-  ...readFasta(sharedData('ml/cnnprom/Bacillus_prom.fa'), 'promoter'),
-  ...readFasta(sharedData('ml/cnnprom/Bacillus_non_prom.fa'), 'non-promoter'),
-];
+const bacillus = bacillusPromoters();
 const dnabert = readFileSync(sharedData('ml/dnabert/dev.sequences.tsv'), 'utf8')
   .trim()
   .split('\n')

@@ -7,10 +7,9 @@
  * CV mean, not on single test folds.
  */
 import { useBackend } from '../../plugins/tfjs/backend.js';
-import { bacillusSettings, readFasta } from '../../plugins/tfjs/fixtures.js';
+import { bacillusPromoters, bacillusSettings } from '../../plugins/tfjs/fixtures.js';
 import { summariseFolds } from '../../plugins/tfjs/metrics.js';
 import type { TrainSettings } from '../../plugins/tfjs/trainer.js';
-import { sharedData } from '../../test/shared-data.js';
 import { crossValidate } from './cross-validate.js';
 
 await useBackend('wasm');
@@ -18,10 +17,7 @@ const overrides = JSON.parse(process.argv[2] ?? '{}') as Partial<TrainSettings &
 const k = Number(process.argv[3] ?? 1);
 const run = Number(process.argv[4] ?? 5);
 const foldSeed = Number(process.argv[5] ?? 7);
-const sequences = [
-  ...readFasta(sharedData('ml/cnnprom/Bacillus_prom.fa'), 'promoter'),
-  ...readFasta(sharedData('ml/cnnprom/Bacillus_non_prom.fa'), 'non-promoter'),
-];
+const sequences = bacillusPromoters();
 const settings = { ...bacillusSettings, ...overrides };
 const results = await crossValidate(
   sequences,

@@ -1,8 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { sharedData } from '../../test/shared-data.js';
 import { useBackend } from './backend.js';
 import { collectRows, stratifiedSplit, toDataset } from './dataset.js';
-import { bacillusSettings, kmerBatches, readFasta, silentHooks } from './fixtures.js';
+import { bacillusPromoters, bacillusSettings, kmerBatches, silentHooks } from './fixtures.js';
 import { argMaxRows, predictProbabilities } from './inference.js';
 import { classificationMetrics } from './metrics.js';
 import { trainModel } from './trainer.js';
@@ -10,10 +9,7 @@ import { trainModel } from './trainer.js';
 describe('real data: B. subtilis promoters (CNNProm set)', () => {
   it('a single-base CNN with local pooling separates promoters from non-promoters on a held-out fifth', async () => {
     await useBackend('wasm');
-    const sequences = [
-      ...readFasta(sharedData('ml/cnnprom/Bacillus_prom.fa'), 'promoter'),
-      ...readFasta(sharedData('ml/cnnprom/Bacillus_non_prom.fa'), 'non-promoter'),
-    ];
+    const sequences = bacillusPromoters();
     expect(sequences).toHaveLength(1373);
     const batches = kmerBatches(sequences, 1, 256);
     const length = batches[0]!.length;

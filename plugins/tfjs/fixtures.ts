@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
 import type { TokenBatch, TokenizerSpec } from '../../src/plugin-api/index.js';
 import { Rng } from '../../src/plugin-api/index.js';
+import { sharedData } from '../../test/shared-data.js';
 import { collectRows, toDataset } from './dataset.js';
 import type { ArchitectureParams } from './models.js';
 import type { TrainHooks, TrainSettings } from './trainer.js';
@@ -160,13 +161,21 @@ export async function motifDataset() {
   return { length, rows, classes, data, shape };
 }
 
-export function readFasta(path: string, label: string): LabelledSequence[] {
+function readFasta(path: string, label: string): LabelledSequence[] {
   const out: LabelledSequence[] = [];
   for (const line of readFileSync(path, 'utf8').split('\n')) {
     if (line.startsWith('>')) out.push({ id: line.slice(1).trim(), seq: '', label });
     else if (out.length) out[out.length - 1]!.seq += line.trim();
   }
   return out;
+}
+
+/** The CNNProm B. subtilis set (shared data): 373 promoters, then 1,000 non-promoters, 81 bp. */
+export function bacillusPromoters(): LabelledSequence[] {
+  return [
+    ...readFasta(sharedData('ml/cnnprom/Bacillus_prom.fa'), 'promoter'),
+    ...readFasta(sharedData('ml/cnnprom/Bacillus_non_prom.fa'), 'non-promoter'),
+  ];
 }
 
 /**
