@@ -10,6 +10,7 @@ const command = {
   clean: () => import('./commands/clean.js'),
   dag: () => import('./commands/dag.js'),
   log: () => import('./commands/log.js'),
+  params: () => import('./commands/params.js'),
   plugins: () => import('./commands/plugins.js'),
   run: () => import('./commands/run.js'),
   validate: () => import('./commands/validate.js'),
@@ -32,10 +33,24 @@ const workDirOption = <T>(y: Argv<T>) =>
 
 // Nextflow users type -resume.
 const argv = hideBin(process.argv).map((a) => (a === '-resume' ? '--resume' : a));
+// `genoflow run WF --help` ends with the workflow's own params.
+const runHelpFor = argv[0] === 'run' && argv.some((a) => a === '--help' || a === '-h') ? argv[1] : undefined;
+
+async function workflowHelp(file: string): Promise<string> {
+  try {
+    return (await command.params()).workflowParamsText(file);
+  } catch {
+    return `(cannot read ${file} to list its params)`;
+  }
+}
+
+const runEpilogue = runHelpFor && !runHelpFor.startsWith('-') ? await workflowHelp(runHelpFor) : '';
 
 try {
   await yargs(argv)
     .scriptName('genoflow')
+    // The workflow params table after `run WF --help` keeps its lines whole.
+    .wrap(runEpilogue ? null : Math.min(80, process.stdout.columns ?? 80))
     .usage('$0 <command> [options]')
     .option('log-level', { choices: ['debug', 'info', 'warn', 'error'] as const, default: 'info' as const })
     .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'only errors on stderr' })
@@ -65,7 +80,8 @@ try {
           .option('backend', {
             choices: ['tensorflow', 'wasm', 'cpu'] as const,
             describe: 'TensorFlow.js backend',
-          }),
+          })
+          .epilogue(runEpilogue),
       async (args) =>
         (await command.run()).runCommand({
           ...args,
@@ -90,10 +106,16 @@ try {
       async (args) => (await command.dag()).dagCommand(args),
     )
     .command(
-      'plugins',
-      'list plugins and their stages',
-      (y) => y,
-      async () => (await command.plugins()).pluginsCommand(),
+      'params <workflow>',
+      "list a workflow's params with their defaults",
+      (y) => y.positional('workflow', { type: 'string', demandOption: true, describe: 'workflow YAML file' }),
+      async (args) => (await command.params()).paramsCommand(args),
+    )
+    .command(
+      'plugins [stage]',
+      "list plugins and their stages, or one stage's params (plugins kmer.encode)",
+      (y) => y.positional('stage', { type: 'string', describe: 'plugin.stage' }),
+      async (args) => (await command.plugins()).pluginsCommand(args),
     )
     .command(
       'why <workflow> <stage>',
