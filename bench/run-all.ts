@@ -8,6 +8,7 @@ const benches = [
   'engine/scheduler.js',
   'io/vcf.js',
   'io/bam.js',
+  'io/bam-reader.js',
   'io/fasta.js',
   'kmer/encode.js',
   'kmer/count.js',
