@@ -22,7 +22,16 @@ const tfjsName: Record<Exclude<BackendChoice, 'auto'>, BackendName> = {
  * fastest that loads (tfjs-node, then wasm, then pure JS). tfjs has one engine per
  * process, so this switches the backend for every model of the process.
  */
-export async function useBackend(choice: BackendChoice = 'auto'): Promise<BackendName> {
+export function useBackend(choice: BackendChoice = 'auto'): Promise<BackendName> {
+  // Stages start at once: one selection at a time, so none sees a backend still initialising.
+  const selected = selecting.then(() => selectBackend(choice));
+  selecting = selected.catch(() => {});
+  return selected;
+}
+
+let selecting: Promise<unknown> = Promise.resolve();
+
+async function selectBackend(choice: BackendChoice): Promise<BackendName> {
   const wanted = choice === 'auto' ? parseChoice(process.env.GENOFLOW_TF_BACKEND) : choice;
   tf.enableProdMode();
   if (wanted !== 'auto') {
