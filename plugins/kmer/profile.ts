@@ -4,8 +4,8 @@ import { kmerOf, SpectrumCounter } from './spectrum-counter.js';
 
 /** Dense spectra of 4^k counts per sample: k = 10 is 4 MiB each. */
 const MAX_PROFILE_K = 10;
-/** Spectra wider than this are left out of the report's chart (the TSV has them all). */
-const MAX_CHART_KMERS = 1024;
+/** The report's heatmap shows this many k-mers, the most frequent (the TSV has them all). */
+const CHART_KMERS = 64;
 
 const params = z.strictObject({
   k: z.coerce.number().int().min(1).max(MAX_PROFILE_K).default(4),
@@ -105,26 +105,49 @@ function report(
 ): void {
   const { k } = ctx.params;
   const schema = 'https://vega.github.io/schema/vega-lite/v5.json';
-  if (4 ** k <= MAX_CHART_KMERS) {
-    const values = names.flatMap((sample) => {
+  const frequencies = names.map((sample) => {
+    const { counts, kmers } = groups.get(sample)!;
+    return Float64Array.from(counts, (n) => (kmers ? n / kmers : 0));
+  });
+  const mean = (code: number) => frequencies.reduce((sum, f) => sum + f[code]!, 0) / names.length;
+  const codes = Array.from({ length: 4 ** k }, (_, code) => code);
+  const shown = codes
+    .map((code) => ({ code, mean: mean(code) }))
+    .filter((c) => c.mean > 0)
+    .sort((a, b) => b.mean - a.mean || a.code - b.code)
+    .slice(0, CHART_KMERS);
+  if (shown.length) {
+    const values = names.flatMap((sample, s) => {
       const { counts, kmers } = groups.get(sample)!;
-      return Array.from(counts, (n, code) => ({
-        sample,
-        kmer: kmerOf(code, k),
-        frequency: kmers ? n / kmers : 0,
-      }));
+      return shown.map(({ code }) => {
+        const kmer = kmerOf(code, k);
+        const frequency = frequencies[s]![code]!;
+        // What a reader sees on hovering the cell.
+        const label = `${sample} ${kmer}: ${frequency.toFixed(5)} (${counts[code]!.toLocaleString('en')} of ${kmers.toLocaleString('en')} k-mers)`;
+        return { sample, kmer, frequency, label };
+      });
     });
+    const of =
+      4 ** k > shown.length ? `the ${shown.length} most frequent of ${(4 ** k).toLocaleString('en')} ` : '';
     ctx.report({
-      title: `${ctx.stageName}: ${k}-mer spectrum per sample`,
+      title: `${ctx.stageName}: ${of}${k}-mers, frequency per sample`,
       vegaLite: {
         $schema: schema,
-        width: 'container',
+        // A column and a row per cell wide enough for its label.
+        width: { step: 13 },
+        height: { step: 18 },
         data: { values },
-        mark: { type: 'line', interpolate: 'step-after' },
+        mark: 'rect',
         encoding: {
-          x: { field: 'kmer', type: 'ordinal', sort: null, axis: { labels: 4 ** k <= 64 } },
-          y: { field: 'frequency', type: 'quantitative' },
-          color: { field: 'sample', type: 'nominal' },
+          x: {
+            field: 'kmer',
+            type: 'ordinal',
+            sort: shown.map(({ code }) => kmerOf(code, k)),
+            axis: { labelAngle: -90, labelFont: 'monospace' },
+          },
+          y: { field: 'sample', type: 'nominal', sort: names, title: null },
+          color: { field: 'frequency', type: 'quantitative', scale: { scheme: 'viridis' } },
+          description: { field: 'label' },
         },
       },
     });

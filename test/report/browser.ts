@@ -8,6 +8,8 @@ export interface Figure {
   texts: string[];
   /** Vega's description of each point drawn, e.g. `epoch: 1; loss: 0.692489776346; metric: loss`. */
   points: string[];
+  /** What a reader sees on hovering each mark: its SVG `<title>`. */
+  hovers: string[];
 }
 
 export interface Opened {
@@ -54,6 +56,7 @@ export async function openReport(browser: Browser, file: string, screenshot: str
         points: [...n.querySelectorAll('svg .mark-symbol.role-mark > path')].map(
           (p) => p.getAttribute('aria-label') ?? '',
         ),
+        hovers: [...n.querySelectorAll('svg .role-mark title')].map((t) => t.textContent ?? ''),
       })),
     );
     const tables = await page.$$eval('table', (nodes) =>

@@ -19,6 +19,18 @@ const inlineOnly = { ...vega.loader(), load: refuse, sanitize: refuse, http: ref
 const describe = (args: unknown[]) => args.map((a) => (a instanceof Error ? a.message : String(a))).join(' ');
 
 /**
+ * Gives each drawn mark a `<title>` with Vega's description of it (`kmer: ACGT; frequency:
+ * 0.0042`), so a reader sees the value on hover: the report runs no scripts.
+ */
+function withHoverTitles(svg: string): string {
+  return svg.replace(
+    /<(\w+)( aria-label="([^"]*)" role="graphics-symbol"[^>]*?)\/>/g,
+    (_, tag: string, attributes: string, label: string) =>
+      `<${tag}${attributes}><title>${label}</title></${tag}>`,
+  );
+}
+
+/**
  * Renders a Vega-Lite spec (data inline) to a static SVG string in Node: nothing of
  * Vega runs when the report is viewed, so nothing can fail to load there.
  */
@@ -43,7 +55,7 @@ export async function vegaLiteSvg(spec: Record<string, unknown>): Promise<string
     if (errors.length) throw new Error(errors.join('; '));
     if (/href=/.test(svg)) throw new Error('report charts cannot link to or embed other resources');
     // Namespace declarations are URLs in form only; inline SVG in HTML needs none.
-    return svg.replace(/ xmlns(:xlink)?="[^"]*"/g, '');
+    return withHoverTitles(svg.replace(/ xmlns(:xlink)?="[^"]*"/g, ''));
   } finally {
     view.finalize();
   }
