@@ -19,7 +19,7 @@ describe('kmer.profile', () => {
       { sample: 'lane7', reads: 1, bases: 4, gc: 0.5, kmers: 3, distinct: 3 },
     ]);
     expect(report.map((r) => r.title)).toEqual([
-      'test: 2-mer spectrum per sample',
+      'test: 2-mers, frequency per sample',
       'test: GC content per sample',
     ]);
   });

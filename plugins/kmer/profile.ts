@@ -113,7 +113,8 @@ function report(
   const codes = Array.from({ length: 4 ** k }, (_, code) => code);
   const shown = codes
     .map((code) => ({ code, mean: mean(code) }))
-    .filter((c) => c.mean > 0)
+    // Up to CHART_KMERS every k-mer has its column; past it, only those seen.
+    .filter((c) => 4 ** k <= CHART_KMERS || c.mean > 0)
     .sort((a, b) => b.mean - a.mean || a.code - b.code)
     .slice(0, CHART_KMERS);
   if (shown.length) {
