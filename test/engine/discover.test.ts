@@ -52,3 +52,19 @@ describe('discovering params', () => {
     expect(line(out, /^\s+tags\s/)).toMatch(/list\s+default \["x","y"\]$/);
   });
 });
+
+describe('genoflow why', () => {
+  it('on a work dir where the workflow never ran, says so', async () => {
+    const dir = tempDir('why');
+    const run = await cli(
+      ['why', `${repoRoot}/workflows/promoter-classifier.yaml`, 'model', '--work-dir', `${dir}/work`],
+      {
+        cwd: dir,
+      },
+    );
+    expect(run.code).toBe(0);
+    expect(run.stdout.toString()).toBe(
+      `model: runs: workflow promoter-classifier has never run in ${dir}/work\n`,
+    );
+  });
+});

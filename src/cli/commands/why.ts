@@ -3,6 +3,7 @@ import { StageCache } from '../../engine/cache.js';
 import { decide } from '../../engine/decide.js';
 import { FingerprintStore } from '../../engine/fingerprint.js';
 import { StdinSpool } from '../../engine/stdin.js';
+import { listRuns } from '../../engine/workdir.js';
 import { didYouMean, WorkflowError } from '../../workflow/errors.js';
 import { loadPlan, type WorkflowArgs } from '../load.js';
 
@@ -13,6 +14,11 @@ export async function whyCommand(args: WorkflowArgs & { stage: string; workDir: 
     throw new WorkflowError(
       `no stage "${args.stage}" in ${plan.workflow.file}${didYouMean(args.stage, plan.byName.keys())}`,
     );
+  }
+  const name = plan.workflow.spec.name;
+  if (!(await listRuns(args.workDir)).some((r) => r.workflow === name)) {
+    process.stdout.write(`${args.stage}: runs: workflow ${name} has never run in ${args.workDir}\n`);
+    return;
   }
   const last = await StdinSpool.last(args.workDir);
   const decisions = await decide({
