@@ -55,7 +55,7 @@ function bruteForce(model: tf.LayersModel): Map<string, number> {
   const scores = new Map<string, number>();
   for (const b of kmerBatches(mutants, k, 64)) {
     const probs = predictProbabilities([model], b.ids, b.rows, length, 64);
-    b.items.forEach((item, r) => scores.set(item.id, probs[r * 2 + 1]!));
+    for (const [r, item] of b.items.entries()) scores.set(item.id, probs[r * 2 + 1]!);
   }
   return scores;
 }
