@@ -16,7 +16,14 @@ describe('workflows/interpret.yaml on the promoter-classifier bundle', () => {
   const model = join(out, 'classifier', 'model');
   beforeAll(async () => {
     const trained = await cli(
-      ['run', 'workflows/promoter-classifier.yaml', '-p', `outdir=${join(out, 'classifier')}`, '--work-dir', join(out, 'work')],
+      [
+        'run',
+        'workflows/promoter-classifier.yaml',
+        '-p',
+        `outdir=${join(out, 'classifier')}`,
+        '--work-dir',
+        join(out, 'work'),
+      ],
       { cwd: repoRoot },
     );
     expect(trained.code, trained.stderr).toBe(0);
@@ -25,7 +32,16 @@ describe('workflows/interpret.yaml on the promoter-classifier bundle', () => {
   it('ISM of the sample promoters finds the planted -35 TTGACA and -10 TATAAT among the top three motifs', async () => {
     const dir = join(out, 'ism');
     const run = await cli(
-      ['run', 'workflows/interpret.yaml', '-p', `model=${model}`, '-p', `outdir=${dir}`, '--work-dir', join(out, 'work')],
+      [
+        'run',
+        'workflows/interpret.yaml',
+        '-p',
+        `model=${model}`,
+        '-p',
+        `outdir=${dir}`,
+        '--work-dir',
+        join(out, 'work'),
+      ],
       { cwd: repoRoot },
     );
     expect(run.code, run.stderr).toBe(0);
@@ -38,7 +54,17 @@ describe('workflows/interpret.yaml on the promoter-classifier bundle', () => {
     const attributions = tsv(join(dir, 'attributions.tsv'));
     expect(attributions).toHaveLength(1 + 400 * 81);
     const motifs = tsv(join(dir, 'motifs.tsv'));
-    expect(motifs[0]).toEqual(['motif', 'consensus', 'support', 'known', 'score', 'similarity', 'offset', 'strand', 'overlap']);
+    expect(motifs[0]).toEqual([
+      'motif',
+      'consensus',
+      'support',
+      'known',
+      'score',
+      'similarity',
+      'offset',
+      'strand',
+      'overlap',
+    ]);
     const top = motifs.slice(1, 4);
     expect(top.map((m) => m[1])).toEqual(expect.arrayContaining(['TTGACA', 'TATAAT']));
     for (const m of top.filter((m) => m[1] === 'TTGACA' || m[1] === 'TATAAT')) {
@@ -48,7 +74,9 @@ describe('workflows/interpret.yaml on the promoter-classifier bundle', () => {
     }
     const meme = readFileSync(join(dir, 'motifs.meme'), 'utf8');
     expect(meme).toMatch(/^MEME version 4\n/);
-    expect(meme).toMatch(/MOTIF motif_1 (TTGACA|TATAAT)\nletter-probability matrix: alength= 4 w= 6 nsites= \d+ E= 0\n/);
+    expect(meme).toMatch(
+      /MOTIF motif_1 (TTGACA|TATAAT)\nletter-probability matrix: alength= 4 w= 6 nsites= \d+ E= 0\n/,
+    );
     expect(readFileSync(join(dir, 'logos', 'motif_1.svg'), 'utf8')).toMatch(/^<svg /);
   }, 120_000);
 
