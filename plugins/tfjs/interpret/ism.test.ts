@@ -6,7 +6,7 @@ import { kmerBatches } from '../fixtures.js';
 import { predictProbabilities } from '../inference.js';
 import { type ArchitectureParams, buildModel } from '../models.js';
 import { canFastIsm, fastIsm, type IsmInput, naiveIsm } from './ism.js';
-import { rowBases, rowLayout } from './token-bases.js';
+import { basesRow, rowBases, rowLayout } from './token-bases.js';
 
 const k = 3;
 const rng = new Rng(5);
@@ -82,6 +82,22 @@ function expectEqualToBruteForce(model: tf.LayersModel, ism: ReturnType<typeof n
   // The substitutions move the score well above the tolerance: the comparison can fail.
   expect(largest).toBeGreaterThan(1e-4);
 }
+
+describe('token rows and bases', () => {
+  it('a row decodes to its bases and encodes back, an N standing for its [UNK] k-mers', () => {
+    const layout = rowLayout(batch!.spec, length, 'test');
+    const row = batch!.ids.subarray(length, 2 * length);
+    const bases = rowBases(row, layout);
+    expect(Array.from(bases, (b) => 'ACGTN'[b]).join('')).toBe(sequences[1]!.seq);
+    expect(Array.from(basesRow(bases, layout))).toEqual(Array.from(row));
+  });
+
+  it('non-overlapping k-mers are refused, saying why', () => {
+    expect(() => rowLayout({ ...batch!.spec, kind: 'non-overlapping', stride: k }, length, 'm')).toThrow(
+      "m: interpretation maps tokens back to bases, which needs overlapping stride-1 k-mers or single bases with ambiguous: unk; the model's tokenizer is non-overlapping k=3 stride=3 ambiguous=unk",
+    );
+  });
+});
 
 describe('in-silico mutagenesis', () => {
   beforeAll(async () => {

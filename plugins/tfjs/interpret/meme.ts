@@ -47,7 +47,7 @@ export async function readMeme(path: string): Promise<MemeMotif[]> {
     for (let r = 0; r < width; r++) {
       const rowLine = lines[j + 1 + r];
       const row = rowLine?.trim().split(/\s+/).map(Number);
-      if (!row || row.length !== 4 || row.some((p) => !(p >= 0 && p <= 1)))
+      if (row?.length !== 4 || row.some((p) => !(p >= 0 && p <= 1)))
         throw new Error(
           `${path}:${j + 2 + r}: expected 4 probabilities (A C G T) of MOTIF ${name}, got "${rowLine ?? ''}"`,
         );

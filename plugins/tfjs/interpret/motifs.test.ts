@@ -61,6 +61,11 @@ describe('motifs from attributions', () => {
       params: { method: 'ism', out: dir, backend: 'wasm' },
       inputs: { in: positives, model: [model] },
     });
+    const unknownClass = await stageError(interpret, {
+      params: { method: 'ism', class: 'maybe', out: dir, backend: 'wasm' },
+      inputs: { in: positives, model: [model] },
+    });
+    expect(unknownClass.message).toContain('class "maybe" is not one of the model\'s (neg, pos)');
     const attributions = explained.records as AttributionRecord[];
     expect(attributions).toHaveLength(120);
     expect(attributions[0]!.bases).toBe(sequences[1]!.seq);
