@@ -43,7 +43,7 @@ const model = buildModel(
 const rng = new Rng(2026);
 const bases = Array.from({ length: sequences }, () => Uint8Array.from({ length: bp }, () => rng.below(4)));
 const ids = new Int32Array(sequences * layout.length);
-bases.forEach((b, r) => ids.set(basesRow(b, layout), r * layout.length));
+for (const [r, b] of bases.entries()) ids.set(basesRow(b, layout), r * layout.length);
 const input: IsmInput = { ids, bases, layout, classIndex: 1, batchSize: 256 };
 
 function timed<T>(run: () => T): { result: T; perSecond: number } {
@@ -56,19 +56,18 @@ naiveIsm([model], { ...input, bases: bases.slice(0, 1), ids: ids.subarray(0, lay
 const naive = timed(() => naiveIsm([model], input));
 const fast = timed(() => fastIsm([model], input));
 let fastDifference = 0;
-naive.result.forEach((s, r) =>
-  s.alt.forEach((v, i) => {
+for (const [r, s] of naive.result.entries()) {
+  for (const [i, v] of s.alt.entries())
     fastDifference = Math.max(fastDifference, Math.abs(v - fast.result[r]!.alt[i]!));
-  }),
-);
+}
 
 const torchScript = String.raw`
 import json, sys, time, torch, torch.nn as nn
 torch.set_num_threads(2)
 a = json.load(open(sys.argv[1]))
 k, L, T = a['k'], a['bp'], a['tokens']
-e = torch.tensor(a['embedding']); w = torch.tensor(a['kernel']); cb = torch.tensor(a['convBias'])
-dw = torch.tensor(a['dense']); db = torch.tensor(a['denseBias'])
+f = lambda name: torch.tensor(a[name], dtype=torch.float32)
+e, w, cb, dw, db = f('embedding'), f('kernel'), f('convBias'), f('dense'), f('denseBias')
 conv = nn.Conv1d(e.shape[1], w.shape[2], w.shape[0], padding='same'); conv.weight.data = w.permute(2, 1, 0).contiguous(); conv.bias.data = cb
 emb = nn.Embedding.from_pretrained(e); dense = nn.Linear(dw.shape[0], dw.shape[1]); dense.weight.data = dw.t().contiguous(); dense.bias.data = db
 def model(x): return torch.softmax(dense(torch.relu(conv(emb(x).transpose(1, 2))).amax(2)), 1)[:, 1]
