@@ -280,16 +280,21 @@ function windowConvolve(
   const out = new Float32Array(rows * width * filters);
   const relu = (step.layer.getConfig() as { activation: string }).activation === 'relu';
   const vocab = tables[0]!.length / filters - 1;
+  const taps = tables.length;
+  const rowsOfTap = new Int32Array(taps);
   for (let r = 0; r < rows; r++) {
     for (let i = a; i <= b; i++) {
       const at = (r * width + i - a) * filters;
-      for (let t = 0; t < tables.length; t++) {
+      for (let t = 0; t < taps; t++) {
         const j = i + t - step.left;
-        const row = (j >= 0 && j < length ? ids[r * length + j]! : vocab) * filters;
-        const table = tables[t]!;
-        for (let f = 0; f < filters; f++) out[at + f]! += table[row + f]!;
+        rowsOfTap[t] = (j >= 0 && j < length ? ids[r * length + j]! : vocab) * filters;
       }
-      if (relu) for (let f = at; f < at + filters; f++) if (!(out[f]! > 0)) out[f] = 0;
+      for (let f = 0; f < filters; f++) {
+        // Float32 sums tap by tap, as addN rounds them.
+        let sum = tables[0]![rowsOfTap[0]! + f]!;
+        for (let t = 1; t < taps; t++) sum = Math.fround(sum + tables[t]![rowsOfTap[t]! + f]!);
+        out[at + f] = relu && !(sum > 0) ? 0 : sum;
+      }
     }
   }
   return out;
