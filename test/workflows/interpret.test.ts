@@ -19,6 +19,9 @@ describe('workflows/interpret.yaml on the promoter-classifier bundle', () => {
       [
         'run',
         'workflows/promoter-classifier.yaml',
+        // Six epochs (as promoter-classifier's own test) find both boxes, as the default twelve do.
+        '-p',
+        'epochs=6',
         '-p',
         `outdir=${join(out, 'classifier')}`,
         '--work-dir',
