@@ -4,9 +4,13 @@ import type { AttributionRecord } from './interpret.js';
 /**
  * The report's pictures of attributions: a heat strip per top sequence (position × sequence,
  * coloured by attribution, the base written in each cell) and, for ISM, the 4 × L matrix
- * of score changes of the best-scoring sequence.
+ * of score changes of one sequence (`show`, default the best-scoring).
  */
-export function attributionCharts(top: readonly AttributionRecord[], method: string): ReportSection[] {
+export function attributionCharts(
+  top: readonly AttributionRecord[],
+  best: AttributionRecord | undefined,
+  method: string,
+): ReportSection[] {
   if (!top.length) return [];
   const strip = top.flatMap((r) =>
     r.scores.map((score, pos) => ({
@@ -42,8 +46,7 @@ export function attributionCharts(top: readonly AttributionRecord[], method: str
       },
     },
   ];
-  const best = top[0]!;
-  if (best.ism) {
+  if (best?.ism) {
     const cells = best.ism.flatMap((value, i) => {
       const pos = Math.floor(i / 4);
       return Number.isNaN(value)

@@ -56,6 +56,8 @@ export const interpret = defineStage({
     seed: z.coerce.number().int().default(1),
     /** Directory for ism.tsv, attributions.tsv and attributions.bedgraph.gz(.tbi). */
     out: z.string(),
+    /** The sequence whose ISM matrix the report shows; default the best-scoring one. */
+    show: z.string().optional(),
     'batch-size': z.coerce.number().int().positive().default(256),
     backend: backendParam,
   }),
@@ -92,6 +94,7 @@ export const interpret = defineStage({
     const track: TrackValue[] = [];
     const shown: AttributionRecord[] = [];
     let explained = 0;
+    let chosen: AttributionRecord | undefined;
     const splits = p.method === 'ism' ? [] : models.map((m) => splitAtEmbedding(m, length, classIndex));
     try {
       for await (const value of ctx.inputs.in!) {
@@ -179,6 +182,7 @@ export const interpret = defineStage({
                 track.push({ chrom: item.chrom, pos: start + pos, value: scores[pos]! });
           }
           keepTop(shown, record);
+          if (record.id === p.show) chosen = record;
           yield record;
         }
         explained += valid.length;
@@ -196,7 +200,8 @@ export const interpret = defineStage({
       ctx.declareOutputFile(bedGraph);
       ctx.declareOutputFile(`${bedGraph}.tbi`);
     }
-    for (const section of attributionCharts(shown, p.method)) ctx.report(section);
+    if (p.show !== undefined && !chosen) ctx.log.warn(`show: no sequence "${p.show}" was explained`);
+    for (const section of attributionCharts(shown, chosen ?? shown[0], p.method)) ctx.report(section);
   },
 });
 
