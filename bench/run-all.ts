@@ -13,6 +13,7 @@ const benches = [
   'kmer/encode.js',
   'kmer/count.js',
   'ml/speed.js',
+  'ml/ism.js',
   'apps/score-variants.js',
   'ml/accuracy.js',
 ];

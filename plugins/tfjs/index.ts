@@ -1,5 +1,7 @@
 import { definePlugin } from '../../src/plugin-api/index.js';
 import { evaluate } from './evaluate.js';
+import { interpret } from './interpret/interpret.js';
+import { motifs } from './interpret/motifs.js';
 import { predict } from './predict.js';
 import { risk } from './risk.js';
 import { train } from './train.js';
@@ -9,5 +11,5 @@ export default definePlugin({
   version: '1.0.0',
   description:
     'TensorFlow.js sequence classifiers (LSTM, CNN, transformer) on k-mer token batches, and genotype risk models',
-  stages: { train, evaluate, predict, risk },
+  stages: { train, evaluate, predict, risk, interpret, motifs },
 });
