@@ -4,6 +4,7 @@ import { resolve } from 'node:path';
 import yargs, { type Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { exitWith, reportError } from './exit.js';
+import { translateNextflowFlags } from './nextflow-flags.js';
 
 // Each command's module is loaded only when it runs, so `validate` stays quick to start.
 const command = {
@@ -23,18 +24,21 @@ const workflowOptions = <T>(y: Argv<T>) =>
       alias: 'p',
       type: 'string',
       array: true,
-      describe: 'override a param: name=value (repeatable)',
+      nargs: 1, // one name=value per -p, so `-p a=1 wf.yaml` leaves wf.yaml alone
+      describe:
+        'override a param: name=value (repeatable); a string unless exactly a number, true, false or null',
     })
     .option('params-file', { type: 'string', describe: 'YAML file of param overrides' });
 
 const workDirOption = <T>(y: Argv<T>) =>
   y.option('work-dir', { type: 'string', default: '.genoflow', describe: 'cache, runs and spooled stdin' });
 
-// Nextflow users type -resume.
-const argv = hideBin(process.argv).map((a) => (a === '-resume' ? '--resume' : a));
+const given = hideBin(process.argv);
+const logLevelAt = given.indexOf('--log-level');
+const debug = given.includes('--log-level=debug') || (logLevelAt !== -1 && given[logLevelAt + 1] === 'debug');
 
 try {
-  await yargs(argv)
+  await yargs(translateNextflowFlags(given))
     .scriptName('genoflow')
     .usage('$0 <command> [options]')
     .option('log-level', { choices: ['debug', 'info', 'warn', 'error'] as const, default: 'info' as const })
@@ -90,10 +94,10 @@ try {
       async (args) => (await command.dag()).dagCommand(args),
     )
     .command(
-      'plugins',
-      'list plugins and their stages',
-      (y) => y,
-      async () => (await command.plugins()).pluginsCommand(),
+      'plugins [workflow]',
+      'list plugins, their stages and where each came from (with a workflow: its plugins: too)',
+      (y) => y.positional('workflow', { type: 'string', describe: 'workflow YAML file' }),
+      async (args) => (await command.plugins()).pluginsCommand(args),
     )
     .command(
       'why <workflow> <stage>',
@@ -119,12 +123,16 @@ try {
     .demandCommand(1, 'name a command')
     .strict()
     .fail((message, error) => {
-      throw error ?? Object.assign(new Error(`${message}\nRun genoflow --help for usage.`), { exitCode: 2 });
+      // yargs' own complaints (YError) are usage errors; anything else a command threw
+      if (error && error.name !== 'YError') throw error;
+      throw Object.assign(new Error(`${message ?? error?.message}\nRun genoflow --help for usage.`), {
+        exitCode: 2,
+      });
     })
     .help()
     .parseAsync();
   exitWith(0);
 } catch (error) {
   // yargs reports usage errors by throwing, some before its promise exists
-  reportError(error);
+  reportError(error, debug);
 }

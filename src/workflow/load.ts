@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { relative, resolve } from 'node:path';
-import { isMap, isNode, LineCounter, type Node, parseDocument } from 'yaml';
+import { isCollection, isMap, isNode, isPair, LineCounter, type Node, parseDocument, visit } from 'yaml';
 import type { z } from 'zod';
 import { didYouMean, type SourcePosition, WorkflowError, WorkflowErrors } from './errors.js';
 import { stageKeys, type WorkflowFile, workflowFileSchema, workflowKeys } from './schema.js';
@@ -30,9 +30,11 @@ export function parseYaml(text: string, file: string): { data: unknown; source: 
   const at = (offset: number): SourcePosition => ({ file, ...lineCounter.linePos(offset) });
   if (doc.errors.length) {
     throw new WorkflowErrors(
-      doc.errors.map((e) => new WorkflowError(`invalid YAML: ${e.message.split('\n')[0]}`, at(e.pos[0]))),
+      doc.errors.map((e) => new WorkflowError(`invalid YAML: ${yamlProblem(e.message)}`, at(e.pos[0]))),
     );
   }
+  const tooDeep = nodeDeeperThan(doc.contents, maxDepth);
+  if (tooDeep) throw new WorkflowError(`invalid YAML: nested more than ${maxDepth} levels deep`, at(tooDeep));
   const locate = (path: YamlPath, part: 'key' | 'value' = 'value'): SourcePosition => {
     for (let depth = path.length; depth >= 0; depth--) {
       const prefix = path.slice(0, depth);
@@ -51,10 +53,60 @@ export function parseYaml(text: string, file: string): { data: unknown; source: 
     }
     return { file, line: 1, col: 1 };
   };
+  let data: unknown;
+  try {
+    data = doc.toJS({ maxAliasCount: maxAliases });
+  } catch (err) {
+    if (!(err instanceof ReferenceError)) throw err;
+    // yaml refuses aliases that expand too far (a "billion laughs"), or an undefined alias
+    const alias = firstAlias(doc.contents);
+    throw new WorkflowError(
+      /Excessive alias/.test(err.message)
+        ? `invalid YAML: aliases expand to more than ${maxAliases} copies (an alias bomb?)`
+        : `invalid YAML: ${err.message}`,
+      alias === undefined ? undefined : at(alias),
+    );
+  }
   return {
-    data: doc.toJS(),
+    data,
     source: { file, locate, error: (path, message, part) => new WorkflowError(message, locate(path, part)) },
   };
+}
+
+/** Deeper than any workflow needs, well short of what the parser and checks can recurse. */
+const maxDepth = 64;
+const maxAliases = 100;
+
+function yamlProblem(message: string): string {
+  const first = message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
+  return /Maximum call stack/.test(first) ? `nested too deep (more than ${maxDepth} levels allowed)` : first;
+}
+
+/** The offset of the first node nested deeper than `limit`, walked without recursion. */
+function nodeDeeperThan(root: unknown, limit: number): number | undefined {
+  const stack: [unknown, number][] = [[root, 0]];
+  while (stack.length) {
+    const [node, depth] = stack.pop()!;
+    if (!isCollection(node)) continue;
+    if (depth >= limit) return node.range?.[0] ?? 0;
+    for (const item of node.items as unknown[]) {
+      if (isPair(item)) stack.push([item.key, depth + 1], [item.value, depth + 1]);
+      else stack.push([item, depth + 1]);
+    }
+  }
+  return undefined;
+}
+
+/** The offset of the first alias (`*name`) in the document. */
+function firstAlias(root: unknown): number | undefined {
+  let found: number | undefined;
+  visit(root as Node, {
+    Alias(_, node) {
+      found = node.range?.[0];
+      return visit.BREAK;
+    },
+  });
+  return found;
 }
 
 /** Turns zod issues into positioned errors, with did-you-mean for unknown keys. */

@@ -1,11 +1,23 @@
+import { dirname } from 'node:path';
 import { PluginRegistry } from '../../engine/plugin-loader.js';
 import type { InputPort } from '../../plugin-api/types.js';
+import { loadWorkflow } from '../../workflow/load.js';
 
 const port = (p: InputPort) => (typeof p === 'string' ? p : p.join('|'));
 
-/** `text.read  () -> line`, `table.write  (in: any) -> ()`. */
-export async function pluginsCommand(): Promise<void> {
-  const registry = await PluginRegistry.create();
+/**
+ * `text.read  () -> line`, `table.write  (in: any) -> ()`, each plugin with where it came
+ * from; with a workflow, its `plugins:` and its project's packages too.
+ */
+export async function pluginsCommand(args: { workflow?: string }): Promise<void> {
+  const workflow = args.workflow ? await loadWorkflow(args.workflow) : undefined;
+  const registry = await PluginRegistry.create(
+    workflow && {
+      extra: workflow.spec.plugins,
+      baseDir: dirname(workflow.path),
+      errorAt: (index, message) => workflow.error(['plugins', index], message),
+    },
+  );
   const lines: string[] = [];
   for (const { plugin, source } of await registry.all()) {
     lines.push(
