@@ -33,6 +33,17 @@ const workflowOptions = <T>(y: Argv<T>) =>
 const workDirOption = <T>(y: Argv<T>) =>
   y.option('work-dir', { type: 'string', default: '.genoflow', describe: 'cache, runs and spooled stdin' });
 
+/** yargs names an unknown `--foo-bar` twice (foo-bar, fooBar); name it once, as typed. */
+function usageMessage(message: string): string {
+  const unknown = /^Unknown arguments?: (.*)$/.exec(message);
+  if (!unknown) return message;
+  const names = unknown[1]!.split(', ');
+  const camel = (name: string) => name.replace(/-(\w)/g, (_, c: string) => c.toUpperCase());
+  const typed = names.filter((n) => !names.some((other) => other !== n && camel(other) === n));
+  const flags = typed.map((n) => (n.length > 1 ? `--${n}` : `-${n}`));
+  return `unknown option${flags.length > 1 ? 's' : ''} ${flags.join(', ')}`;
+}
+
 const given = hideBin(process.argv);
 const logLevelAt = given.indexOf('--log-level');
 const debug = given.includes('--log-level=debug') || (logLevelAt !== -1 && given[logLevelAt + 1] === 'debug');
@@ -125,9 +136,8 @@ try {
     .fail((message, error) => {
       // yargs' own complaints (YError) are usage errors; anything else a command threw
       if (error && error.name !== 'YError') throw error;
-      throw Object.assign(new Error(`${message ?? error?.message}\nRun genoflow --help for usage.`), {
-        exitCode: 2,
-      });
+      const text = usageMessage(message ?? error?.message ?? '');
+      throw Object.assign(new Error(`${text}\nRun genoflow --help for usage.`), { exitCode: 2 });
     })
     .help()
     .parseAsync();
