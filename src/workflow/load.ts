@@ -26,8 +26,16 @@ export interface LoadedWorkflow extends YamlSource {
 /** Parses YAML text, turning syntax errors into `file:line:col` errors. */
 export function parseYaml(text: string, file: string): { data: unknown; source: YamlSource } {
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   const at = (offset: number): SourcePosition => ({ file, ...lineCounter.linePos(offset) });
+  let doc: ReturnType<typeof parseDocument>;
+  try {
+    doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  } catch (err) {
+    // the block parser recurses once per indentation level
+    if (!(err instanceof RangeError)) throw err;
+    const line = deeplyIndentedLine(text, maxDepth);
+    throw new WorkflowError(`invalid YAML: ${yamlProblem(err.message)}`, { file, line, col: 1 });
+  }
   if (doc.errors.length) {
     throw new WorkflowErrors(
       doc.errors.map((e) => new WorkflowError(`invalid YAML: ${yamlProblem(e.message)}`, at(e.pos[0]))),
@@ -80,6 +88,20 @@ const maxAliases = 100;
 function yamlProblem(message: string): string {
   const first = message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
   return /Maximum call stack/.test(first) ? `nested too deep (more than ${maxDepth} levels allowed)` : first;
+}
+
+/** The first line (1-based) indented more than `limit` levels deep, or 1. */
+function deeplyIndentedLine(text: string, limit: number): number {
+  const indents: number[] = [];
+  const lines = text.split('\n');
+  for (const [i, line] of lines.entries()) {
+    if (!line.trim() || line.trimStart().startsWith('#')) continue;
+    const indent = line.length - line.trimStart().length;
+    while (indents.length && indents.at(-1)! >= indent) indents.pop();
+    indents.push(indent);
+    if (indents.length > limit) return i + 1;
+  }
+  return 1;
 }
 
 /** The offset of the first node nested deeper than `limit`, walked without recursion. */
