@@ -50,11 +50,11 @@ export async function resolveParams(workflow: LoadedWorkflow, overrides: ParamOv
 }
 
 /**
- * A `-p` value is the string as typed, except exactly a number (`12`, `-0.5`, `1e-6`),
+ * A `-p` value is the string as typed, except exactly a number (`12`, `-0.5`, `.5`, `1e-6`),
  * `true`, `false` or `null`. Lists and maps come from `--params-file`.
  */
 export function cliValue(text: string): unknown {
-  if (/^-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?$/.test(text)) return Number(text);
+  if (/^-?((0|[1-9]\d*)(\.\d+)?|\.\d+)([eE][+-]?\d+)?$/.test(text)) return Number(text);
   return text === 'true' ? true : text === 'false' ? false : text === 'null' ? null : text;
 }
 

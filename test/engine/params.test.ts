@@ -60,7 +60,7 @@ describe('params', () => {
   });
 
   it('a -p value is a string unless it is exactly a number, true, false or null', () => {
-    expect([12, -0.5, 1e-6, 0].map((n) => cliValue(String(n)))).toEqual([12, -0.5, 1e-6, 0]);
+    expect(['12', '-0.5', '.5', '1e-6', '0'].map(cliValue)).toEqual([12, -0.5, 0.5, 1e-6, 0]);
     expect([cliValue('true'), cliValue('false'), cliValue('null')]).toEqual([true, false, null]);
     for (const text of [
       '007',
