@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { WorkflowError } from './errors.js';
+import { didYouMean, WorkflowError } from './errors.js';
 import { type LoadedWorkflow, parseYaml, type YamlPath } from './load.js';
 import { paramVariable, shellContexts, variableReference } from './shell-template.js';
 
@@ -21,10 +21,10 @@ export async function resolveParams(workflow: LoadedWorkflow, overrides: ParamOv
   const params: Params = { ...(workflow.spec.params ?? {}) };
   const known = Object.keys(params);
   const given = new Set<string>();
-  const assign = (name: string, value: unknown, origin: string) => {
+  const assign = (name: string, value: unknown, unknown: (message: string) => WorkflowError) => {
     if (!(name in params)) {
-      throw new WorkflowError(
-        `${origin}: unknown param "${name}"; ${workflow.file} declares ${known.length ? known.map((k) => `"${k}"`).join(', ') : 'no params'}`,
+      throw unknown(
+        `unknown param "${name}"${didYouMean(name, known)}; ${workflow.file} declares ${known.length ? known.map((k) => `"${k}"`).join(', ') : 'no params'}`,
       );
     }
     params[name] = value;
@@ -38,12 +38,17 @@ export async function resolveParams(workflow: LoadedWorkflow, overrides: ParamOv
     if (data === null || typeof data !== 'object' || Array.isArray(data)) {
       throw source.error([], 'expected a map of param names to values');
     }
-    for (const [name, value] of Object.entries(data)) assign(name, value, overrides.file);
+    for (const [name, value] of Object.entries(data))
+      assign(name, value, (message) => source.error([name], message, 'key'));
   }
   for (const pair of overrides.set ?? []) {
     const eq = pair.indexOf('=');
     if (eq <= 0) throw new WorkflowError(`-p ${pair}: expected name=value`);
-    assign(pair.slice(0, eq), cliValue(pair.slice(eq + 1)), `-p ${pair}`);
+    assign(
+      pair.slice(0, eq),
+      cliValue(pair.slice(eq + 1)),
+      (message) => new WorkflowError(`-p ${pair}: ${message}`),
+    );
   }
   expandDefaults(params, given, workflow);
   return params;

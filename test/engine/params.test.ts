@@ -44,7 +44,11 @@ describe('params', () => {
   it('overriding an unknown param is an error that lists the known ones', async () => {
     const workflow = await loadWorkflow(file);
     await expect(resolveParams(workflow, { set: ['nn=3'] })).rejects.toThrow(
-      `-p nn=3: unknown param "nn"; ${workflow.file} declares "n", "label", "flag", "list"`,
+      `-p nn=3: unknown param "nn" (did you mean "n"?); ${workflow.file} declares "n", "label", "flag", "list"`,
+    );
+    const paramsFile = writeFile(dir, 'typo.yaml', 'n: 1\nlabl: x\n');
+    await expect(resolveParams(workflow, { file: paramsFile })).rejects.toThrow(
+      `${paramsFile}:2:1: unknown param "labl" (did you mean "label"?); ${workflow.file} declares "n", "label", "flag", "list"`,
     );
   });
 
