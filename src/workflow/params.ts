@@ -132,10 +132,15 @@ export function substitute(
   workflow: LoadedWorkflow,
   path: YamlPath,
 ): unknown {
-  return replaceReferences(value, path, (name, at, text) => {
-    if (!(name in params)) throw unknownParam(workflow, at, name, text, params);
+  return replaceReferences(value, path, paramLookup(params, workflow));
+}
+
+/** A param's value; an unknown name is an error at `path`. */
+function paramLookup(params: Params, workflow: LoadedWorkflow): Lookup {
+  return (name, path, text) => {
+    if (!(name in params)) throw unknownParam(workflow, path, name, text, params);
     return params[name];
-  });
+  };
 }
 
 /** Where a stage takes a shell command: the params holding one, and its environment param. */
@@ -158,11 +163,21 @@ export function stageParams(
   path: YamlPath,
   shell?: ShellParams,
 ): Record<string, unknown> {
-  const result = substitute(spec, params, workflow, path) as Record<string, unknown>;
+  const lookup = paramLookup(params, workflow);
+  const result = replaceReferences(spec, path, lookup) as Record<string, unknown>;
   const env: Record<string, string> = {};
   const owners = new Map<string, string>();
   for (const key of shell?.commands ?? []) {
     const template = spec[key];
+    if (Array.isArray(template)) {
+      // argv: each item one argument, as text even where it is wholly a number param
+      result[key] = template.map((item, i) =>
+        typeof item === 'string'
+          ? item.replace(reference, (_, name: string) => paramText(lookup(name, [...path, key, i], item)))
+          : item,
+      );
+      continue;
+    }
     if (typeof template !== 'string' || wholeReference.test(template)) continue;
     const matches = [...template.matchAll(reference)];
     const contexts = shellContexts(
@@ -173,7 +188,7 @@ export function stageParams(
     let last = 0;
     matches.forEach((match, i) => {
       const name = match[1]!;
-      if (!(name in params)) throw unknownParam(workflow, [...path, key], name, template, params);
+      const value = lookup(name, [...path, key], template);
       const context = contexts[i]!;
       if (context === 'quoted-heredoc') {
         throw workflow.error(
@@ -189,7 +204,7 @@ export function stageParams(
         );
       }
       owners.set(variable, name);
-      env[variable] = paramText(params[name]);
+      env[variable] = paramText(value);
       command += template.slice(last, match.index) + variableReference(variable, context);
       last = match.index + match[0].length;
     });

@@ -174,3 +174,15 @@ describe('quoting for where a reference stands (the stage API)', async () => {
     );
   });
 });
+
+it('in the argv form, a number param is one argument of text', async () => {
+  const workflow = await loadWorkflow(writeFile(dir, 'argv.yaml', 'name: argv\nstages:\n  a:\n    uses: text.read\n'));
+  const params = stageParams(
+    { command: ['seq', '${params.n}', 'x${params.list}'] },
+    { n: 3, list: [1, 'a b'] },
+    workflow,
+    ['stages', 'a', 'with'],
+    { commands: ['command'], env: 'env' },
+  );
+  expect(params).toEqual({ command: ['seq', '3', 'x[1,"a b"]'] });
+});
