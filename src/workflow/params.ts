@@ -171,11 +171,7 @@ export function stageParams(
     const template = spec[key];
     if (Array.isArray(template)) {
       // argv: each item one argument, as text even where it is wholly a number param
-      result[key] = template.map((item, i) =>
-        typeof item === 'string'
-          ? item.replace(reference, (_, name: string) => paramText(lookup(name, [...path, key, i], item)))
-          : item,
-      );
+      result[key] = template.map((item, i) => asText(item, [...path, key, i], lookup));
       continue;
     }
     if (typeof template !== 'string' || wholeReference.test(template)) continue;
@@ -210,14 +206,24 @@ export function stageParams(
     });
     result[key] = command + template.slice(last);
   }
-  const own = shell && result[shell.env];
-  // a malformed env is left for the stage's schema to report
-  if (
-    shell &&
-    Object.keys(env).length &&
-    (own === undefined || (typeof own === 'object' && own !== null && !Array.isArray(own)))
-  ) {
-    result[shell.env] = { ...own, ...env };
+  const given = shell ? spec[shell.env] : undefined;
+  // environment values are text (a number param too); a malformed env is the schema's to report
+  if (shell && (given === undefined || isPlainMap(given))) {
+    const own = Object.entries(given ?? {}).map(([name, item]) => [
+      name,
+      asText(item, [...path, shell.env, name], lookup),
+    ]);
+    if (own.length || Object.keys(env).length) result[shell.env] = { ...Object.fromEntries(own), ...env };
   }
   return result;
+}
+
+const isPlainMap = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** A string with every reference replaced by its value's text, even one that is wholly a reference. */
+function asText(item: unknown, path: YamlPath, lookup: Lookup): unknown {
+  return typeof item === 'string'
+    ? item.replace(reference, (_, name: string) => paramText(lookup(name, path, item)))
+    : item;
 }

@@ -176,7 +176,9 @@ describe('quoting for where a reference stands (the stage API)', async () => {
 });
 
 it('in the argv form, a number param is one argument of text', async () => {
-  const workflow = await loadWorkflow(writeFile(dir, 'argv.yaml', 'name: argv\nstages:\n  a:\n    uses: text.read\n'));
+  const workflow = await loadWorkflow(
+    writeFile(dir, 'argv.yaml', 'name: argv\nstages:\n  a:\n    uses: text.read\n'),
+  );
   const params = stageParams(
     { command: ['seq', '${params.n}', 'x${params.list}'] },
     { n: 3, list: [1, 'a b'] },
@@ -185,4 +187,21 @@ it('in the argv form, a number param is one argument of text', async () => {
     { commands: ['command'], env: 'env' },
   );
   expect(params).toEqual({ command: ['seq', '3', 'x[1,"a b"]'] });
+});
+
+it('env values are text, a number param too', async () => {
+  const workflow = await loadWorkflow(
+    writeFile(dir, 'env.yaml', 'name: env\nstages:\n  a:\n    uses: text.read\n'),
+  );
+  const params = stageParams(
+    { command: 'echo "$N" ${params.word}', env: { N: '${params.n}', LC_ALL: 'C' } },
+    { n: 3, word: 'w' },
+    workflow,
+    ['stages', 'a', 'with'],
+    { commands: ['command'], env: 'env' },
+  );
+  expect(params).toEqual({
+    command: 'echo "$N" "${GENOFLOW_PARAM_word}"',
+    env: { N: '3', LC_ALL: 'C', GENOFLOW_PARAM_word: 'w' },
+  });
 });
