@@ -163,13 +163,21 @@ function describe(path: YamlPath): string {
   return path.length ? `${path.join('.')}: ` : '';
 }
 
+/** Why a file could not be read, in words. */
+export function readProblem(err: NodeJS.ErrnoException): string {
+  const known: Record<string, string> = {
+    ENOENT: 'no such file',
+    EISDIR: 'it is a directory',
+    EACCES: 'permission denied',
+  };
+  return known[err.code ?? ''] ?? err.message;
+}
+
 /** Reads and checks the shape of a workflow file (not yet its plugins or DAG). */
 export async function loadWorkflow(file: string): Promise<LoadedWorkflow> {
   const path = resolve(file);
   const text = await readFile(path, 'utf8').catch((err: NodeJS.ErrnoException) => {
-    throw new WorkflowError(
-      `cannot read workflow ${file}: ${err.code === 'ENOENT' ? 'no such file' : err.message}`,
-    );
+    throw new WorkflowError(`cannot read workflow ${file}: ${readProblem(err)}`);
   });
   const display = relative(process.cwd(), path).startsWith('..') ? path : relative(process.cwd(), path);
   const { data, source } = parseYaml(text, display);

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { didYouMean, WorkflowError } from './errors.js';
-import { type LoadedWorkflow, parseYaml, type YamlPath } from './load.js';
+import { type LoadedWorkflow, parseYaml, readProblem, type YamlPath } from './load.js';
 import { paramVariable, shellContexts, variableReference } from './shell-template.js';
 
 export type Params = Record<string, unknown>;
@@ -22,7 +22,7 @@ export async function resolveParams(workflow: LoadedWorkflow, overrides: ParamOv
   const known = Object.keys(params);
   const given = new Set<string>();
   const assign = (name: string, value: unknown, unknown: (message: string) => WorkflowError) => {
-    if (!(name in params)) {
+    if (!Object.hasOwn(params, name)) {
       throw unknown(
         `unknown param "${name}"${didYouMean(name, known)}; ${workflow.file} declares ${known.length ? known.map((k) => `"${k}"`).join(', ') : 'no params'}`,
       );
@@ -31,8 +31,8 @@ export async function resolveParams(workflow: LoadedWorkflow, overrides: ParamOv
     given.add(name);
   };
   if (overrides.file) {
-    const text = await readFile(overrides.file, 'utf8').catch((err: Error) => {
-      throw new WorkflowError(`cannot read params file ${overrides.file}: ${err.message}`);
+    const text = await readFile(overrides.file, 'utf8').catch((err: NodeJS.ErrnoException) => {
+      throw new WorkflowError(`cannot read params file ${overrides.file}: ${readProblem(err)}`);
     });
     const { data, source } = parseYaml(text, overrides.file);
     if (data === null || typeof data !== 'object' || Array.isArray(data)) {
@@ -77,7 +77,7 @@ function expandDefaults(params: Params, given: ReadonlySet<string>, workflow: Lo
       }
       expanding.push(name);
       params[name] = replaceReferences(params[name], ['params', name], (ref, path, text) => {
-        if (!(ref in params)) throw unknownParam(workflow, path, ref, text, params);
+        if (!Object.hasOwn(params, ref)) throw unknownParam(workflow, path, ref, text, params);
         return expanded(ref);
       });
       expanding.pop();
@@ -138,7 +138,7 @@ export function substitute(
 /** A param's value; an unknown name is an error at `path`. */
 function paramLookup(params: Params, workflow: LoadedWorkflow): Lookup {
   return (name, path, text) => {
-    if (!(name in params)) throw unknownParam(workflow, path, name, text, params);
+    if (!Object.hasOwn(params, name)) throw unknownParam(workflow, path, name, text, params);
     return params[name];
   };
 }

@@ -87,6 +87,26 @@ describe('hostile workflow files exit 2 with file:line:col', () => {
     ]);
   });
 
+  it('names inherited from Object are not params: -p toString=1, ${params.constructor}', async () => {
+    const yaml =
+      'name: o\nparams:\n  a: x\nstages:\n  r:\n    uses: text.read\n    with: { path: "${params.constructor}" }\n';
+    expect(await rejected('inherited.yaml', yaml)).toEqual([
+      'inherited.yaml:7:19: unknown param "constructor" in "${params.constructor}"; known params: a',
+    ]);
+    expect(
+      await rejected('inherited.yaml', yaml.replace('${params.constructor}', 'x'), ['-p', 'toString=1']),
+    ).toEqual(['genoflow: -p toString=1: unknown param "toString"; inherited.yaml declares "a"']);
+  });
+
+  it('a directory as the workflow or the params file is named as one', async () => {
+    expect(await rejected('inherited.yaml', 'name: d\n' + read, ['--params-file', '.'])).toEqual([
+      'genoflow: cannot read params file .: it is a directory',
+    ]);
+    const run = await cli(['validate', '.'], { cwd: dir });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toBe('genoflow: cannot read workflow .: it is a directory\n');
+  });
+
   it('one error on a stage adds no cascade of errors downstream or on the same stage', async () => {
     const upstream =
       'name: c\nstages:\n  r:\n    uses: text.read\n    with: { path: x, nope: 1 }\n  w:\n    uses: text.write\n    from: { in: r }\n    with: { path: "-" }\n';
