@@ -92,7 +92,8 @@ export class PluginRegistry {
   }
 
   async stage(plugin: string, stage: string): Promise<StageDefinition<unknown, unknown> | undefined> {
-    return (await this.get(plugin))?.plugin.stages[stage];
+    const stages = (await this.get(plugin))?.plugin.stages;
+    return stages && Object.hasOwn(stages, stage) ? stages[stage] : undefined;
   }
 
   /** The codec a loaded plugin declares for a port type, if any. */

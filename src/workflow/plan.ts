@@ -71,7 +71,9 @@ export async function planWorkflow(
       );
       continue;
     }
-    const stage = loaded.plugin.stages[stageName];
+    const stage = Object.hasOwn(loaded.plugin.stages, stageName)
+      ? loaded.plugin.stages[stageName]
+      : undefined;
     if (!stage) {
       const known = Object.keys(loaded.plugin.stages).map((s) => `${pluginName}.${s}`);
       errors.push(
@@ -138,7 +140,7 @@ export async function planWorkflow(
       }
     } else {
       for (const [port, upstream] of Object.entries(spec.from)) {
-        if (!(port in ports)) {
+        if (!Object.hasOwn(ports, port)) {
           errors.push(
             workflow.error(
               [...fromPath, port],
@@ -151,7 +153,7 @@ export async function planWorkflow(
     }
     for (const [port, upstream, at] of bindings) {
       const source = stages.get(upstream);
-      if (!(upstream in specs)) {
+      if (!Object.hasOwn(specs, upstream)) {
         errors.push(
           workflow.error(
             at,

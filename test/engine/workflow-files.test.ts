@@ -87,7 +87,7 @@ describe('hostile workflow files exit 2 with file:line:col', () => {
     ]);
   });
 
-  it('names inherited from Object are not params: -p toString=1, ${params.constructor}', async () => {
+  it('names inherited from Object are not params, stages or inputs', async () => {
     const yaml =
       'name: o\nparams:\n  a: x\nstages:\n  r:\n    uses: text.read\n    with: { path: "${params.constructor}" }\n';
     expect(await rejected('inherited.yaml', yaml)).toEqual([
@@ -96,6 +96,12 @@ describe('hostile workflow files exit 2 with file:line:col', () => {
     expect(
       await rejected('inherited.yaml', yaml.replace('${params.constructor}', 'x'), ['-p', 'toString=1']),
     ).toEqual(['genoflow: -p toString=1: unknown param "toString"; inherited.yaml declares "a"']);
+    const stages =
+      'name: o\nstages:\n  r: { uses: text.constructor }\n  w: { uses: text.write, from: constructor, with: { path: x } }\n';
+    expect(await rejected('inherited-stages.yaml', stages)).toEqual([
+      'inherited-stages.yaml:3:14: stage "r": unknown stage "text.constructor"; text has text.read, text.write',
+      'inherited-stages.yaml:4:32: stage "w": from: unknown stage "constructor"',
+    ]);
   });
 
   it('a directory as the workflow or the params file is named as one', async () => {
