@@ -16,6 +16,7 @@ const payloads = [
   `\`${touch}\``,
   `'; ${touch}; '`,
   `"; ${touch}; "`,
+  `\n${touch}`,
   `x\n${touch}`,
   `| ${touch}`,
   `&& ${touch}`,
