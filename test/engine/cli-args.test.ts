@@ -60,7 +60,7 @@ describe("Nextflow's single-dash flags", () => {
     'name: nf\nparams:\n  word: hi\nstages:\n  say:\n    uses: shell.run\n    with: { command: [echo, "${params.word}"] }\n    store: true\n  out:\n    uses: text.write\n    from: say\n    with: { path: out.txt }\n',
   );
 
-  it('-params-file, -w, -with-trace and -resume work as their genoflow options', async () => {
+  it('-params-file, -w, -with-trace, -with-report and -resume work as their genoflow options', async () => {
     const cwd = tempDir('nf');
     const params = writeFile(cwd, 'p.yaml', 'word: from-file\n');
     const first = await cli(['run', wf, '-q', '-params-file', params, '-w', 'wd', '-with-trace', 't.tsv'], {
@@ -70,12 +70,16 @@ describe("Nextflow's single-dash flags", () => {
     expect(readFileSync(join(cwd, 'out.txt'), 'utf8')).toBe('from-file\n');
     expect(existsSync(join(cwd, 'wd', 'cache'))).toBe(true);
     expect(readFileSync(join(cwd, 't.tsv'), 'utf8')).toMatch(/^say\tshell\.run\tCOMPLETED\t/m);
-    const again = await cli(['run', wf, '-q', '-resume', '-params-file', params, '-w', 'wd', '-with-trace'], {
-      cwd,
-    });
+    const again = await cli(
+      ['run', wf, '-q', '-resume', '-params-file', params, '-w', 'wd', '-with-trace', '-with-report'],
+      {
+        cwd,
+      },
+    );
     expect(again.code, again.stderr).toBe(0);
     // -with-trace with no file writes trace.tsv, as Nextflow writes its default trace file
     expect(readFileSync(join(cwd, 'trace.tsv'), 'utf8')).toMatch(/^say\tshell\.run\tCACHED\t/m);
+    expect(readFileSync(join(cwd, 'report.html'), 'utf8')).toMatch(/^<!doctype html>/i);
   });
 
   it.each([
