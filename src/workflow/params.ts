@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { didYouMean, WorkflowError } from './errors.js';
 import { type LoadedWorkflow, parseYaml, readProblem, type YamlPath } from './load.js';
-import { paramVariable, shellContexts, variableReference } from './shell-template.js';
+import { inLiteralHeredoc, paramVariable, shellContexts, variableReference } from './shell-template.js';
 
 export type Params = Record<string, unknown>;
 
@@ -186,7 +186,7 @@ export function stageParams(
       const name = match[1]!;
       const value = lookup(name, [...path, key], template);
       const context = contexts[i]!;
-      if (context === 'quoted-heredoc') {
+      if (inLiteralHeredoc(context)) {
         throw workflow.error(
           [...path, key],
           `${match[0]} in a quoted here-document would not be expanded; read $${paramVariable(name)} in the command that reads it, or unquote the delimiter`,

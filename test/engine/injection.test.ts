@@ -147,6 +147,11 @@ describe('quoting for where a reference stands (the stage API)', async () => {
       `it's ${value}\n${value}\n`,
     ],
     ['arithmetic', `echo $((\${params.n} + 1))`, '3\n'],
+    ["bash -c '...': the nested shell reads it", `bash -c 'printf "%s\\n" \${params.x}'`, `${value}\n`],
+    ['sh -c "...", bare inside', `sh -c "printf '%s\\n' \${params.x}"`, `${value}\n`],
+    ['sh -c "...", in \'...\' inside', `sh -c "printf '%s\\n' '\${params.x}'"`, `${value}\n`],
+    ["eval '...'", `eval 'printf "%s\\n" "\${params.x}"'`, `${value}\n`],
+    ['a shell in a shell in a shell', `bash -c 'sh -c "printf %s \${params.x}"'`, value],
   ])('%s', (_, template, expected) => {
     const command = template.replace('${params.n}', '2');
     expect(sh(command)).toBe(expected);
