@@ -34,6 +34,10 @@ const templates: Record<string, { with: (p: string) => unknown; prints: (v: stri
     with: (p) => ({ command: `printf '%s\\n' "$(printf '%s' \${params.${p}})"` }),
     prints: (v) => v,
   },
+  'in sh -c "..."': {
+    with: (p) => ({ command: `sh -c "printf '%s\\n' \${params.${p}}"` }),
+    prints: (v) => v,
+  },
   argv: { with: (p) => ({ command: ['printf', '%s\n', `v=\${params.${p}}`] }), prints: (v) => `v=${v}` },
   env: {
     with: (p) => ({ command: `printf '%s\\n' "$V"`, env: { V: `\${params.${p}}` } }),
