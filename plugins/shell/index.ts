@@ -14,14 +14,17 @@ const run = defineStage({
   description:
     "Runs a command (Nextflow's process): upstream records as lines on its stdin, its stdout lines out",
   params: z.strictObject({
-    /** An argv list, or a string run by `sh -c` (params substituted shell-quoted). */
+    /**
+     * An argv list (each item one argument, params substituted as plain text), or a string
+     * run by `sh -c` (each embedded param reaches it as $GENOFLOW_PARAM_name, never as code).
+     */
     command: z.union([z.string().min(1), z.array(z.string()).min(1)]),
-    /** Extra environment variables. */
+    /** Extra environment variables (and the GENOFLOW_PARAM_ ones the command refers to). */
     env: z.record(z.string(), z.string()).default({}),
     /** Lines of the command's stderr quoted when it fails. */
     'stderr-lines': z.number().int().min(0).default(20),
   }),
-  shellParams: ['command'],
+  shell: { commands: ['command'], env: 'env' },
   inputs: { in: 'any?' },
   output: 'line',
   async *run(ctx) {

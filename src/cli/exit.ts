@@ -13,7 +13,8 @@ export class ExitSignal extends Error {
   }
 }
 
-export function reportError(error: unknown): void {
+/** Prints the error (its stack only with `debug`, i.e. --log-level debug) and exits with its code. */
+export function reportError(error: unknown, debug = false): void {
   if (error instanceof ExitSignal) return;
   const err = error as Error & { exitCode?: number; position?: unknown; errors?: unknown };
   // Workflow errors already start with file:line:col.
@@ -21,7 +22,7 @@ export function reportError(error: unknown): void {
   process.stderr.write(
     `${located && /^[^\s:]+:\d+:\d+: /.test(err.message) ? '' : 'genoflow: '}${err.message}\n`,
   );
-  if (process.env.GENOFLOW_DEBUG) process.stderr.write(`${err.stack}\n`);
+  if (debug) process.stderr.write(`${err.stack}\n`);
   try {
     exitWith(err.exitCode ?? 1);
   } catch {

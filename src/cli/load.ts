@@ -17,6 +17,7 @@ export async function loadPlan(args: WorkflowArgs): Promise<{ plan: Plan; regist
   const registry = await PluginRegistry.create({
     extra: workflow.spec.plugins,
     baseDir: dirname(workflow.path),
+    errorAt: (index, message) => workflow.error(['plugins', index], message),
   });
   const params = await resolveParams(workflow, { set: args.param, file: args.paramsFile });
   return { plan: await planWorkflow(workflow, params, registry), registry };

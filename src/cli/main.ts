@@ -4,6 +4,7 @@ import { resolve } from 'node:path';
 import yargs, { type Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { exitWith, reportError } from './exit.js';
+import { translateNextflowFlags } from './nextflow-flags.js';
 
 // Each command's module is loaded only when it runs, so `validate` stays quick to start.
 const command = {
@@ -24,17 +25,33 @@ const workflowOptions = <T>(y: Argv<T>) =>
       alias: 'p',
       type: 'string',
       array: true,
-      describe: 'override a param: name=value (repeatable)',
+      nargs: 1, // one name=value per -p, so `-p a=1 wf.yaml` leaves wf.yaml alone
+      describe:
+        'override a param: name=value (repeatable); a string unless exactly a number, true, false or null',
     })
     .option('params-file', { type: 'string', describe: 'YAML file of param overrides' });
 
 const workDirOption = <T>(y: Argv<T>) =>
   y.option('work-dir', { type: 'string', default: '.genoflow', describe: 'cache, runs and spooled stdin' });
 
-// Nextflow users type -resume.
-const argv = hideBin(process.argv).map((a) => (a === '-resume' ? '--resume' : a));
+/** yargs names an unknown `--foo-bar` twice (foo-bar, fooBar); name it once, as typed. */
+function usageMessage(message: string): string {
+  const unknown = /^Unknown arguments?: (.*)$/.exec(message);
+  if (!unknown) return message;
+  const names = unknown[1]!.split(', ');
+  const camel = (name: string) => name.replace(/-(\w)/g, (_, c: string) => c.toUpperCase());
+  const typed = names.filter((n) => !names.some((other) => other !== n && camel(other) === n));
+  const flags = typed.map((n) => (n.length > 1 ? `--${n}` : `-${n}`));
+  return `unknown option${flags.length > 1 ? 's' : ''} ${flags.join(', ')}`;
+}
+
+const given = hideBin(process.argv);
+const logLevelAt = given.indexOf('--log-level');
+const debug = given.includes('--log-level=debug') || (logLevelAt !== -1 && given[logLevelAt + 1] === 'debug');
+
 // `genoflow run WF --help` ends with the workflow's own params.
-const runHelpFor = argv[0] === 'run' && argv.some((a) => a === '--help' || a === '-h') ? argv[1] : undefined;
+const runHelpFor =
+  given[0] === 'run' && given.some((a) => a === '--help' || a === '-h') ? given[1] : undefined;
 
 async function workflowHelp(file: string): Promise<string> {
   try {
@@ -47,7 +64,7 @@ async function workflowHelp(file: string): Promise<string> {
 const runEpilogue = runHelpFor && !runHelpFor.startsWith('-') ? await workflowHelp(runHelpFor) : '';
 
 try {
-  await yargs(argv)
+  await yargs(translateNextflowFlags(given))
     .scriptName('genoflow')
     // The workflow params table after `run WF --help` keeps its lines whole.
     .wrap(runEpilogue ? null : Math.min(80, process.stdout.columns ?? 80))
@@ -112,9 +129,9 @@ try {
       async (args) => (await command.params()).paramsCommand(args),
     )
     .command(
-      'plugins [stage]',
-      "list plugins and their stages, or one stage's params (plugins kmer.encode)",
-      (y) => y.positional('stage', { type: 'string', describe: 'plugin.stage' }),
+      'plugins [target]',
+      'list plugins, their stages and where each came from (with a workflow: its plugins: too); with a stage (kmer.encode), its params',
+      (y) => y.positional('target', { type: 'string', describe: 'workflow YAML file, or plugin.stage' }),
       async (args) => (await command.plugins()).pluginsCommand(args),
     )
     .command(
@@ -141,12 +158,15 @@ try {
     .demandCommand(1, 'name a command')
     .strict()
     .fail((message, error) => {
-      throw error ?? Object.assign(new Error(`${message}\nRun genoflow --help for usage.`), { exitCode: 2 });
+      // yargs' own complaints (YError) are usage errors; anything else a command threw
+      if (error && error.name !== 'YError') throw error;
+      const text = usageMessage(message ?? error?.message ?? '');
+      throw Object.assign(new Error(`${text}\nRun genoflow --help for usage.`), { exitCode: 2 });
     })
     .help()
     .parseAsync();
   exitWith(0);
 } catch (error) {
   // yargs reports usage errors by throwing, some before its promise exists
-  reportError(error);
+  reportError(error, debug);
 }

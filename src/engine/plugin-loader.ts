@@ -18,9 +18,11 @@ function folderEntry(dir: string): string | undefined {
 }
 
 /**
- * Finds plugins in three places: the built-in `plugins/` folder (loaded only when a
- * workflow uses them, so start-up stays fast), the workflow's `plugins:` list, and
- * `genoflow-plugin-*` packages in node_modules.
+ * Finds plugins in three places, and nowhere else: the built-in `plugins/` folder (loaded
+ * only when a workflow uses them, so start-up stays fast), the workflow's `plugins:` list,
+ * and `genoflow-plugin-*` packages in the project's own node_modules (the one beside the
+ * nearest package.json). Loading a plugin runs its code, so a stray package in some parent
+ * directory's node_modules is never imported.
  */
 export class PluginRegistry {
   private readonly loaded = new Map<string, LoadedPlugin>();
@@ -34,13 +36,34 @@ export class PluginRegistry {
     }
   }
 
-  /** Loads the registry for a workflow's `plugins:` (paths resolved against `baseDir`). */
-  static async create(options: { extra?: readonly string[]; baseDir?: string; searchDir?: string } = {}) {
+  /**
+   * Loads the registry for a workflow's `plugins:` (paths resolved against `baseDir`) and
+   * the package plugins of the project `projectFrom` (default `baseDir`) belongs to.
+   * `errorAt(i, message)` makes the error for a bad `plugins:` entry (e.g. with its position).
+   */
+  static async create(
+    options: {
+      extra?: readonly string[];
+      baseDir?: string;
+      projectFrom?: string;
+      errorAt?: (index: number, message: string) => Error;
+    } = {},
+  ) {
     const registry = new PluginRegistry();
     const baseDir = options.baseDir ?? process.cwd();
-    for (const spec of options.extra ?? []) await registry.add(resolvePluginSpec(spec, baseDir), spec);
-    for (const entry of findPackagePlugins(options.searchDir ?? process.cwd()))
-      await registry.add(entry.file, entry.name);
+    const errorAt = options.errorAt ?? ((_: number, message: string) => new Error(message));
+    for (const [index, spec] of (options.extra ?? []).entries()) {
+      const problem = await registry
+        .add(() => resolvePluginSpec(spec, baseDir), `plugins: ${spec}`)
+        .then(
+          () => undefined,
+          (err: Error) => err.message,
+        );
+      if (problem) throw errorAt(index, `plugins entry "${spec}": ${problem}`);
+    }
+    const modules = projectModules(options.projectFrom ?? baseDir);
+    for (const entry of modules ? findPackagePlugins(modules) : [])
+      await registry.add(() => entry.file, `${entry.name} in ${modules}`);
     return registry;
   }
 
@@ -69,7 +92,8 @@ export class PluginRegistry {
   }
 
   async stage(plugin: string, stage: string): Promise<StageDefinition<unknown, unknown> | undefined> {
-    return (await this.get(plugin))?.plugin.stages[stage];
+    const stages = (await this.get(plugin))?.plugin.stages;
+    return stages && Object.hasOwn(stages, stage) ? stages[stage] : undefined;
   }
 
   /** The codec a loaded plugin declares for a port type, if any. */
@@ -81,8 +105,8 @@ export class PluginRegistry {
     return undefined;
   }
 
-  private async add(file: string, source: string): Promise<void> {
-    const plugin = await importPlugin(file);
+  private async add(file: () => string, source: string): Promise<void> {
+    const plugin = await importPlugin(file());
     const clash =
       this.loaded.get(plugin.name) ?? (this.builtins.has(plugin.name) ? { source: 'built-in' } : undefined);
     if (clash) {
@@ -96,11 +120,11 @@ function resolvePluginSpec(spec: string, baseDir: string): string {
   if (spec.startsWith('.') || isAbsolute(spec)) {
     const path = resolve(baseDir, spec);
     const entry = existsSync(path) && statSync(path).isDirectory() ? folderEntry(path) : path;
-    if (!entry || !existsSync(entry)) throw new Error(`plugin ${spec}: no plugin module at ${path}`);
+    if (!entry || !existsSync(entry)) throw new Error(`no plugin module at ${path}`);
     return entry;
   }
   const pkg = findPackageDir(spec, baseDir);
-  if (!pkg) throw new Error(`plugin ${spec}: package not found in node_modules (searched from ${baseDir})`);
+  if (!pkg) throw new Error(`package not found in node_modules (searched from ${baseDir})`);
   return packageEntry(pkg);
 }
 
@@ -119,29 +143,35 @@ function packageEntry(dir: string): string {
   return join(dir, target);
 }
 
-/** `genoflow-plugin-*` and `@scope/genoflow-plugin-*` packages visible from `from`. */
-function findPackagePlugins(from: string): { name: string; file: string }[] {
-  const found = new Map<string, string>();
-  for (let dir = from; ; dir = dirname(dir)) {
-    const modules = join(dir, 'node_modules');
-    if (existsSync(modules)) {
-      for (const entry of readdirSync(modules)) {
-        const scoped = entry.startsWith('@')
-          ? readdirSync(join(modules, entry)).map((n) => `${entry}/${n}`)
-          : [entry];
-        for (const name of scoped) {
-          if (/(^|\/)genoflow-plugin-/.test(name) && !found.has(name))
-            found.set(name, packageEntry(join(modules, name)));
-        }
-      }
+/** The node_modules beside the nearest package.json at or above `from`, if there is one. */
+function projectModules(from: string): string | undefined {
+  for (let dir = resolve(from); ; dir = dirname(dir)) {
+    if (existsSync(join(dir, 'package.json'))) {
+      const modules = join(dir, 'node_modules');
+      return existsSync(modules) ? modules : undefined;
     }
-    if (dirname(dir) === dir) break;
+    if (dirname(dir) === dir) return undefined;
   }
-  return [...found].map(([name, file]) => ({ name, file }));
+}
+
+/** `genoflow-plugin-*` and `@scope/genoflow-plugin-*` packages in one node_modules folder. */
+function findPackagePlugins(modules: string): { name: string; file: string }[] {
+  const found: { name: string; file: string }[] = [];
+  for (const entry of readdirSync(modules).sort()) {
+    const scoped = entry.startsWith('@')
+      ? readdirSync(join(modules, entry)).map((n) => `${entry}/${n}`)
+      : [entry];
+    for (const name of scoped) {
+      if (/(^|\/)genoflow-plugin-/.test(name)) found.push({ name, file: packageEntry(join(modules, name)) });
+    }
+  }
+  return found;
 }
 
 async function importPlugin(file: string): Promise<PluginDefinition> {
-  const module = await import(pathToFileURL(file).href);
+  const module = await import(pathToFileURL(file).href).catch((err: Error) => {
+    throw new Error(`cannot load ${file}: ${err.message.split('\n')[0]}`);
+  });
   const plugin = (module.default ?? module) as PluginDefinition;
   const problem = checkPlugin(plugin);
   if (problem) throw new Error(`${file}: not a genoflow plugin: ${problem}`);

@@ -113,10 +113,12 @@ export interface StageDefinition<P = unknown, Out = unknown> {
    */
   outputBuffer?: number;
   /**
-   * Params holding a shell command: `${params.x}` inside them is substituted shell-quoted,
-   * so a value with spaces or quotes stays one word.
+   * Params holding an `sh -c` command, and the param (a map of strings) that becomes its
+   * environment. Each `${params.x}` in such a command is replaced by a reference to the
+   * variable GENOFLOW_PARAM_x, quoted for where it stands, and the value is put in `env`:
+   * the shell expands it as data and never reads it as code.
    */
-  shellParams?: readonly string[];
+  shell?: { commands: readonly string[]; env: string };
   /**
    * Does the work: reads `ctx.inputs`, and either returns an async iterable of output
    * records (a generator, which may also yield `batch(records)`) or, for a sink, a promise

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { relative, resolve } from 'node:path';
-import { isMap, isNode, LineCounter, type Node, parseDocument } from 'yaml';
+import { isCollection, isMap, isNode, isPair, LineCounter, type Node, parseDocument, visit } from 'yaml';
 import type { z } from 'zod';
 import { didYouMean, type SourcePosition, WorkflowError, WorkflowErrors } from './errors.js';
 import { stageKeys, type WorkflowFile, workflowFileSchema, workflowKeys } from './schema.js';
@@ -26,13 +26,23 @@ export interface LoadedWorkflow extends YamlSource {
 /** Parses YAML text, turning syntax errors into `file:line:col` errors. */
 export function parseYaml(text: string, file: string): { data: unknown; source: YamlSource } {
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   const at = (offset: number): SourcePosition => ({ file, ...lineCounter.linePos(offset) });
+  let doc: ReturnType<typeof parseDocument>;
+  try {
+    doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  } catch (err) {
+    // the block parser recurses once per indentation level
+    if (!(err instanceof RangeError)) throw err;
+    const line = deeplyIndentedLine(text, maxDepth);
+    throw new WorkflowError(`invalid YAML: ${yamlProblem(err.message)}`, { file, line, col: 1 });
+  }
   if (doc.errors.length) {
     throw new WorkflowErrors(
-      doc.errors.map((e) => new WorkflowError(`invalid YAML: ${e.message.split('\n')[0]}`, at(e.pos[0]))),
+      doc.errors.map((e) => new WorkflowError(`invalid YAML: ${yamlProblem(e.message)}`, at(e.pos[0]))),
     );
   }
+  const tooDeep = nodeDeeperThan(doc.contents, maxDepth);
+  if (tooDeep) throw new WorkflowError(`invalid YAML: nested more than ${maxDepth} levels deep`, at(tooDeep));
   const locate = (path: YamlPath, part: 'key' | 'value' = 'value'): SourcePosition => {
     for (let depth = path.length; depth >= 0; depth--) {
       const prefix = path.slice(0, depth);
@@ -51,10 +61,74 @@ export function parseYaml(text: string, file: string): { data: unknown; source: 
     }
     return { file, line: 1, col: 1 };
   };
+  let data: unknown;
+  try {
+    data = doc.toJS({ maxAliasCount: maxAliases });
+  } catch (err) {
+    if (!(err instanceof ReferenceError)) throw err;
+    // yaml refuses aliases that expand too far (a "billion laughs"), or an undefined alias
+    const alias = firstAlias(doc.contents);
+    throw new WorkflowError(
+      /Excessive alias/.test(err.message)
+        ? `invalid YAML: aliases expand to more than ${maxAliases} copies (an alias bomb?)`
+        : `invalid YAML: ${err.message}`,
+      alias === undefined ? undefined : at(alias),
+    );
+  }
   return {
-    data: doc.toJS(),
+    data,
     source: { file, locate, error: (path, message, part) => new WorkflowError(message, locate(path, part)) },
   };
+}
+
+/** Deeper than any workflow needs, well short of what the parser and checks can recurse. */
+const maxDepth = 64;
+const maxAliases = 100;
+
+function yamlProblem(message: string): string {
+  const first = message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
+  return /Maximum call stack/.test(first) ? `nested too deep (more than ${maxDepth} levels allowed)` : first;
+}
+
+/** The first line (1-based) indented more than `limit` levels deep, or 1. */
+function deeplyIndentedLine(text: string, limit: number): number {
+  const indents: number[] = [];
+  const lines = text.split('\n');
+  for (const [i, line] of lines.entries()) {
+    if (!line.trim() || line.trimStart().startsWith('#')) continue;
+    const indent = line.length - line.trimStart().length;
+    while (indents.length && indents.at(-1)! >= indent) indents.pop();
+    indents.push(indent);
+    if (indents.length > limit) return i + 1;
+  }
+  return 1;
+}
+
+/** The offset of the first node nested deeper than `limit`, walked without recursion. */
+function nodeDeeperThan(root: unknown, limit: number): number | undefined {
+  const stack: [unknown, number][] = [[root, 0]];
+  while (stack.length) {
+    const [node, depth] = stack.pop()!;
+    if (!isCollection(node)) continue;
+    if (depth >= limit) return node.range?.[0] ?? 0;
+    for (const item of node.items as unknown[]) {
+      if (isPair(item)) stack.push([item.key, depth + 1], [item.value, depth + 1]);
+      else stack.push([item, depth + 1]);
+    }
+  }
+  return undefined;
+}
+
+/** The offset of the first alias (`*name`) in the document. */
+function firstAlias(root: unknown): number | undefined {
+  let found: number | undefined;
+  visit(root as Node, {
+    Alias(_, node) {
+      found = node.range?.[0];
+      return visit.BREAK;
+    },
+  });
+  return found;
 }
 
 /** Turns zod issues into positioned errors, with did-you-mean for unknown keys. */
@@ -89,13 +163,21 @@ function describe(path: YamlPath): string {
   return path.length ? `${path.join('.')}: ` : '';
 }
 
+/** Why a file could not be read, in words. */
+export function readProblem(err: NodeJS.ErrnoException): string {
+  const known: Record<string, string> = {
+    ENOENT: 'no such file',
+    EISDIR: 'it is a directory',
+    EACCES: 'permission denied',
+  };
+  return known[err.code ?? ''] ?? err.message;
+}
+
 /** Reads and checks the shape of a workflow file (not yet its plugins or DAG). */
 export async function loadWorkflow(file: string): Promise<LoadedWorkflow> {
   const path = resolve(file);
   const text = await readFile(path, 'utf8').catch((err: NodeJS.ErrnoException) => {
-    throw new WorkflowError(
-      `cannot read workflow ${file}: ${err.code === 'ENOENT' ? 'no such file' : err.message}`,
-    );
+    throw new WorkflowError(`cannot read workflow ${file}: ${readProblem(err)}`);
   });
   const display = relative(process.cwd(), path).startsWith('..') ? path : relative(process.cwd(), path);
   const { data, source } = parseYaml(text, display);

@@ -1,96 +1,229 @@
 import { readFile } from 'node:fs/promises';
-import { parse as parseYamlScalar } from 'yaml';
-import { WorkflowError } from './errors.js';
-import { type LoadedWorkflow, parseYaml, type YamlPath } from './load.js';
+import { didYouMean, WorkflowError } from './errors.js';
+import { type LoadedWorkflow, parseYaml, readProblem, type YamlPath } from './load.js';
+import { inLiteralHeredoc, paramVariable, shellContexts, variableReference } from './shell-template.js';
 
 export type Params = Record<string, unknown>;
 
 export interface ParamOverrides {
-  /** `name=value` pairs from `-p`; values read as YAML scalars. */
+  /** `name=value` pairs from `-p`; see `cliValue` for how a value is read. */
   set?: readonly string[];
   /** A YAML file of name: value. */
   file?: string;
 }
 
-/** The workflow's params: defaults, then the params file, then `-p` overrides. */
+/**
+ * The workflow's params: defaults, then the params file, then `-p` overrides. A default may
+ * refer to other params (`out: "${params.base}/out"`), and sees their overridden values;
+ * values given by the user are data and are never expanded.
+ */
 export async function resolveParams(workflow: LoadedWorkflow, overrides: ParamOverrides): Promise<Params> {
   const params: Params = { ...(workflow.spec.params ?? {}) };
   const known = Object.keys(params);
-  const assign = (name: string, value: unknown, origin: string) => {
-    if (!(name in params)) {
-      throw new WorkflowError(
-        `${origin}: unknown param "${name}"; ${workflow.file} declares ${known.length ? known.map((k) => `"${k}"`).join(', ') : 'no params'}`,
+  const given = new Set<string>();
+  const assign = (name: string, value: unknown, unknown: (message: string) => WorkflowError) => {
+    if (!Object.hasOwn(params, name)) {
+      throw unknown(
+        `unknown param "${name}"${didYouMean(name, known)}; ${workflow.file} declares ${known.length ? known.map((k) => `"${k}"`).join(', ') : 'no params'}`,
       );
     }
     params[name] = value;
+    given.add(name);
   };
   if (overrides.file) {
-    const text = await readFile(overrides.file, 'utf8').catch((err: Error) => {
-      throw new WorkflowError(`cannot read params file ${overrides.file}: ${err.message}`);
+    const text = await readFile(overrides.file, 'utf8').catch((err: NodeJS.ErrnoException) => {
+      throw new WorkflowError(`cannot read params file ${overrides.file}: ${readProblem(err)}`);
     });
-    const { data } = parseYaml(text, overrides.file);
+    const { data, source } = parseYaml(text, overrides.file);
     if (data === null || typeof data !== 'object' || Array.isArray(data)) {
-      throw new WorkflowError(`${overrides.file}: expected a map of param names to values`);
+      throw source.error([], 'expected a map of param names to values');
     }
-    for (const [name, value] of Object.entries(data)) assign(name, value, overrides.file);
+    for (const [name, value] of Object.entries(data))
+      assign(name, value, (message) => source.error([name], message, 'key'));
   }
   for (const pair of overrides.set ?? []) {
     const eq = pair.indexOf('=');
     if (eq <= 0) throw new WorkflowError(`-p ${pair}: expected name=value`);
-    const text = pair.slice(eq + 1);
-    const value = parseYamlScalar(text) ?? null;
-    // A value is read as a YAML scalar (6, true, 0.5); `-p path=-` must stay the string "-".
-    assign(pair.slice(0, eq), value !== null && typeof value === 'object' ? text : value, `-p ${pair}`);
+    assign(
+      pair.slice(0, eq),
+      cliValue(pair.slice(eq + 1)),
+      (message) => new WorkflowError(`-p ${pair}: ${message}`),
+    );
   }
+  expandDefaults(params, given, workflow);
   return params;
+}
+
+/**
+ * A `-p` value is the string as typed, except exactly a number (`12`, `-0.5`, `.5`, `1e-6`),
+ * `true`, `false` or `null`. Lists and maps come from `--params-file`.
+ */
+export function cliValue(text: string): unknown {
+  if (/^-?((0|[1-9]\d*)(\.\d+)?|\.\d+)([eE][+-]?\d+)?$/.test(text)) return Number(text);
+  return text === 'true' ? true : text === 'false' ? false : text === 'null' ? null : text;
+}
+
+function expandDefaults(params: Params, given: ReadonlySet<string>, workflow: LoadedWorkflow): void {
+  const done = new Set(given);
+  const expanding: string[] = [];
+  const expanded = (name: string): unknown => {
+    if (!done.has(name)) {
+      const at = expanding.indexOf(name);
+      if (at !== -1) {
+        throw workflow.error(
+          ['params', name],
+          `params refer to each other in a cycle: ${[...expanding.slice(at), name].join(' -> ')}`,
+        );
+      }
+      expanding.push(name);
+      params[name] = replaceReferences(params[name], ['params', name], (ref, path, text) => {
+        if (!Object.hasOwn(params, ref)) throw unknownParam(workflow, path, ref, text, params);
+        return expanded(ref);
+      });
+      expanding.pop();
+      done.add(name);
+    }
+    return params[name];
+  };
+  for (const name of Object.keys(params)) expanded(name);
 }
 
 const reference = /\$\{params\.([\w-]+)\}/g;
 const wholeReference = /^\$\{params\.([\w-]+)\}$/;
 
-/** How an embedded reference is turned into text: as is, or quoted for `sh -c`. */
-export type Quoting = 'plain' | 'shell';
+type Lookup = (name: string, path: YamlPath, text: string) => unknown;
+
+/** `${params.name}` replaced in every string of `value`; a string that is one reference keeps its type. */
+function replaceReferences(value: unknown, path: YamlPath, lookup: Lookup): unknown {
+  if (typeof value === 'string') {
+    const whole = wholeReference.exec(value);
+    if (whole) return lookup(whole[1]!, path, value);
+    return value.replace(reference, (_, name: string) => paramText(lookup(name, path, value)));
+  }
+  if (Array.isArray(value)) return value.map((v, i) => replaceReferences(v, [...path, i], lookup));
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(
+      Object.entries(value).map(([k, v]) => [k, replaceReferences(v, [...path, k], lookup)]),
+    );
+  }
+  return value;
+}
+
+/** The text of a param inside a longer string: lists and maps as JSON. */
+function paramText(value: unknown): string {
+  return value !== null && typeof value === 'object' ? JSON.stringify(value) : String(value);
+}
+
+function unknownParam(workflow: LoadedWorkflow, path: YamlPath, name: string, text: string, params: Params) {
+  return workflow.error(
+    path,
+    `${path[0] === 'params' ? `param "${path[1]}": ` : ''}unknown param "${name}" in "${text}"; known params: ${Object.keys(params).join(', ') || 'none'}`,
+  );
+}
 
 /**
  * Replaces `${params.name}` in every string of `value`. A string that is exactly one
  * reference takes the param's value with its type; references inside longer strings are
- * replaced by the value's text (shell-quoted where `quoting(path)` says so).
+ * replaced by the value's text.
  */
 export function substitute(
   value: unknown,
   params: Params,
   workflow: LoadedWorkflow,
   path: YamlPath,
-  quoting: (path: YamlPath) => Quoting = () => 'plain',
 ): unknown {
-  if (typeof value === 'string') {
-    const lookup = (name: string) => {
-      if (!(name in params)) {
-        throw workflow.error(
-          path,
-          `unknown param "${name}" in "${value}"; known params: ${Object.keys(params).join(', ') || 'none'}`,
-        );
-      }
-      return params[name];
-    };
-    const whole = wholeReference.exec(value);
-    if (whole) return lookup(whole[1]!);
-    const quote = quoting(path) === 'shell';
-    return value.replace(reference, (_, name: string) => {
-      const text = String(lookup(name));
-      return quote ? shellQuote(text) : text;
-    });
-  }
-  if (Array.isArray(value))
-    return value.map((v, i) => substitute(v, params, workflow, [...path, i], quoting));
-  if (value !== null && typeof value === 'object') {
-    return Object.fromEntries(
-      Object.entries(value).map(([k, v]) => [k, substitute(v, params, workflow, [...path, k], quoting)]),
-    );
-  }
-  return value;
+  return replaceReferences(value, path, paramLookup(params, workflow));
 }
 
-export function shellQuote(text: string): string {
-  return /^[\w@%+=:,./-]+$/.test(text) ? text : `'${text.replace(/'/g, `'\\''`)}'`;
+/** A param's value; an unknown name is an error at `path`. */
+function paramLookup(params: Params, workflow: LoadedWorkflow): Lookup {
+  return (name, path, text) => {
+    if (!Object.hasOwn(params, name)) throw unknownParam(workflow, path, name, text, params);
+    return params[name];
+  };
+}
+
+/** Where a stage takes a shell command: the params holding one, and its environment param. */
+export interface ShellParams {
+  commands: readonly string[];
+  env: string;
+}
+
+/**
+ * A stage's `with:` after substitution. In a shell command (a string in one of
+ * `shell.commands`), each embedded `${params.x}` becomes a reference to the variable
+ * GENOFLOW_PARAM_x, quoted for where it stands, and the value goes into the `shell.env` map:
+ * the shell expands it as data and never reads it as code. A command that is wholly one
+ * reference is the author's choice to run the user's command and is kept as it is.
+ */
+export function stageParams(
+  spec: Record<string, unknown>,
+  params: Params,
+  workflow: LoadedWorkflow,
+  path: YamlPath,
+  shell?: ShellParams,
+): Record<string, unknown> {
+  const lookup = paramLookup(params, workflow);
+  const result = replaceReferences(spec, path, lookup) as Record<string, unknown>;
+  const env: Record<string, string> = {};
+  const owners = new Map<string, string>();
+  for (const key of shell?.commands ?? []) {
+    const template = spec[key];
+    if (Array.isArray(template)) {
+      // argv: each item one argument, as text even where it is wholly a number param
+      result[key] = template.map((item, i) => asText(item, [...path, key, i], lookup));
+      continue;
+    }
+    if (typeof template !== 'string' || wholeReference.test(template)) continue;
+    const matches = [...template.matchAll(reference)];
+    const contexts = shellContexts(
+      template,
+      matches.map((m) => m.index),
+    );
+    let command = '';
+    let last = 0;
+    matches.forEach((match, i) => {
+      const name = match[1]!;
+      const value = lookup(name, [...path, key], template);
+      const context = contexts[i]!;
+      if (inLiteralHeredoc(context)) {
+        throw workflow.error(
+          [...path, key],
+          `${match[0]} in a quoted here-document would not be expanded; read $${paramVariable(name)} in the command that reads it, or unquote the delimiter`,
+        );
+      }
+      const variable = paramVariable(name);
+      if (owners.has(variable) && owners.get(variable) !== name) {
+        throw workflow.error(
+          [...path, key],
+          `params "${owners.get(variable)}" and "${name}" both reach the command as $${variable}; rename one`,
+        );
+      }
+      owners.set(variable, name);
+      env[variable] = paramText(value);
+      command += template.slice(last, match.index) + variableReference(variable, context);
+      last = match.index + match[0].length;
+    });
+    result[key] = command + template.slice(last);
+  }
+  const given = shell ? spec[shell.env] : undefined;
+  // environment values are text (a number param too); a malformed env is the schema's to report
+  if (shell && (given === undefined || isPlainMap(given))) {
+    const own = Object.entries(given ?? {}).map(([name, item]) => [
+      name,
+      asText(item, [...path, shell.env, name], lookup),
+    ]);
+    if (own.length || Object.keys(env).length) result[shell.env] = { ...Object.fromEntries(own), ...env };
+  }
+  return result;
+}
+
+const isPlainMap = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** A string with every reference replaced by its value's text, even one that is wholly a reference. */
+function asText(item: unknown, path: YamlPath, lookup: Lookup): unknown {
+  return typeof item === 'string'
+    ? item.replace(reference, (_, name: string) => paramText(lookup(name, path, item)))
+    : item;
 }

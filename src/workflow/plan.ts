@@ -2,7 +2,7 @@ import type { PluginRegistry } from '../engine/plugin-loader.js';
 import type { PortType, StageDefinition } from '../plugin-api/types.js';
 import { didYouMean, type WorkflowError, WorkflowErrors } from './errors.js';
 import { type LoadedWorkflow, schemaErrors } from './load.js';
-import { type Params, substitute } from './params.js';
+import { type Params, stageParams } from './params.js';
 
 /** One stage, resolved and checked, ready to run. */
 export interface PlannedStage {
@@ -71,7 +71,9 @@ export async function planWorkflow(
       );
       continue;
     }
-    const stage = loaded.plugin.stages[stageName];
+    const stage = Object.hasOwn(loaded.plugin.stages, stageName)
+      ? loaded.plugin.stages[stageName]
+      : undefined;
     if (!stage) {
       const known = Object.keys(loaded.plugin.stages).map((s) => `${pluginName}.${s}`);
       errors.push(
@@ -84,10 +86,7 @@ export async function planWorkflow(
     }
     let rawParams: Record<string, unknown>;
     try {
-      const shell = new Set(stage.shellParams ?? []);
-      rawParams = substitute(spec.with ?? {}, params, workflow, [...path, 'with'], (p) =>
-        shell.has(String(p[3])) ? 'shell' : 'plain',
-      ) as Record<string, unknown>;
+      rawParams = stageParams(spec.with ?? {}, params, workflow, [...path, 'with'], stage.shell);
     } catch (err) {
       errors.push(err as WorkflowError);
       continue;
@@ -121,6 +120,7 @@ export async function planWorkflow(
     const ports = planned.stage.inputs;
     const portNames = Object.keys(ports);
     const fromPath = ['stages', name, 'from'];
+    const errorsBefore = errors.length;
     let bindings: [string, string, (string | number)[]][] = [];
     if (spec.from === undefined) {
       // no inputs connected
@@ -140,7 +140,7 @@ export async function planWorkflow(
       }
     } else {
       for (const [port, upstream] of Object.entries(spec.from)) {
-        if (!(port in ports)) {
+        if (!Object.hasOwn(ports, port)) {
           errors.push(
             workflow.error(
               [...fromPath, port],
@@ -153,7 +153,7 @@ export async function planWorkflow(
     }
     for (const [port, upstream, at] of bindings) {
       const source = stages.get(upstream);
-      if (!(upstream in specs)) {
+      if (!Object.hasOwn(specs, upstream)) {
         errors.push(
           workflow.error(
             at,
@@ -185,8 +185,12 @@ export async function planWorkflow(
       planned.inputs[port] = upstream;
       source.consumers.push({ stage: name, port });
     }
-    const missing = portNames.filter((p) => !isOptional(ports[p]!) && !(p in planned.inputs));
-    if (missing.length && spec.from !== undefined && typeof spec.from !== 'string') {
+    // a port named in from: whose binding failed already has its error: no cascade
+    const named = new Set(bindings.map(([port]) => port));
+    const missing = portNames.filter((p) => !isOptional(ports[p]!) && !named.has(p));
+    if (errors.length > errorsBefore) {
+      // the stage's from: already has an error; a missing input would only repeat it
+    } else if (missing.length && spec.from !== undefined && typeof spec.from !== 'string') {
       errors.push(
         workflow.error(
           fromPath,

@@ -1,6 +1,8 @@
+import { dirname } from 'node:path';
 import { PluginRegistry } from '../../engine/plugin-loader.js';
 import type { InputPort, StageDefinition } from '../../plugin-api/types.js';
 import { didYouMean } from '../../workflow/errors.js';
+import { loadWorkflow } from '../../workflow/load.js';
 import { formatParamDocs, stageParamDocs } from '../../workflow/param-docs.js';
 
 const port = (p: InputPort) => (typeof p === 'string' ? p : p.join('|'));
@@ -11,29 +13,42 @@ const signatureOf = (stage: StageDefinition<unknown, unknown>) => {
   return `(${inputs.join(', ')}) -> ${stage.output ?? '()'}`;
 };
 
+/** A workflow file is named by its extension; anything else is a stage (`kmer.encode`). */
+const isWorkflowFile = (target: string) => /\.ya?ml$/i.test(target);
+
 /**
- * `genoflow plugins`: every plugin with its stages' signatures, one line each.
+ * `genoflow plugins [WORKFLOW]`: each plugin with where it came from and its stages'
+ * signatures (with a workflow, its `plugins:` and its project's packages too).
  * `genoflow plugins kmer.encode`: one stage, its ports and every param with type and default.
  */
-export async function pluginsCommand(args: { stage?: string } = {}): Promise<void> {
-  const registry = await PluginRegistry.create();
+export async function pluginsCommand(args: { target?: string }): Promise<void> {
+  const workflowFile = args.target && isWorkflowFile(args.target) ? args.target : undefined;
+  const stageName = args.target && !workflowFile ? args.target : undefined;
+  const workflow = workflowFile ? await loadWorkflow(workflowFile) : undefined;
+  const registry = await PluginRegistry.create(
+    workflow && {
+      extra: workflow.spec.plugins,
+      baseDir: dirname(workflow.path),
+      errorAt: (index, message) => workflow.error(['plugins', index], message),
+    },
+  );
   const plugins = await registry.all();
   const lines: string[] = [];
-  if (args.stage) {
-    const [pluginName, stageName] = args.stage.split('.');
-    const stage = stageName ? await registry.stage(pluginName!, stageName) : undefined;
+  if (stageName) {
+    const [pluginName, name] = stageName.split('.');
+    const stage = name ? await registry.stage(pluginName!, name) : undefined;
     if (!stage) {
       const known = plugins.flatMap(({ plugin }) =>
         Object.keys(plugin.stages).map((s) => `${plugin.name}.${s}`),
       );
       throw Object.assign(
-        new Error(`no stage "${args.stage}"${didYouMean(args.stage, known)}; see genoflow plugins`),
+        new Error(`no stage "${stageName}"${didYouMean(stageName, known)}; see genoflow plugins`),
         {
           exitCode: 2,
         },
       );
     }
-    lines.push(`${args.stage}  ${signatureOf(stage)}`, `  ${stage.description}`, '', 'params:');
+    lines.push(`${stageName}  ${signatureOf(stage)}`, `  ${stage.description}`, '', 'params:');
     lines.push(...formatParamDocs(stageParamDocs(stage.params)));
   } else {
     for (const { plugin, source } of plugins) {
@@ -48,7 +63,7 @@ export async function pluginsCommand(args: { stage?: string } = {}): Promise<voi
     }
   }
   process.stdout.write(`${lines.join('\n')}\n`);
-  if (!args.stage)
+  if (!stageName)
     process.stderr.write(
       "genoflow plugins STAGE lists a stage's params, e.g. genoflow plugins kmer.encode\n",
     );
