@@ -5,7 +5,7 @@ import { stableJson } from './cache.js';
 import { createLogger } from './logger.js';
 import { type Attempt, edge, type RunContext, StageError, type StageState } from './run-state.js';
 import { runStage } from './stage-runner.js';
-import { STDIN_PATH } from './stdin.js';
+import { STDIN_PATH, STDOUT_PATH } from './stdin.js';
 import {
   codecOf,
   commitStage,
@@ -56,7 +56,7 @@ export function describeAttempt(run: RunContext, state: StageState, number: numb
     checkpointDir: checkpointDirOf(run, state),
     threads: run.options.threads,
     baseDir: run.options.baseDir,
-    stores: planned.store || (planned.retries > 0 && planned.consumers.length > 0),
+    stores: planned.store,
   };
 }
 
@@ -113,6 +113,7 @@ async function runAttempt(run: RunContext, state: StageState, attempt: Attempt, 
   state.outputFiles.clear();
   state.report = [];
   state.recordsOut = 0;
+  state.counters = {};
   const { inputs, recordsIn } = attemptInputs(run, state, attempt);
   state.recordsIn = recordsIn;
   const outputs = [...state.outputs.values()];
@@ -138,13 +139,19 @@ async function runAttempt(run: RunContext, state: StageState, attempt: Attempt, 
         state.inputFiles.add(STDIN_PATH);
         return run.stdin().open();
       },
-      stdout: () => run.options.stdout,
+      stdout: () => {
+        state.outputFiles.add(STDOUT_PATH);
+        return run.options.stdout;
+      },
       onInputFile: (path) => state.inputFiles.add(path),
       onOutputFile: (path) => state.outputFiles.add(path),
       onStatus: (text) => {
         state.progress.status = text;
       },
       onReport: (section) => state.report.push(section),
+      onCount: (name, n) => {
+        state.counters[name] = (state.counters[name] ?? 0) + n;
+      },
       live: state,
     });
     state.recordsOut = stats.recordsOut;
@@ -166,7 +173,9 @@ async function runAttempt(run: RunContext, state: StageState, attempt: Attempt, 
     await rm(attempt.scratchDir, { recursive: true, force: true });
     await rm(attempt.checkpointDir, { recursive: true, force: true });
   } catch (err) {
-    for (const o of outputs) o.fail(err);
+    // The consumers' channels are failed by the scheduler once this failure is recorded,
+    // so that none of them can be blamed for it first.
+    store?.tap.fail(err);
     await store?.stored.catch(() => {});
     await store?.writer.discard();
     throw err;

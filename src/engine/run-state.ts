@@ -139,6 +139,8 @@ export interface StageState {
   recordsOut: number;
   bytesOut: number;
   peakRss: number;
+  /** `ctx.progress.count` counters of the current attempt. */
+  counters: Record<string, number>;
   inputFiles: Set<string>;
   outputFiles: Set<string>;
   report: ReportSection[];

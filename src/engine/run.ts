@@ -44,7 +44,7 @@ export async function runWorkflow(options: RunOptions): Promise<RunResult> {
       fingerprints,
       baseDir: options.baseDir,
       resume: options.resume,
-      stdinHash: stdin.knownHash,
+      stdinHash: stdin.hash,
     });
     if (options.dryRun) return { id, status: 'COMPLETED', rows: [], decisions, report: new Map() };
     const shared = { id, options, cache, fingerprints, decisions, stdin: stdin.spool, log };

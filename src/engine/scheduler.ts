@@ -1,6 +1,6 @@
 import { runAttempts, scratchDirOf } from './attempt.js';
 import { Channel } from './channel.js';
-import { stagesToStop } from './failure-policy.js';
+import { stagesToStop, upstreamOf } from './failure-policy.js';
 import {
   asError,
   deferred,
@@ -10,7 +10,7 @@ import {
   StageError,
   type StageState,
 } from './run-state.js';
-import type { TraceRow } from './trace.js';
+import { formatCounters, type TraceRow } from './trace.js';
 
 /** The states of every stage of the plan, before anything runs. */
 export function stageStates(run: Omit<RunContext, 'states'>): Map<string, StageState> {
@@ -26,6 +26,7 @@ export function stageStates(run: Omit<RunContext, 'states'>): Map<string, StageS
       recordsOut: 0,
       bytesOut: 0,
       peakRss: 0,
+      counters: {},
       inputFiles: new Set(),
       outputFiles: new Set(),
       report: decision.report ?? [],
@@ -89,8 +90,11 @@ export async function schedule(run: RunContext): Promise<Omit<RunResult, 'id' | 
       states.get(upstream)!.outputs.get(edge(failed.planned.name, port))?.detach(error);
     }
   };
+  const failedUpstream = (state: StageState) =>
+    [...upstreamOf(options.plan, state.planned.name)].some((name) => states.get(name)!.status === 'FAILED');
   const onAbort = () => abortStages(states.values(), options.signal.reason);
   options.signal.addEventListener('abort', onAbort, { once: true });
+  if (options.signal.aborted) onAbort();
   let firstError: Error | undefined;
 
   const sampler = setInterval(() => {
@@ -106,7 +110,9 @@ export async function schedule(run: RunContext): Promise<Omit<RunResult, 'id' | 
         await runAttempts(run, state);
         state.status = 'COMPLETED';
       } catch (err) {
-        const aborted = state.controller.signal.aborted;
+        // A stage whose input failed upstream did not fail by itself: the upstream failure
+        // was recorded before any of its consumers could see it.
+        const aborted = state.controller.signal.aborted || failedUpstream(state);
         state.status = aborted ? 'ABORTED' : 'FAILED';
         state.key.reject(err);
         state.committed.reject(err);
@@ -146,6 +152,7 @@ export async function schedule(run: RunContext): Promise<Omit<RunResult, 'id' | 
       bytes_out: state.bytesOut,
       peak_rss_mb: Math.round(state.peakRss / 1048576),
       cache_key: key,
+      counters: formatCounters(state.counters),
     });
   }
   const status = options.signal.aborted ? 'ABORTED' : firstError ? 'FAILED' : 'COMPLETED';

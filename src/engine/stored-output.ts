@@ -14,7 +14,7 @@ import { defaultCodec } from './codec.js';
 import { keyParts, keyPath } from './decide.js';
 import type { PluginRegistry } from './plugin-loader.js';
 import type { RunContext, StageState } from './run-state.js';
-import { STDIN_PATH } from './stdin.js';
+import { STDIN_PATH, STDOUT_PATH } from './stdin.js';
 
 export function codecOf(registry: PluginRegistry, portType: string | null): PortCodec<unknown> {
   return (portType && registry.codec(portType)) || defaultCodec;
@@ -106,7 +106,12 @@ export async function commitStage(
   const fingerprint = async (paths: Set<string>): Promise<FileFingerprint[]> => {
     const files: FileFingerprint[] = [];
     for (const path of paths) {
-      const hash = path === STDIN_PATH ? await run.stdin().hash : await run.fingerprints.fingerprint(path);
+      const hash =
+        path === STDIN_PATH
+          ? await run.stdin().hash
+          : path === STDOUT_PATH
+            ? ''
+            : await run.fingerprints.fingerprint(path);
       files.push({ path: keyPath(run.options.baseDir, path), hash });
     }
     return files;

@@ -19,8 +19,13 @@ export interface RunArgs extends WorkflowArgs {
 }
 
 export async function runCommand(args: RunArgs): Promise<void> {
+  if (args.reuseStdin && !args.resume && !args.dryRun)
+    throw Object.assign(new Error('--reuse-stdin needs --resume\nRun genoflow --help for usage.'), {
+      exitCode: 2,
+    });
   if (args.backend) process.env.GENOFLOW_TF_BACKEND = args.backend;
-  const { plan, registry } = await loadPlan(args);
+  // Installed before the plugins load (TensorFlow.js takes a second or more), so an early
+  // Ctrl-C is handled: the run then stops before it takes the work dir's lock.
   const controller = new AbortController();
   let exitCode = 1;
   const interrupt = (signal: NodeJS.Signals, code: number) => () => {
@@ -31,6 +36,8 @@ export async function runCommand(args: RunArgs): Promise<void> {
   };
   process.once('SIGINT', interrupt('SIGINT', 130));
   process.once('SIGTERM', interrupt('SIGTERM', 143));
+  const { plan, registry } = await loadPlan(args);
+  if (controller.signal.aborted) exitWith(exitCode);
   // A closed stdout (`| head`) ends the run quietly, as it would for any Unix filter.
   process.stdout.on('error', (err: NodeJS.ErrnoException) => {
     if (err.code === 'EPIPE') {
