@@ -1,5 +1,6 @@
 import { copyFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { createLogger } from '../../engine/logger.js';
 import { createReporter } from '../../engine/progress.js';
 import { runWorkflow } from '../../engine/run.js';
 import { runDir } from '../../engine/workdir.js';
@@ -36,6 +37,7 @@ export async function runCommand(args: RunArgs): Promise<void> {
   };
   process.once('SIGINT', interrupt('SIGINT', 130));
   process.once('SIGTERM', interrupt('SIGTERM', 143));
+  createLogger(args.logLevel).debug('signal handlers installed; loading plugins');
   const { plan, registry } = await loadPlan(args);
   if (controller.signal.aborted) exitWith(exitCode);
   // A closed stdout (`| head`) ends the run quietly, as it would for any Unix filter.
