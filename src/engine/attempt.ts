@@ -2,18 +2,12 @@ import { createHash } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { stableJson } from './cache.js';
+import { codecOf } from './codec.js';
 import { createLogger } from './logger.js';
 import { type Attempt, edge, type RunContext, StageError, type StageState } from './run-state.js';
 import { runStage } from './stage-runner.js';
 import { STDIN_PATH, STDOUT_PATH } from './stdin.js';
-import {
-  codecOf,
-  commitStage,
-  countedInput,
-  openStoreTap,
-  replayBatches,
-  type StoreTap,
-} from './stored-output.js';
+import { commitStage, countedInput, openStoreTap, replayBatches, type StoreTap } from './stored-output.js';
 import { runDir } from './workdir.js';
 
 /** Survives failed attempts and runs: keyed by what the stage is, not by its inputs. */

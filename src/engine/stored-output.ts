@@ -1,5 +1,4 @@
 import { BATCHES, type Batch, batch, lineBlock } from '../plugin-api/batch.js';
-import type { PortCodec } from '../plugin-api/types.js';
 import {
   type EntryWriter,
   type FileFingerprint,
@@ -10,21 +9,16 @@ import {
   staticKeyOf,
 } from './cache.js';
 import { Channel } from './channel.js';
-import { defaultCodec } from './codec.js';
+import { codecOf } from './codec.js';
 import { keyParts, keyPath } from './decide.js';
-import type { PluginRegistry } from './plugin-loader.js';
 import type { RunContext, StageState } from './run-state.js';
 import { STDIN_PATH, STDOUT_PATH } from './stdin.js';
-
-export function codecOf(registry: PluginRegistry, portType: string | null): PortCodec<unknown> {
-  return (portType && registry.codec(portType)) || defaultCodec;
-}
 
 /** The batches of a committed entry, decoded. */
 export async function* replayBatches(
   cache: StageCache,
   key: string,
-  codec: PortCodec<unknown>,
+  codec: ReturnType<typeof codecOf>,
 ): AsyncGenerator<Batch<unknown>> {
   const decode = codec.createDecoder();
   let pending: unknown[] = [];
