@@ -113,7 +113,7 @@ describe('the resume contract', () => {
     }
   }, 90_000);
 
-  it('ctx.progress.count counters reach the trace', async () => {
+  it('ctx.progress.count counters reach the trace and the report', async () => {
     const dir = tempDir('counters');
     writeFile(
       dir,
@@ -122,10 +122,16 @@ describe('the resume contract', () => {
     );
     const count = (file: string) =>
       readFileSync(join(samples, 'promoters', file), 'utf8').split('>').length - 1;
-    const result = await runTraced(dir, ['wf.yaml']);
+    const result = await runTraced(dir, ['wf.yaml', '--report', 'report.html']);
     expect(result.code, result.stderr).toBe(0);
     const row = result.rows.find((r) => r.stage === 'sequences')!;
-    expect(row.counters).toBe(`class:other=${count('negatives.fa')},class:promoter=${count('positives.fa')}`);
+    const counters = `class:other=${count('negatives.fa')},class:promoter=${count('positives.fa')}`;
+    expect(row.counters).toBe(counters);
+    const table = readFileSync(join(dir, 'report.html'), 'utf8').match(
+      /<table class="stages">.*?<\/table>/s,
+    )![0];
+    expect(table).toContain('<th>counters</th>');
+    expect(table).toContain(`<td>${counters.replace(',', ', ')}</td>`);
     expect(row.records_out).toBe(count('negatives.fa') + count('positives.fa'));
     expect(result.rows.find((r) => r.stage === 'out')!.counters).toBe('');
   }, 30_000);
