@@ -112,8 +112,10 @@ async function runAttempt(run: RunContext, state: StageState, attempt: Attempt, 
   state.recordsIn = recordsIn;
   const outputs = [...state.outputs.values()];
   let store: StoreTap | undefined;
+  // A failed cache write (a full disk) stops this attempt at once, and is why it failed.
+  const storeFailed = new AbortController();
   if (attempt.stores) {
-    store = await openStoreTap(run, state);
+    store = await openStoreTap(run, state, (err) => storeFailed.abort(err));
     outputs.push(store.tap);
   }
   try {
@@ -123,7 +125,7 @@ async function runAttempt(run: RunContext, state: StageState, attempt: Attempt, 
       params: attempt.params,
       inputs,
       outputs,
-      signal,
+      signal: AbortSignal.any([signal, storeFailed.signal]),
       log: createLogger(run.options.logLevel, planned.name),
       scratchDir: attempt.scratchDir,
       checkpointDir: attempt.checkpointDir,
@@ -166,7 +168,8 @@ async function runAttempt(run: RunContext, state: StageState, attempt: Attempt, 
     }
     await rm(attempt.scratchDir, { recursive: true, force: true });
     await rm(attempt.checkpointDir, { recursive: true, force: true });
-  } catch (err) {
+  } catch (caught) {
+    const err = store?.failure ?? caught;
     // The consumers' channels are failed by the scheduler once this failure is recorded,
     // so that none of them can be blamed for it first.
     store?.tap.fail(err);

@@ -64,21 +64,34 @@ export interface StoreTap {
   writer: EntryWriter;
   /** Settles once everything pushed into the tap is in the entry. */
   stored: Promise<void>;
+  /** The write error (a full disk) that stopped the stage, if one did. */
+  failure?: unknown;
 }
 
-export async function openStoreTap(run: RunContext, state: StageState): Promise<StoreTap> {
+/** Opens an entry for the stage's output; a failed write calls `stop`, which ends the attempt. */
+export async function openStoreTap(
+  run: RunContext,
+  state: StageState,
+  stop: (err: unknown) => void,
+): Promise<StoreTap> {
   const { planned } = state;
   const writer = await run.cache.createWriter(planned.name, planned.uses);
   const tap = new Channel<unknown>(256);
   const encode = codecOf(run.options.registry, planned.stage.output).createEncoder();
-  const stored = (async () => {
+  const store: StoreTap = { tap, writer, stored: Promise.resolve() };
+  store.stored = (async () => {
     for await (const records of tap.batches()) {
       if (records.bytes !== undefined) writer.addBlock(records.bytes, records.count);
       else for (const record of records.records) writer.add(encode(record));
-      await writer.flushIfFull();
+      await writer.flushIfFull().catch((err) => {
+        store.failure = err;
+        stop(err);
+        throw err;
+      });
     }
   })();
-  return { tap, writer, stored };
+  store.stored.catch(() => {}); // awaited by the attempt
+  return store;
 }
 
 /**
