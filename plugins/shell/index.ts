@@ -70,8 +70,9 @@ const run = defineStage({
       const input = ctx.inputs.in;
       if (input) {
         for await (const chunk of inputBytes(input)) {
-          if (!child.stdin.write(chunk) && running) await once(child.stdin, 'drain');
-          if (!running) break;
+          // A closed stdin (EPIPE) ends the feeding; the command's exit status tells the rest.
+          if (!child.stdin.write(chunk) && running) await once(child.stdin, 'drain').catch(() => {});
+          if (!running || child.stdin.destroyed) break;
         }
       }
       child.stdin.end();

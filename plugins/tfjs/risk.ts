@@ -248,6 +248,5 @@ async function writeResults(
   ];
   for (const [name, text] of files) {
     await writeOutput(ctx, join(dir, name), [text]);
-    ctx.declareOutputFile(join(dir, name));
   }
 }

@@ -37,7 +37,6 @@ export const write = defineStage({
     const compressor = bgzf ? new BgzfCompressor() : undefined;
     const index = indexKind === 'none' ? undefined : new IndexBuilder();
     const output = openOutput(ctx, path, compressor);
-    if (path !== '-') ctx.declareOutputFile(ctx.resolvePath(path));
     const infoFields = Object.entries(info);
     let headerWritten = false;
     let offset = 0;
@@ -99,7 +98,6 @@ export const write = defineStage({
       if (kind !== 'tbi' && indexKind === 'auto') ctx.log.info(`positions pass 2^29: writing a .csi index`);
       const bytes = index.build(kind as 'tbi' | 'csi', (u) => compressor.virtualOffset(u));
       await writeBgzfFile(openOutput(ctx, `${path}.${kind}`), bytes);
-      ctx.declareOutputFile(ctx.resolvePath(`${path}.${kind}`));
     }
   },
 });

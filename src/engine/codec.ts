@@ -1,5 +1,6 @@
 import { deserialize, serialize } from 'node:v8';
 import type { PortCodec } from '../plugin-api/types.js';
+import type { PluginRegistry } from './plugin-loader.js';
 
 const STRING = 0;
 const CLONE = 1;
@@ -27,3 +28,8 @@ export const defaultCodec: PortCodec<unknown> = {
     return bytes[0] === STRING ? body.toString('utf8') : deserialize(body);
   },
 };
+
+/** The codec a port type is stored with: its plugin's, else the default. */
+export function codecOf(registry: PluginRegistry, portType: string | null): PortCodec<unknown> {
+  return (portType && registry.codec(portType)) || defaultCodec;
+}

@@ -3,7 +3,7 @@ import type { ReportSection } from '../plugin-api/types.js';
 import type { Plan, PlannedStage } from '../workflow/plan.js';
 import { type KeyParts, type KeyRecord, type StageCache, stableJson, staticKeyOf } from './cache.js';
 import type { FingerprintStore } from './fingerprint.js';
-import { STDIN_PATH } from './stdin.js';
+import { STDIN_PATH, STDOUT_PATH } from './stdin.js';
 
 /** What `--resume` will do with a stage, and why. */
 export interface Decision {
@@ -27,8 +27,8 @@ export interface DecideOptions {
   fingerprints: FingerprintStore;
   baseDir: string;
   resume: boolean;
-  /** The content hash of the stdin the run would read, when known. */
-  stdinHash?: string;
+  /** The content hash of the stdin the run would read; asked only when a stage read stdin before. */
+  stdinHash: () => Promise<string | undefined>;
 }
 
 export function keyParts(stage: PlannedStage, inputs: Record<string, string>): KeyParts {
@@ -44,7 +44,7 @@ export function keyParts(stage: PlannedStage, inputs: Record<string, string>): K
 
 /** Paths in keys are relative to the base dir, so a moved project keeps its cache. */
 export const keyPath = (baseDir: string, path: string) =>
-  path === STDIN_PATH ? path : relative(baseDir, path) || '.';
+  path === STDIN_PATH || path === STDOUT_PATH ? path : relative(baseDir, path) || '.';
 
 /**
  * Decides, for every stage, whether its committed result can be reused: its static key
@@ -107,7 +107,7 @@ async function decideOne(
     const why = last ? describeChange(last.parts, parts) : 'never ran';
     return { stage, action: 'run', reason: why, parts, staticKey, replayable: false };
   }
-  const reason = await changedFile(record, options);
+  const reason = await changedFile(stage, record, options);
   if (reason) return { stage, action: 'run', reason, parts, staticKey, replayable: false };
   const replayable = record.stored && (await options.cache.manifest(record.key)) !== undefined;
   return {
@@ -122,19 +122,27 @@ async function decideOne(
   };
 }
 
-async function changedFile(record: KeyRecord, options: DecideOptions): Promise<string | undefined> {
+async function changedFile(
+  stage: PlannedStage,
+  record: KeyRecord,
+  options: DecideOptions,
+): Promise<string | undefined> {
   for (const file of record.files) {
     if (file.path === STDIN_PATH) {
-      if (options.stdinHash === undefined)
+      const stdinHash = await options.stdinHash();
+      if (stdinHash === undefined)
         return 'reads stdin, and no stdin was given (pipe it again, or use --reuse-stdin)';
-      if (options.stdinHash !== file.hash) return 'input <stdin>: content changed';
+      if (stdinHash !== file.hash) return 'input <stdin>: content changed';
       continue;
     }
     const hash = await options.fingerprints.tryFingerprint(resolve(options.baseDir, file.path));
     if (hash === undefined) return `input ${file.path}: missing`;
     if (hash !== file.hash) return `input ${file.path}: content changed`;
   }
+  // A sink is cached only while every output it wrote is there to see.
+  if (stage.stage.output === null && !record.outputFiles.length) return 'a sink that declared no output file';
   for (const file of record.outputFiles) {
+    if (file.path === STDOUT_PATH) return 'writes stdout';
     const hash = await options.fingerprints.tryFingerprint(resolve(options.baseDir, file.path));
     if (hash === undefined) return `output ${file.path}: missing`;
     if (hash !== file.hash) return `output ${file.path}: changed since it was written`;

@@ -25,6 +25,8 @@ export interface StageRunOptions {
   onInputFile?: (path: string) => void;
   onOutputFile?: (path: string) => void;
   onStatus?: (text: string) => void;
+  /** Each `ctx.progress.count`, as it happens (a failed stage's counters reach the trace too). */
+  onCount?: (name: string, n: number) => void;
   onReport?: (section: ReportSection) => void;
   /** Counted as records go out, for live progress. */
   live?: { recordsOut: number };
@@ -50,6 +52,7 @@ export async function runStage(options: StageRunOptions): Promise<StageStats> {
       status: (text) => options.onStatus?.(text),
       count: (name, n = 1) => {
         counters[name] = (counters[name] ?? 0) + n;
+        options.onCount?.(name, n);
       },
     },
     signal: options.signal,

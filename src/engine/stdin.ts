@@ -16,6 +16,12 @@ interface SpoolRecord {
 export const STDIN_PATH = '<stdin>';
 
 /**
+ * The output-file path under which a stage that wrote the run's stdout is recorded: what
+ * it wrote is gone once the run ends, so a resumed run writes it again.
+ */
+export const STDOUT_PATH = '<stdout>';
+
+/**
  * The run's stdin, spooled into the work dir while it is read so that `--resume` can
  * replay it, and hashed so a changed stdin is detected.
  */

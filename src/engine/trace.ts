@@ -15,6 +15,8 @@ export interface TraceRow {
   bytes_out: number;
   peak_rss_mb: number;
   cache_key: string;
+  /** `ctx.progress.count` counters, `name=n` by name, comma-separated. */
+  counters: string;
 }
 
 export const traceColumns: (keyof TraceRow)[] = [
@@ -29,7 +31,16 @@ export const traceColumns: (keyof TraceRow)[] = [
   'bytes_out',
   'peak_rss_mb',
   'cache_key',
+  'counters',
 ];
+
+/** `{ rejected: 2, invalid: 1 }` → `invalid=1,rejected=2`. */
+export function formatCounters(counters: Record<string, number>): string {
+  return Object.keys(counters)
+    .sort()
+    .map((name) => `${name}=${counters[name]}`)
+    .join(',');
+}
 
 export function formatTrace(rows: TraceRow[]): string {
   const lines = rows.map((row) => traceColumns.map((c) => String(row[c])).join('\t'));

@@ -122,11 +122,13 @@ export interface Output {
  * Opens `-` (the run's stdout) or a file. A file is written under a temporary name in the
  * same directory and renamed into place by `commit`, so a failed run never leaves a
  * half-written file that looks complete. `transform` (e.g. a BGZF compressor) is applied
- * before the bytes reach their destination.
+ * before the bytes reach their destination. The file is declared as the stage's output.
  */
 export function openOutput(ctx: StageContext<unknown>, path: string, transform?: Duplex): Output {
   if (path === '-') return streamOutput(ctx.stdout(), transform, false);
   const file = ctx.resolvePath(path);
+  // Declared here, so that no stage can forget it: a cached stage whose file is gone re-runs.
+  ctx.declareOutputFile(file);
   // Results usually go to a fresh output folder.
   mkdirSync(dirname(file), { recursive: true });
   const temp = join(dirname(file), `.${basename(file)}.${process.pid}.${Date.now()}.partial`);

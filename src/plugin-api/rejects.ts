@@ -29,7 +29,6 @@ export class Rejects {
     if (lines === undefined) return;
     if (!this.output) {
       this.output = openOutput(this.ctx, this.path);
-      this.ctx.declareOutputFile(this.ctx.resolvePath(this.path));
     }
     await this.output.write(`${typeof lines === 'string' ? lines : lines.join('\n')}\n`);
   }

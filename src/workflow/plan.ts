@@ -213,18 +213,22 @@ export async function planWorkflow(
   for (const planned of stages.values()) {
     const explicit = workflow.spec.stages[planned.name]!.store;
     const feedsRetry = planned.consumers.some((c) => (stages.get(c.stage)?.retries ?? 0) > 0);
+    // The one rule of what is stored: `genoflow dag`, `--dry-run` and the run all read it.
     [planned.store, planned.storeReason] =
       planned.stage.output === null
         ? [false, 'sink']
-        : explicit !== undefined
-          ? [explicit, explicit ? 'store: true' : 'store: false']
-          : planned.stage.expensive
-            ? [true, 'expensive']
-            : planned.consumers.length > 1
-              ? [true, 'consumed twice']
-              : feedsRetry
-                ? [true, 'feeds a stage with retries']
-                : [false, 'cheap, streamed'];
+        : planned.retries > 0 && planned.consumers.length > 0
+          ? // Its consumers read its committed entry, so a retry never re-sends records.
+            [true, 'retries']
+          : explicit !== undefined
+            ? [explicit, explicit ? 'store: true' : 'store: false']
+            : planned.stage.expensive
+              ? [true, 'expensive']
+              : planned.consumers.length > 1
+                ? [true, 'consumed twice']
+                : feedsRetry
+                  ? [true, 'feeds a stage with retries']
+                  : [false, 'cheap, streamed'];
   }
   return { workflow, params, stages: order, byName: stages };
 }

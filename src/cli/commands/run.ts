@@ -1,5 +1,6 @@
 import { copyFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { createLogger } from '../../engine/logger.js';
 import { createReporter } from '../../engine/progress.js';
 import { runWorkflow } from '../../engine/run.js';
 import { runDir } from '../../engine/workdir.js';
@@ -19,8 +20,13 @@ export interface RunArgs extends WorkflowArgs {
 }
 
 export async function runCommand(args: RunArgs): Promise<void> {
+  if (args.reuseStdin && !args.resume && !args.dryRun)
+    throw Object.assign(new Error('--reuse-stdin needs --resume\nRun genoflow --help for usage.'), {
+      exitCode: 2,
+    });
   if (args.backend) process.env.GENOFLOW_TF_BACKEND = args.backend;
-  const { plan, registry } = await loadPlan(args);
+  // Installed before the plugins load (TensorFlow.js takes a second or more), so an early
+  // Ctrl-C is handled: the run then stops before it takes the work dir's lock.
   const controller = new AbortController();
   let exitCode = 1;
   const interrupt = (signal: NodeJS.Signals, code: number) => () => {
@@ -31,6 +37,9 @@ export async function runCommand(args: RunArgs): Promise<void> {
   };
   process.once('SIGINT', interrupt('SIGINT', 130));
   process.once('SIGTERM', interrupt('SIGTERM', 143));
+  createLogger(args.logLevel).debug('signal handlers installed; loading plugins');
+  const { plan, registry } = await loadPlan(args);
+  if (controller.signal.aborted) exitWith(exitCode);
   // A closed stdout (`| head`) ends the run quietly, as it would for any Unix filter.
   process.stdout.on('error', (err: NodeJS.ErrnoException) => {
     if (err.code === 'EPIPE') {

@@ -27,7 +27,7 @@ export async function whyCommand(args: WorkflowArgs & { stage: string; workDir: 
     fingerprints: await FingerprintStore.open(join(args.workDir, 'fingerprints.json')),
     baseDir: process.cwd(),
     resume: true,
-    stdinHash: last ? await last.hash : undefined,
+    stdinHash: async () => (last ? await last.hash : undefined),
   });
   const d = decisions.get(args.stage)!;
   process.stdout.write(

@@ -24,6 +24,7 @@ export function stageTable(rows: TraceRow[]): string {
     'bytes out',
     'peak RSS MB',
     'cache key',
+    'counters',
   ];
   const body = rows.map((r) => {
     const ran = r.status !== 'CACHED' && r.start !== '';
@@ -39,7 +40,8 @@ export function stageTable(rows: TraceRow[]): string {
       num(r.bytes_out) +
       // 0 means the stage ended before memory was sampled.
       (ran && r.peak_rss_mb > 0 ? num(r.peak_rss_mb) : '<td></td>') +
-      `<td><code title="${escapeHtml(r.cache_key)}">${escapeHtml(r.cache_key.slice(0, 10))}</code></td></tr>`
+      `<td><code title="${escapeHtml(r.cache_key)}">${escapeHtml(r.cache_key.slice(0, 10))}</code></td>` +
+      `<td>${escapeHtml((r.counters ?? '').replaceAll(',', ', '))}</td></tr>`
     );
   });
   return `<div class="wide"><table class="stages"><thead><tr>${head.map((h) => `<th>${h}</th>`).join('')}</tr></thead><tbody>\n${body.join('\n')}\n</tbody></table></div>`;

@@ -1,0 +1,180 @@
+import { createHash } from 'node:crypto';
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { stableJson } from './cache.js';
+import { codecOf } from './codec.js';
+import { createLogger } from './logger.js';
+import { type Attempt, edge, type RunContext, StageError, type StageState } from './run-state.js';
+import { runStage } from './stage-runner.js';
+import { STDIN_PATH, STDOUT_PATH } from './stdin.js';
+import { commitStage, countedInput, openStoreTap, replayBatches, type StoreTap } from './stored-output.js';
+import { runDir } from './workdir.js';
+
+/** Survives failed attempts and runs: keyed by what the stage is, not by its inputs. */
+export function checkpointDirOf(run: RunContext, state: StageState): string {
+  const { planned } = state;
+  const id = createHash('sha256')
+    .update(
+      stableJson([
+        run.options.plan.workflow.spec.name,
+        planned.name,
+        planned.uses,
+        planned.pluginVersion,
+        planned.rawParams,
+      ]),
+    )
+    .digest('hex');
+  return join(run.options.workDir, 'checkpoints', id);
+}
+
+export const scratchDirOf = (run: RunContext, state: StageState, attempt = state.attempt) =>
+  join(runDir(run.options.workDir, run.id), 'scratch', state.planned.name, String(Math.max(1, attempt)));
+
+/** The plain description of the next try of a stage. */
+export function describeAttempt(run: RunContext, state: StageState, number: number): Attempt {
+  const { planned } = state;
+  const inputs: Attempt['inputs'] = {};
+  for (const [port, upstream] of Object.entries(planned.inputs)) {
+    const streamed = number === 1 && run.states.get(upstream)!.outputs.has(edge(planned.name, port));
+    inputs[port] = { stage: upstream, via: streamed ? 'stream' : 'entry' };
+  }
+  return {
+    run: run.id,
+    workflow: run.options.plan.workflow.spec.name,
+    stage: planned.name,
+    uses: planned.uses,
+    number,
+    params: planned.params,
+    inputs,
+    scratchDir: scratchDirOf(run, state, number),
+    checkpointDir: checkpointDirOf(run, state),
+    threads: run.options.threads,
+    baseDir: run.options.baseDir,
+    stores: planned.store,
+  };
+}
+
+/** Runs a stage's attempts until one succeeds or none is left; throws a StageError. */
+export async function runAttempts(run: RunContext, state: StageState): Promise<void> {
+  const { planned } = state;
+  const maxAttempts = planned.retries + 1;
+  const signal = AbortSignal.any([state.controller.signal, run.options.signal]);
+  for (;;) {
+    const attempt = describeAttempt(run, state, state.attempt + 1);
+    state.attempt = attempt.number;
+    try {
+      await runAttempt(run, state, attempt, signal);
+      return;
+    } catch (err) {
+      if (state.attempt >= maxAttempts || signal.aborted)
+        throw new StageError(planned.name, err, attempt.scratchDir);
+      const delay = 200 * 2 ** (state.attempt - 1);
+      run.log.warn(
+        `[${planned.name}] attempt ${state.attempt} failed: ${(err as Error).message}; retrying in ${delay} ms (scratch dir kept: ${attempt.scratchDir})`,
+      );
+      await new Promise((r) => setTimeout(r, delay));
+    }
+  }
+}
+
+/** The input streams of an attempt: live channels, or replays of committed entries. */
+function attemptInputs(run: RunContext, state: StageState, attempt: Attempt) {
+  const counters: { n: number }[] = [];
+  const inputs: Record<string, AsyncIterable<unknown>> = {};
+  for (const [port, input] of Object.entries(attempt.inputs)) {
+    const producer = run.states.get(input.stage)!;
+    const counter = { n: 0 };
+    counters.push(counter);
+    if (input.via === 'stream') {
+      const channel = producer.outputs.get(edge(state.planned.name, port))!;
+      inputs[port] = countedInput(() => channel.batches(), counter);
+    } else {
+      const codec = codecOf(run.options.registry, producer.planned.stage.output);
+      inputs[port] = countedInput(async function* () {
+        await producer.committed.promise;
+        input.entry = await producer.key.promise;
+        yield* replayBatches(run.cache, input.entry, codec);
+      }, counter);
+    }
+  }
+  return { inputs, recordsIn: () => counters.reduce((sum, c) => sum + c.n, 0) };
+}
+
+async function runAttempt(run: RunContext, state: StageState, attempt: Attempt, signal: AbortSignal) {
+  const { planned } = state;
+  state.start ??= Date.now();
+  state.inputFiles.clear();
+  state.outputFiles.clear();
+  state.report = [];
+  state.recordsOut = 0;
+  state.counters = {};
+  const { inputs, recordsIn } = attemptInputs(run, state, attempt);
+  state.recordsIn = recordsIn;
+  const outputs = [...state.outputs.values()];
+  let store: StoreTap | undefined;
+  // A failed cache write (a full disk) stops this attempt at once, and is why it failed.
+  const storeFailed = new AbortController();
+  if (attempt.stores) {
+    store = await openStoreTap(run, state, (err) => storeFailed.abort(err));
+    outputs.push(store.tap);
+  }
+  try {
+    const stats = await runStage({
+      stage: planned.stage,
+      stageName: planned.name,
+      params: attempt.params,
+      inputs,
+      outputs,
+      signal: AbortSignal.any([signal, storeFailed.signal]),
+      log: createLogger(run.options.logLevel, planned.name),
+      scratchDir: attempt.scratchDir,
+      checkpointDir: attempt.checkpointDir,
+      threads: attempt.threads,
+      baseDir: attempt.baseDir,
+      stdin: () => {
+        state.inputFiles.add(STDIN_PATH);
+        return run.stdin().open();
+      },
+      stdout: () => {
+        state.outputFiles.add(STDOUT_PATH);
+        return run.options.stdout;
+      },
+      onInputFile: (path) => state.inputFiles.add(path),
+      onOutputFile: (path) => state.outputFiles.add(path),
+      onStatus: (text) => {
+        state.progress.status = text;
+      },
+      onReport: (section) => state.report.push(section),
+      onCount: (name, n) => {
+        state.counters[name] = (state.counters[name] ?? 0) + n;
+      },
+      live: state,
+    });
+    state.recordsOut = stats.recordsOut;
+    await store?.stored;
+    if (stats.truncated) {
+      // Every consumer stopped reading: the output is not whole, so it is neither
+      // stored nor remembered. If they stopped because they failed, so did this stage.
+      await store?.writer.discard();
+      await commitStage(run, state, undefined, false);
+      for (const c of planned.consumers) await run.states.get(c.stage)!.settled.promise;
+      const failed = planned.consumers.find((c) => run.states.get(c.stage)!.status !== 'COMPLETED');
+      if (failed || signal.aborted) {
+        state.controller.abort(new Error(`consumer ${failed?.stage ?? ''} stopped`));
+        throw signal.reason;
+      }
+    } else {
+      await commitStage(run, state, store?.writer, true);
+    }
+    await rm(attempt.scratchDir, { recursive: true, force: true });
+    await rm(attempt.checkpointDir, { recursive: true, force: true });
+  } catch (caught) {
+    const err = store?.failure ?? caught;
+    // The consumers' channels are failed by the scheduler once this failure is recorded,
+    // so that none of them can be blamed for it first.
+    store?.tap.fail(err);
+    await store?.stored.catch(() => {});
+    await store?.writer.discard();
+    throw err;
+  }
+}
