@@ -3,7 +3,7 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { BATCHES, type Batch, batch, lineBlock } from '../plugin-api/batch.js';
-import type { PortCodec, ReportSection } from '../plugin-api/types.js';
+import type { ReportSection } from '../plugin-api/types.js';
 import type { Plan, PlannedStage } from '../workflow/plan.js';
 import {
   type EntryWriter,
@@ -16,7 +16,7 @@ import {
   staticKeyOf,
 } from './cache.js';
 import { Channel } from './channel.js';
-import { defaultCodec } from './codec.js';
+import { codecOf, type StreamCodec } from './codec.js';
 import { type Decision, decide, keyParts, keyPath } from './decide.js';
 import { FingerprintStore } from './fingerprint.js';
 import { createLogger, type LogLevel } from './logger.js';
@@ -395,15 +395,11 @@ const asError = (reason: unknown) => (reason instanceof Error ? reason : new Err
 const scratchDir = (options: RunOptions, run: ExecuteContext, state: StageState) =>
   join(runDir(options.workDir, run.id), 'scratch', state.planned.name, String(Math.max(1, state.attempt)));
 
-function codecOf(registry: PluginRegistry, portType: string | null): PortCodec<unknown> {
-  return (portType && registry.codec(portType)) || defaultCodec;
-}
-
 /** The batches of a committed entry, decoded. */
 async function* replayBatches(
   cache: StageCache,
   key: string,
-  codec: PortCodec<unknown>,
+  codec: StreamCodec,
 ): AsyncGenerator<Batch<unknown>> {
   const decode = codec.createDecoder();
   let pending: unknown[] = [];
