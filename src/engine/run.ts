@@ -152,6 +152,8 @@ export async function runWorkflow(options: RunOptions): Promise<RunResult> {
       baseDir: options.baseDir,
       resume: options.resume,
       stdinHash: stdin.knownHash,
+      dryRun: options.dryRun,
+      log,
     });
     if (options.dryRun) return { id, status: 'COMPLETED', rows: [], decisions, report: new Map() };
     const result = await execute(options, { id, cache, fingerprints, decisions, stdin: stdin.spool, log });
