@@ -3,6 +3,7 @@ import { createReadStream } from 'node:fs';
 import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
+import { namingPath } from '../plugin-api/fs-error.js';
 import type { ReportSection } from '../plugin-api/types.js';
 
 /** What a stage's cache key is made of; kept so that `why` can say what changed. */
@@ -169,7 +170,9 @@ export class StageCache {
       'entries',
       `.partial-${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2)}`,
     );
-    await mkdir(temp, { recursive: true });
+    await mkdir(temp).catch((err) => {
+      throw namingPath(err, temp);
+    });
     return new EntryWriter(this, temp, stage, uses);
   }
 
@@ -251,23 +254,35 @@ export class EntryWriter {
     this.buffered = 0;
   }
 
+  private get file(): string {
+    return join(this.temp, 'output.bin');
+  }
+
   private async flush(): Promise<void> {
     this.spill(0);
     const data = this.full.length === 1 ? this.full[0]! : Buffer.concat(this.full);
     this.full = [];
     if (!data.length) return;
-    this.handle ??= await open(join(this.temp, 'output.bin'), 'w');
     this.crc = crc32(data, this.crc);
     this.bytes += data.length;
-    await this.handle.write(data);
+    try {
+      this.handle ??= await open(this.file, 'w');
+      await this.handle.write(data);
+    } catch (err) {
+      throw namingPath(err, this.file);
+    }
   }
 
   /** fsync the data, write the manifest last, then move the entry into place. */
   async commit(key: string): Promise<void> {
     await this.flush();
-    this.handle ??= await open(join(this.temp, 'output.bin'), 'w');
-    await this.handle.sync();
-    await this.handle.close();
+    try {
+      this.handle ??= await open(this.file, 'w');
+      await this.handle.sync();
+      await this.handle.close();
+    } catch (err) {
+      throw namingPath(err, this.file);
+    }
     const manifest: EntryManifest = {
       key,
       stage: this.stage,
@@ -285,6 +300,7 @@ export class EntryWriter {
 
   async discard(): Promise<void> {
     await this.handle?.close().catch(() => {});
+    this.handle = undefined;
     await rm(this.temp, { recursive: true, force: true });
   }
 }
@@ -301,9 +317,17 @@ async function readJson<T>(path: string): Promise<T | undefined> {
 export async function writeJsonAtomic(path: string, value: unknown, durable = true): Promise<void> {
   await mkdir(join(path, '..'), { recursive: true });
   const temp = `${path}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
-  const handle = await open(temp, 'w');
-  await handle.writeFile(JSON.stringify(value, null, 1));
-  if (durable) await handle.sync();
-  await handle.close();
+  const handle = await open(temp, 'w').catch((err) => {
+    throw namingPath(err, temp);
+  });
+  try {
+    await handle.writeFile(JSON.stringify(value, null, 1));
+    if (durable) await handle.sync();
+  } catch (err) {
+    await rm(temp, { force: true });
+    throw namingPath(err, path);
+  } finally {
+    await handle.close().catch(() => {});
+  }
   await rename(temp, path);
 }

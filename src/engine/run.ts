@@ -493,6 +493,7 @@ async function executeStage(
     const outputs = [...state.outputs.values()];
     let writer: EntryWriter | undefined;
     let storing: Promise<void> | undefined;
+    let storeError: unknown;
     if (stores) {
       writer = await run.cache.createWriter(planned.name, planned.uses);
       const tap = new Channel<unknown>(256);
@@ -506,6 +507,11 @@ async function executeStage(
           await entry.flushIfFull();
         }
       })();
+      // A failed write (a full disk) stops the stage now, and is why it failed.
+      storing.catch((err) => {
+        storeError = err;
+        state.controller.abort(err);
+      });
     }
     const scratch = scratchDir(options, run, state);
     try {
@@ -553,7 +559,8 @@ async function executeStage(
       await rm(scratch, { recursive: true, force: true });
       await rm(checkpointDir, { recursive: true, force: true });
       return;
-    } catch (err) {
+    } catch (caught) {
+      const err = storeError ?? caught;
       for (const o of outputs) o.fail(err);
       await storing?.catch(() => {});
       await writer?.discard();
