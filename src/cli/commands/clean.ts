@@ -21,14 +21,11 @@ export async function cleanCommand(args: { keep: number; all: boolean; workDir: 
     const runs = await listRuns(args.workDir);
     const kept = new Set(runs.slice(runs.length - Math.min(keep, runs.length)).flatMap((r) => r.keys));
     const entries = join(args.workDir, 'cache', 'entries');
-    let removed = 0;
-    for (const name of await readdir(entries)) {
-      if (kept.has(name)) continue;
-      await rm(join(entries, name), { recursive: true, force: true });
-      removed++;
-    }
+    const names = await readdir(entries);
+    const removed = names.filter((name) => !kept.has(name));
+    for (const name of removed) await rm(join(entries, name), { recursive: true, force: true });
     process.stderr.write(
-      `removed ${removed} cache entries; kept ${kept.size} used by the last ${keep} runs\n`,
+      `removed ${removed.length} cache entries; kept ${names.length - removed.length} used by the last ${keep} runs\n`,
     );
   } finally {
     await unlock();
