@@ -5,6 +5,9 @@ import { type KeyParts, type KeyRecord, type StageCache, stableJson, staticKeyOf
 import type { FingerprintStore } from './fingerprint.js';
 import { STDIN_PATH } from './stdin.js';
 
+/** The largest entry `--dry-run` reads whole to check it; bigger ones get their size checked. */
+const DRY_RUN_READS = 256 << 20;
+
 /** What `--resume` will do with a stage, and why. */
 export interface Decision {
   stage: PlannedStage;
@@ -75,7 +78,7 @@ export async function decide(options: DecideOptions): Promise<Map<string, Decisi
       decision.reason = `unchanged, but not stored and ${needy.stage} needs its output`;
       continue;
     }
-    const problem = await options.cache.verify(decision.key!);
+    const problem = await options.cache.verify(decision.key!, options.dryRun ? DRY_RUN_READS : undefined);
     if (!problem) continue;
     decision.action = 'run';
     decision.replayable = false;
