@@ -92,6 +92,27 @@ describe.skipIf(!canMount)('a full disk (20 MB tmpfs)', () => {
     expect(readFileSync(join(dir, 'out.txt'), 'utf8').split('\n')[999]).toBe('1000');
   }, 60_000);
 
+  it('as the work dir, while stdin is spooled: the line names the spool file, which is removed', async () => {
+    const dir = tempDir('faults-stdin');
+    writeFile(
+      dir,
+      'wf.yaml',
+      'name: pipe\nstages:\n  read:\n    uses: text.read\n    with: { path: "-" }\n  out:\n    uses: text.write\n    from: read\n    with: { path: out.txt }\n',
+    );
+    const work = join(tmpfs(), 'work');
+    const input = Buffer.from(`${Array.from({ length: 4_000_000 }, (_, i) => i).join('\n')}\n`);
+    const result = await cli(['run', 'wf.yaml', '--work-dir', work], { cwd: dir, input });
+    expect(result.code).toBe(1);
+    const lines = errorLines(result.stderr);
+    expect(lines, result.stderr).toHaveLength(1);
+    expect(lines[0]).toMatch(
+      new RegExp(`ENOSPC: no space left on device, write '${work}/stdin/[^']+\\.bin'`),
+    );
+    expect(readdirSync(join(work, 'stdin'))).toEqual([]);
+    expect(existsSync(join(work, 'lock'))).toBe(false);
+    expect(existsSync(join(dir, 'out.txt'))).toBe(false);
+  }, 60_000);
+
   it('as the output dir, mid-run: the line names the output file; no partial output is left', async () => {
     const dir = project();
     const disk = tmpfs();
