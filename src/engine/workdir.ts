@@ -75,6 +75,7 @@ async function sweepStale(workDir: string): Promise<void> {
     for (const name of await readdir(dir).catch(() => [] as string[]))
       if (test(name)) await rm(join(dir, name), { recursive: true, force: true });
   };
+  await stale(workDir, (name) => name.startsWith('fingerprints.json.') && name.endsWith('.tmp'));
   await stale(join(cache, 'entries'), (name) => name.startsWith('.partial-'));
   await stale(join(cache, 'index'), (name) => name.endsWith('.tmp'));
   for (const workflow of await readdir(join(cache, 'last')).catch(() => [] as string[]))
