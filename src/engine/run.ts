@@ -504,14 +504,15 @@ async function executeStage(
         for await (const records of tap.batches()) {
           if (records.bytes !== undefined) entry.addBlock(records.bytes, records.count);
           else for (const record of records.records) entry.add(encode(record));
-          await entry.flushIfFull();
+          // A failed write (a full disk) stops the stage now, and is why it failed.
+          await entry.flushIfFull().catch((err) => {
+            storeError = err;
+            state.controller.abort(err);
+            throw err;
+          });
         }
       })();
-      // A failed write (a full disk) stops the stage now, and is why it failed.
-      storing.catch((err) => {
-        storeError = err;
-        state.controller.abort(err);
-      });
+      storing.catch(() => {}); // awaited below; a failed write has aborted the stage already
     }
     const scratch = scratchDir(options, run, state);
     try {
