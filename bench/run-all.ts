@@ -5,6 +5,7 @@ import { join } from 'node:path';
 const benches = [
   'engine/passthrough.js',
   'engine/fingerprint.js',
+  'engine/integrity.js',
   'engine/scheduler.js',
   'io/vcf.js',
   'io/bam.js',

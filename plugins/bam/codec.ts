@@ -8,6 +8,7 @@ import { BamRecord } from './record.js';
  * Layout: 1 byte "header follows", [u32 header length, header], record bytes.
  */
 export const bamRecordCodec: PortCodec<BamRecord> = {
+  accepts: (value) => value instanceof BamRecord,
   createEncoder() {
     let last: BamHeader | undefined;
     return (record) => {

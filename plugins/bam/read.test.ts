@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { describe, expect, test } from 'vitest';
+import { codecContext } from '../../src/plugin-api/index.js';
 import { runStageForTest } from '../../src/plugin-api/testing.js';
 import { sharedData } from '../../test/shared-data.js';
 import { parseBamHeader } from './header.js';
@@ -214,8 +215,8 @@ describe('bam-record codec', () => {
   test('records survive encode/decode with their header, written once', async () => {
     const path = sharedData('bam/bamjs/paired.bam');
     const { records } = await runStageForTest(read, { params: { path } });
-    const encode = plugin.codecs['bam-record'].createEncoder();
-    const decode = plugin.codecs['bam-record'].createDecoder();
+    const encode = plugin.codecs['bam-record'].createEncoder(codecContext([]));
+    const decode = plugin.codecs['bam-record'].createDecoder(codecContext([]));
     const encoded = records.map((r) => encode(r));
     expect(encoded[1]!.length).toBe(records[1]!.bytes.length + 1);
     const decoded = encoded.map((bytes) => decode(bytes) as BamRecord);

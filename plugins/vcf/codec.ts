@@ -1,6 +1,6 @@
 import type { PortCodec } from '../../src/plugin-api/index.js';
 import { headerFromText, type VcfHeader } from './header.js';
-import { parseRecord, type VcfRecord } from './record.js';
+import { parseRecord, VcfRecord } from './record.js';
 
 /*
  * Cache encoding of a vcf-record stream. Per record, UTF-8 text:
@@ -9,6 +9,7 @@ import { parseRecord, type VcfRecord } from './record.js';
  * a stored stream costs about as much as the VCF itself.
  */
 export const vcfRecordCodec: PortCodec<VcfRecord> = {
+  accepts: (value) => value instanceof VcfRecord,
   createEncoder() {
     let lastHeader: VcfHeader | undefined;
     return (record) => {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { codecContext } from '../../src/plugin-api/index.js';
 import { runStageForTest } from '../../src/plugin-api/testing.js';
 import { sharedData } from '../../test/shared-data.js';
 import { genotypeMatrixCodec } from './genotype-codec.js';
@@ -130,8 +131,8 @@ describe('vcf.genotypes on 1kg.vcf.gz (629 samples) against bcftools query [%GT]
 
   it('the codec round-trips the matrix', async () => {
     const { matrix: m } = await matrix({});
-    const bytes = genotypeMatrixCodec.createEncoder()(m);
-    const back = genotypeMatrixCodec.createDecoder()(bytes.subarray(0));
+    const bytes = genotypeMatrixCodec.createEncoder(codecContext([]))(m);
+    const back = genotypeMatrixCodec.createDecoder(codecContext([]))(bytes.subarray(0));
     expect(back).toEqual(m);
     expect(back.dosage).toBeInstanceOf(Float32Array);
   });

@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { codecContext } from '../../src/plugin-api/index.js';
 import { sharedData, sharedDataRoot } from '../../test/shared-data.js';
 import { vcfRecordCodec } from './codec.js';
 import { bcftoolsAccepts, queryLine, readVcf, run, vcfFiles, writeVcf } from './test-helpers.js';
@@ -114,8 +115,8 @@ describe('vcf-record codec', () => {
   it('encodes the header once and decodes lazy records that share it', async () => {
     const { records } = await readVcf({ path: sharedData('vcf/pyvcf/1kg.vcf.gz') });
     records[3]!.infoAdd = { GF_SCORE: 0.5 };
-    const encode = vcfRecordCodec.createEncoder();
-    const decode = vcfRecordCodec.createDecoder();
+    const encode = vcfRecordCodec.createEncoder(codecContext([]));
+    const decode = vcfRecordCodec.createDecoder(codecContext([]));
     const encoded = records.map(encode);
     expect(encoded[0]!.length).toBeGreaterThan(records[0]!.header.text.length);
     expect(encoded[1]!.length).toBe(Buffer.byteLength(records[1]!.line) + 2);

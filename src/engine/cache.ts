@@ -1,7 +1,9 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { crc32 } from 'node:zlib';
+import { namingPath } from '../plugin-api/fs-error.js';
 import type { ReportSection } from '../plugin-api/types.js';
 
 /** What a stage's cache key is made of; kept so that `why` can say what changed. */
@@ -40,8 +42,20 @@ export interface EntryManifest {
   uses: string;
   records: number;
   bytes: number;
-  sha256: string;
+  /** CRC-32 of output.bin: fast to check before a replay, and sure to catch any burst of up to 32 flipped bits. */
+  crc32: number;
   created: string;
+}
+
+/** A committed entry whose data does not match its manifest; the message names the entry. */
+export class CorruptEntryError extends Error {
+  constructor(
+    readonly dir: string,
+    readonly problem: string,
+  ) {
+    super(`cache entry ${dir} is corrupt (${problem})`);
+    this.name = 'CorruptEntryError';
+  }
 }
 
 /** An entry's frames: `u32 length, u8 kind, payload`. */
@@ -105,15 +119,53 @@ export class StageCache {
     ]);
   }
 
-  /** The manifest of a committed entry whose data file is intact in size, else undefined. */
+  /** Keys verified by this process: each is read once before its first replay, not at every one. */
+  private readonly verified = new Set<string>();
+
+  /** The manifest of a committed entry (one written by this version), else undefined. */
   async manifest(key: string): Promise<EntryManifest | undefined> {
     const manifest = await readJson<EntryManifest>(join(this.entryDir(key), 'manifest.json'));
-    if (!manifest) return undefined;
-    const size = await stat(join(this.entryDir(key), 'output.bin')).then(
-      (s) => s.size,
-      () => -1,
-    );
-    return size === manifest.bytes ? manifest : undefined;
+    return typeof manifest?.crc32 === 'number' ? manifest : undefined;
+  }
+
+  /**
+   * Reads a committed entry whole and checks its size and CRC against the manifest, before
+   * any of its records may be used. Returns what is wrong, or undefined when it is intact.
+   * An entry over `readUpTo` bytes gets the size check only (what `--dry-run` can afford).
+   */
+  async verify(key: string, readUpTo = Number.POSITIVE_INFINITY): Promise<string | undefined> {
+    if (this.verified.has(key)) return undefined;
+    const manifest = await this.manifest(key);
+    if (!manifest) return 'no manifest';
+    let crc = 0;
+    let size = 0;
+    const handle = await open(join(this.entryDir(key), 'output.bin'), 'r').catch(() => undefined);
+    if (!handle) return 'no output.bin';
+    if (manifest.bytes > readUpTo) {
+      const { size } = await handle.stat().finally(() => handle.close());
+      return size === manifest.bytes ? undefined : `${size} bytes, its manifest says ${manifest.bytes}`;
+    }
+    try {
+      const buffer = Buffer.allocUnsafe(4 << 20);
+      for (;;) {
+        const { bytesRead } = await handle.read(buffer, 0, buffer.length, null);
+        if (!bytesRead) break;
+        crc = crc32(buffer.subarray(0, bytesRead), crc);
+        size += bytesRead;
+      }
+    } finally {
+      await handle.close();
+    }
+    if (size !== manifest.bytes) return `${size} bytes, its manifest says ${manifest.bytes}`;
+    if (crc !== manifest.crc32) return 'checksum mismatch';
+    this.verified.add(key);
+    return undefined;
+  }
+
+  /** Removes a committed entry (a corrupt one, so that the stage's next run replaces it). */
+  async remove(key: string): Promise<void> {
+    this.verified.delete(key);
+    await rm(this.entryDir(key), { recursive: true, force: true });
   }
 
   /** Starts writing an entry under a temporary name. */
@@ -123,20 +175,26 @@ export class StageCache {
       'entries',
       `.partial-${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2)}`,
     );
-    await mkdir(temp, { recursive: true });
+    await mkdir(temp).catch((err) => {
+      throw namingPath(err, temp);
+    });
     return new EntryWriter(this, temp, stage, uses);
   }
 
-  /** Frames of a committed entry, checked against its checksum as they are read. */
+  /**
+   * Frames of a committed entry, verified whole before the first one is given (a corrupt
+   * entry is removed and throws CorruptEntryError): no record of a damaged entry is used.
+   */
   async *replay(key: string): AsyncGenerator<Frame> {
-    const manifest = await this.manifest(key);
-    if (!manifest) throw new Error(`cache entry ${key} is missing or incomplete`);
-    const hash = createHash('sha256');
+    const problem = await this.verify(key);
+    if (problem) {
+      await this.remove(key);
+      throw new CorruptEntryError(this.entryDir(key), problem);
+    }
     let pending: Buffer = Buffer.alloc(0);
     for await (const chunk of createReadStream(join(this.entryDir(key), 'output.bin'), {
       highWaterMark: 1 << 20,
     })) {
-      hash.update(chunk as Buffer);
       pending = pending.length ? Buffer.concat([pending, chunk as Buffer]) : (chunk as Buffer);
       let offset = 0;
       while (pending.length - offset >= 4) {
@@ -147,11 +205,7 @@ export class StageCache {
       }
       pending = pending.subarray(offset);
     }
-    if (pending.length || hash.digest('hex') !== manifest.sha256) {
-      throw new Error(
-        `cache entry ${key} is corrupt (checksum mismatch); remove it with \`genoflow clean --all\` and re-run`,
-      );
-    }
+    if (pending.length) throw new CorruptEntryError(this.entryDir(key), 'ends inside a frame');
   }
 }
 
@@ -162,7 +216,7 @@ export class EntryWriter {
   private buffered = 0;
   /** Filled buffers waiting to be written. */
   private full: Buffer[] = [];
-  private readonly hash = createHash('sha256');
+  private crc = 0;
   records = 0;
   bytes = 0;
 
@@ -205,30 +259,42 @@ export class EntryWriter {
     this.buffered = 0;
   }
 
+  private get file(): string {
+    return join(this.temp, 'output.bin');
+  }
+
   private async flush(): Promise<void> {
     this.spill(0);
     const data = this.full.length === 1 ? this.full[0]! : Buffer.concat(this.full);
     this.full = [];
     if (!data.length) return;
-    this.handle ??= await open(join(this.temp, 'output.bin'), 'w');
-    this.hash.update(data);
+    this.crc = crc32(data, this.crc);
     this.bytes += data.length;
-    await this.handle.write(data);
+    try {
+      this.handle ??= await open(this.file, 'w');
+      await this.handle.write(data);
+    } catch (err) {
+      throw namingPath(err, this.file);
+    }
   }
 
   /** fsync the data, write the manifest last, then move the entry into place. */
   async commit(key: string): Promise<void> {
     await this.flush();
-    this.handle ??= await open(join(this.temp, 'output.bin'), 'w');
-    await this.handle.sync();
-    await this.handle.close();
+    try {
+      this.handle ??= await open(this.file, 'w');
+      await this.handle.sync();
+      await this.handle.close();
+    } catch (err) {
+      throw namingPath(err, this.file);
+    }
     const manifest: EntryManifest = {
       key,
       stage: this.stage,
       uses: this.uses,
       records: this.records,
       bytes: this.bytes,
-      sha256: this.hash.digest('hex'),
+      crc32: this.crc,
       created: new Date().toISOString(),
     };
     await writeJsonAtomic(join(this.temp, 'manifest.json'), manifest);
@@ -239,6 +305,7 @@ export class EntryWriter {
 
   async discard(): Promise<void> {
     await this.handle?.close().catch(() => {});
+    this.handle = undefined;
     await rm(this.temp, { recursive: true, force: true });
   }
 }
@@ -255,9 +322,17 @@ async function readJson<T>(path: string): Promise<T | undefined> {
 export async function writeJsonAtomic(path: string, value: unknown, durable = true): Promise<void> {
   await mkdir(join(path, '..'), { recursive: true });
   const temp = `${path}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
-  const handle = await open(temp, 'w');
-  await handle.writeFile(JSON.stringify(value, null, 1));
-  if (durable) await handle.sync();
-  await handle.close();
+  const handle = await open(temp, 'w').catch((err) => {
+    throw namingPath(err, temp);
+  });
+  try {
+    await handle.writeFile(JSON.stringify(value, null, 1));
+    if (durable) await handle.sync();
+  } catch (err) {
+    await rm(temp, { force: true });
+    throw namingPath(err, path);
+  } finally {
+    await handle.close().catch(() => {});
+  }
   await rename(temp, path);
 }

@@ -1,4 +1,5 @@
 import { deserialize, serialize } from 'node:v8';
+import { codecContext, sharedRecordCodecs } from '../plugin-api/carrying-codec.js';
 import type { PortCodec } from '../plugin-api/types.js';
 import type { PluginRegistry } from './plugin-loader.js';
 
@@ -29,7 +30,23 @@ export const defaultCodec: PortCodec<unknown> = {
   },
 };
 
-/** The codec a port type is stored with: its plugin's, else the default. */
-export function codecOf(registry: PluginRegistry, portType: string | null): PortCodec<unknown> {
-  return (portType && registry.codec(portType)) || defaultCodec;
+/** A port type's codec with its context bound: what the engine stores a stream with. */
+export interface StreamCodec {
+  createEncoder(): (record: unknown) => Uint8Array;
+  createDecoder(): (bytes: Uint8Array) => unknown;
+}
+
+/**
+ * The codec of a port type: a loaded plugin's, else the one of a record shape the plugin
+ * API defines (sequence, token-batch, prediction), else the default. Records carried inside
+ * a record are stored by their own port type's codec, found among the same codecs.
+ */
+export function codecOf(registry: PluginRegistry, portType: string | null): StreamCodec {
+  const codecs = [...registry.codecs(), ...sharedRecordCodecs];
+  const codec = codecs.find(([type]) => type === portType)?.[1] ?? defaultCodec;
+  const context = codecContext(codecs);
+  return {
+    createEncoder: () => codec.createEncoder(context),
+    createDecoder: () => codec.createDecoder(context),
+  };
 }

@@ -1,9 +1,12 @@
 import { relative, resolve } from 'node:path';
-import type { ReportSection } from '../plugin-api/types.js';
+import type { Logger, ReportSection } from '../plugin-api/types.js';
 import type { Plan, PlannedStage } from '../workflow/plan.js';
 import { type KeyParts, type KeyRecord, type StageCache, stableJson, staticKeyOf } from './cache.js';
 import type { FingerprintStore } from './fingerprint.js';
 import { STDIN_PATH, STDOUT_PATH } from './stdin.js';
+
+/** The largest entry `--dry-run` reads whole to check it; bigger ones get their size checked. */
+const DRY_RUN_READS = 256 << 20;
 
 /** What `--resume` will do with a stage, and why. */
 export interface Decision {
@@ -29,6 +32,9 @@ export interface DecideOptions {
   resume: boolean;
   /** The content hash of the stdin the run would read; asked only when a stage read stdin before. */
   stdinHash: () => Promise<string | undefined>;
+  /** A dry run reports a corrupt entry and leaves it; a run warns and removes it. */
+  dryRun?: boolean;
+  log: Logger;
 }
 
 export function keyParts(stage: PlannedStage, inputs: Record<string, string>): KeyParts {
@@ -60,15 +66,28 @@ export async function decide(options: DecideOptions): Promise<Map<string, Decisi
     const decided = await Promise.all(level.map((stage) => decideOne(stage, decisions, options)));
     for (const decision of decided) decisions.set(decision.stage.name, decision);
   }
-  // A matched but unstored stage whose consumer re-runs must stream again.
+  // A matched stage whose consumer re-runs is replayed, once its entry is verified whole,
+  // or streams again when it is not stored or its entry is corrupt.
   for (const stage of [...plan.stages].reverse()) {
     const decision = decisions.get(stage.name)!;
-    if (decision.action !== 'cached' || decision.replayable) continue;
+    if (decision.action !== 'cached') continue;
     const needy = stage.consumers.find((c) => decisions.get(c.stage)!.action === 'run');
-    if (needy) {
+    if (!needy) continue;
+    if (!decision.replayable) {
       decision.action = 'run';
       decision.reason = `unchanged, but not stored and ${needy.stage} needs its output`;
+      continue;
     }
+    const problem = await options.cache.verify(decision.key!, options.dryRun ? DRY_RUN_READS : undefined);
+    if (!problem) continue;
+    decision.action = 'run';
+    decision.replayable = false;
+    decision.reason = `entry corrupt (${problem})`;
+    if (options.dryRun) continue;
+    options.log.warn(
+      `[${stage.name}] cache entry ${options.cache.entryDir(decision.key!)} is corrupt (${problem}): removed it; the stage runs again`,
+    );
+    await options.cache.remove(decision.key!);
   }
   // In the order of the plan, as the CLI prints them.
   return new Map(plan.stages.map((s) => [s.name, decisions.get(s.name)!]));

@@ -1,7 +1,7 @@
 import { createReadStream } from 'node:fs';
-import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { readFile, stat } from 'node:fs/promises';
 import { createXXHash128 } from 'hash-wasm';
+import { writeJsonAtomic } from './cache.js';
 
 interface Remembered {
   size: number;
@@ -59,10 +59,8 @@ export class FingerprintStore {
 
   async save(): Promise<void> {
     if (!this.dirty) return;
-    await mkdir(dirname(this.file), { recursive: true });
-    const temp = `${this.file}.${process.pid}`;
-    await writeFile(temp, JSON.stringify(this.entries));
-    await rename(temp, this.file);
+    // Not fsynced: a record lost in a crash only means hashing a file again.
+    await writeJsonAtomic(this.file, this.entries, false);
     this.dirty = false;
   }
 

@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import type { PluginDefinition, PortCodec, StageDefinition } from '../plugin-api/types.js';
+import type { PluginDefinition, PortCodec, PortType, StageDefinition } from '../plugin-api/types.js';
 
 /** A plugin and where it came from (for messages and `genoflow plugins`). */
 export interface LoadedPlugin {
@@ -96,13 +96,9 @@ export class PluginRegistry {
     return stages && Object.hasOwn(stages, stage) ? stages[stage] : undefined;
   }
 
-  /** The codec a loaded plugin declares for a port type, if any. */
-  codec(portType: string): PortCodec<unknown> | undefined {
-    for (const { plugin } of this.loaded.values()) {
-      const codec = plugin.codecs?.[portType];
-      if (codec) return codec;
-    }
-    return undefined;
+  /** The codecs the loaded plugins declare, by port type. */
+  codecs(): [PortType, PortCodec<unknown>][] {
+    return [...this.loaded.values()].flatMap(({ plugin }) => Object.entries(plugin.codecs ?? {}));
   }
 
   private async add(file: () => string, source: string): Promise<void> {

@@ -45,6 +45,8 @@ export async function runWorkflow(options: RunOptions): Promise<RunResult> {
       baseDir: options.baseDir,
       resume: options.resume,
       stdinHash: stdin.hash,
+      dryRun: options.dryRun,
+      log,
     });
     if (options.dryRun) return { id, status: 'COMPLETED', rows: [], decisions, report: new Map() };
     const shared = { id, options, cache, fingerprints, decisions, stdin: stdin.spool, log };

@@ -1,9 +1,10 @@
 import { once } from 'node:events';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PassThrough, type Readable } from 'node:stream';
 import { createXXHash128 } from 'hash-wasm';
+import { namingPath } from '../plugin-api/fs-error.js';
 import { writeJsonAtomic } from './cache.js';
 
 interface SpoolRecord {
@@ -58,9 +59,12 @@ export class StdinSpool {
         }
         out.end();
         await new Promise<void>((res, rej) => spool.end((err?: Error | null) => (err ? rej(err) : res())));
-      } catch (err) {
-        out.destroy(err as Error);
+      } catch (caught) {
+        // A spool that could not be written whole (a full disk) is of no use: free its space.
+        const err = namingPath(caught, file) as Error;
+        out.destroy(err);
         spool.destroy();
+        await rm(file, { force: true });
         throw err;
       }
       const digest = hasher.digest();

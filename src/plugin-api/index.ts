@@ -5,6 +5,7 @@
  */
 export { z } from 'zod';
 export { type Batch, batch, batchesOf, fastaBlock, inputBatches, inputBytes, lineBlock } from './batch.js';
+export { carryingCodec, codecContext } from './carrying-codec.js';
 export { definePlugin, defineStage } from './define.js';
 export { type Delimiter, detectFormat, splitRow } from './delimited.js';
 export {
@@ -37,6 +38,7 @@ export { Rng, seededRandom } from './random.js';
 export type { Prediction, SequenceRecord, TokenBatch, TokenizerSpec } from './records.js';
 export { Rejects } from './rejects.js';
 export type {
+  CodecContext,
   InputPort,
   Logger,
   PluginDefinition,

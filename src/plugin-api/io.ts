@@ -1,10 +1,13 @@
 import { once } from 'node:events';
-import { createReadStream, createWriteStream, mkdirSync } from 'node:fs';
+import { createReadStream, createWriteStream, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { rename, rm } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { type Duplex, PassThrough, Readable, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
+import { namingPath } from './fs-error.js';
+import { pidAlive } from './pid.js';
 import type { StageContext } from './types.js';
 
 /** Where a stage reads from: `-` is the run's stdin, anything else a file path. */
@@ -131,13 +134,17 @@ export function openOutput(ctx: StageContext<unknown>, path: string, transform?:
   ctx.declareOutputFile(file);
   // Results usually go to a fresh output folder.
   mkdirSync(dirname(file), { recursive: true });
-  const temp = join(dirname(file), `.${basename(file)}.${process.pid}.${Date.now()}.partial`);
+  removeDeadTemps(file);
+  const temp = join(dirname(file), `.${basename(file)}.${hostname()}.${process.pid}.${Date.now()}.partial`);
   const stream = createWriteStream(file === temp ? `${temp}~` : temp, { flush: true });
   const out = streamOutput(stream, transform, true);
+  const named = (err: unknown) => {
+    throw namingPath(err, file);
+  };
   return {
-    write: out.write,
+    write: (chunk) => out.write(chunk).catch(named),
     async commit() {
-      await out.commit();
+      await out.commit().catch(named);
       await rename(temp, file);
     },
     async discard() {
@@ -145,6 +152,15 @@ export function openOutput(ctx: StageContext<unknown>, path: string, transform?:
       await rm(temp, { force: true });
     },
   };
+}
+
+/** Removes the temporary files that killed runs of this host left beside `file`. */
+function removeDeadTemps(file: string): void {
+  const prefix = `.${basename(file)}.${hostname()}.`;
+  for (const name of readdirSync(dirname(file))) {
+    const pid = name.startsWith(prefix) && /^(\d+)\.\d+\.partial~?$/.exec(name.slice(prefix.length))?.[1];
+    if (pid && !pidAlive(Number(pid))) rmSync(join(dirname(file), name), { force: true });
+  }
 }
 
 /**

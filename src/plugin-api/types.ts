@@ -35,8 +35,24 @@ export interface Progress {
  * decoders are created per stream, so they may keep state (e.g. write a shared header once).
  */
 export interface PortCodec<T = unknown> {
-  createEncoder(): (record: T) => Uint8Array;
-  createDecoder(): (bytes: Uint8Array) => T;
+  createEncoder(context: CodecContext): (record: T) => Uint8Array;
+  createDecoder(context: CodecContext): (bytes: Uint8Array) => T;
+  /**
+   * Whether a value is a record of this codec's port type (e.g. `instanceof VcfRecord`), so
+   * that a record carried inside another one (`sequence.source`) is stored by this codec.
+   */
+  accepts?(value: unknown): boolean;
+}
+
+/**
+ * What the engine hands a codec: per-stream codecs for values a record carries (a
+ * `source`). Each carried value is stored by the codec of its own port type, the first
+ * whose `accepts` claims it (structured clone if none does), so a carried VCF record keeps
+ * its class and its header is written once per stream.
+ */
+export interface CodecContext {
+  carriedEncoder(): (value: unknown) => Uint8Array;
+  carriedDecoder(): (bytes: Uint8Array) => unknown;
 }
 
 /** A chart or table a stage adds to the run's HTML report (`genoflow run --report FILE`). */

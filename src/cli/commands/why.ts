@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { StageCache } from '../../engine/cache.js';
 import { decide } from '../../engine/decide.js';
 import { FingerprintStore } from '../../engine/fingerprint.js';
+import { createLogger } from '../../engine/logger.js';
 import { StdinSpool } from '../../engine/stdin.js';
 import { listRuns } from '../../engine/workdir.js';
 import { didYouMean, WorkflowError } from '../../workflow/errors.js';
@@ -28,6 +29,8 @@ export async function whyCommand(args: WorkflowArgs & { stage: string; workDir: 
     baseDir: process.cwd(),
     resume: true,
     stdinHash: async () => (last ? await last.hash : undefined),
+    dryRun: true,
+    log: createLogger('warn'),
   });
   const d = decisions.get(args.stage)!;
   process.stdout.write(
