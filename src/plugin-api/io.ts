@@ -1,5 +1,5 @@
 import { once } from 'node:events';
-import { createReadStream, createWriteStream, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { createReadStream, createWriteStream, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { rename, rm } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { basename, dirname, join } from 'node:path';
@@ -132,6 +132,9 @@ export function openOutput(ctx: StageContext<unknown>, path: string, transform?:
   const file = ctx.resolvePath(path);
   // Declared here, so that no stage can forget it: a cached stage whose file is gone re-runs.
   ctx.declareOutputFile(file);
+  // A device or a pipe (/dev/null, /dev/fd/3 of `>(bgzip > x.gz)`) is written as it is:
+  // renaming a temporary file over it would replace it.
+  if (isStream(file)) return streamOutput(createWriteStream(file), transform, true);
   // Results usually go to a fresh output folder.
   mkdirSync(dirname(file), { recursive: true });
   removeDeadTemps(file);
@@ -152,6 +155,12 @@ export function openOutput(ctx: StageContext<unknown>, path: string, transform?:
       await rm(temp, { force: true });
     },
   };
+}
+
+/** Whether `path` exists and is neither a regular file nor a folder (a device, a FIFO, a socket). */
+export function isStream(path: string): boolean {
+  const stats = statSync(path, { throwIfNoEntry: false });
+  return stats !== undefined && !stats.isFile() && !stats.isDirectory();
 }
 
 /** Removes the temporary files that killed runs of this host left beside `file`. */
