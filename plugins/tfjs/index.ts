@@ -1,5 +1,6 @@
 import { definePlugin } from '../../src/plugin-api/index.js';
 import { evaluate } from './evaluate.js';
+import { exportBundle } from './export.js';
 import { predict } from './predict.js';
 import { risk } from './risk.js';
 import { train } from './train.js';
@@ -10,4 +11,5 @@ export default definePlugin({
   description:
     'TensorFlow.js sequence classifiers (LSTM, CNN, transformer) on k-mer token batches, and genotype risk models',
   stages: { train, evaluate, predict, risk },
+  export: exportBundle,
 });

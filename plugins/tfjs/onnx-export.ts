@@ -1,6 +1,6 @@
 import type * as tf from '@tensorflow/tfjs';
-import type { TokenizerSpec } from '../../src/plugin-api/index.js';
-import type { TrainingRecord } from './bundle.js';
+import type { Logger, TokenizerSpec } from '../../src/plugin-api/index.js';
+import type { Bundle, TrainingRecord } from './bundle.js';
 import {
   attr,
   type GraphBuilder,
@@ -162,9 +162,14 @@ function layerNodes(graph: GraphBuilder, layer: tf.layers.Layer, x: Value): Valu
       const positions = w.get('positions')!;
       const dim = tokens.shape[1]!;
       const length = (layer.batchInputShape as number[])[1]!;
-      const embedded = graph.node('Gather', [graph.floats('token_embeddings', data(tokens), tokens.shape), x.name])[0]!;
+      const embedded = graph.node('Gather', [
+        graph.floats('token_embeddings', data(tokens), tokens.shape),
+        x.name,
+      ])[0]!;
       const used = data(positions).slice(0, length * dim);
-      return last(graph.node('Add', [embedded, graph.floats('position_embeddings', used, [length, dim])])[0]!);
+      return last(
+        graph.node('Add', [embedded, graph.floats('position_embeddings', used, [length, dim])])[0]!,
+      );
     }
     case 'Conv1D':
       return conv1d(graph, config, w, x);
@@ -346,4 +351,13 @@ function encoderBlock(
   const h = norm(graph.node('Add', [x, linear(merged, 'output')])[0]!, 'norm1');
   const ff = linear(graph.node('Relu', [linear(h, 'ff1')])[0]!, 'ff2');
   return norm(graph.node('Add', [h, ff])[0]!, 'norm2');
+}
+
+/** A bundle's model.onnx, or for a bundle written before ONNX export the same converted in memory. */
+export function bundleOnnx(bundle: Bundle, path: string, log: Logger): Uint8Array {
+  if (bundle.onnx) return bundle.onnx;
+  log.info(
+    `${path}: no model.onnx (written before ONNX export), converted in memory; \`genoflow export ${path}\` adds it`,
+  );
+  return toOnnx(bundle.models, bundle);
 }

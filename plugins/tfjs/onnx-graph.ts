@@ -1,5 +1,5 @@
-import onnxProto from 'onnx-proto';
 import type { onnx as schema } from 'onnx-proto';
+import onnxProto from 'onnx-proto';
 
 /** The protobuf classes of the ONNX schema (onnx-proto is protobufjs code generated from onnx.proto). */
 export const { onnx } = onnxProto;

@@ -80,3 +80,18 @@ export async function createOnnxPredictor(
     dispose: () => session.release(),
   };
 }
+
+/** The class probabilities of `rows` rows of ids by `model` (the bytes of a model.onnx). */
+export async function predictOnnx(
+  model: Uint8Array,
+  ids: Int32Array,
+  rows: number,
+  options: { length: number; classes: number; batchSize: number; threads: number },
+): Promise<Float32Array> {
+  const predictor = await createOnnxPredictor(model, options);
+  try {
+    return await predictor.predict(ids, rows);
+  } finally {
+    await predictor.dispose();
+  }
+}
