@@ -33,6 +33,8 @@ export interface GraphBuilder {
   floats(name: string, values: Float32Array, shape: number[]): string;
   /** A 1-D int64 initializer (shapes, axes, indices). */
   int64s(name: string, values: number[]): string;
+  /** An int32 scalar initializer (to pad or offset token ids). */
+  int32(name: string, value: number): string;
   /** A node; returns its outputs' names (`outputs` of them, or the names given). */
   node(op: string, inputs: string[], attributes?: Attribute[], outputs?: number | string[]): string[];
   /** The same builder naming under `prefix` too. */
@@ -67,6 +69,12 @@ export function graphBuilder(reserved: string[]): GraphBuilder {
         dims: [values.length],
         rawData,
       });
+      return unique_;
+    },
+    int32(name, value) {
+      const unique_ = unique(prefix + name);
+      const rawData = new Uint8Array(Int32Array.of(value).buffer);
+      initializers.push({ name: unique_, dataType: onnx.TensorProto.DataType.INT32, dims: [], rawData });
       return unique_;
     },
     node(op, inputs, attributes = [], outputs = 1) {

@@ -1,4 +1,5 @@
 import type * as tf from '@tensorflow/tfjs';
+import { foldEmbeddingConv } from './embedding-conv.js';
 import { attr, type GraphBuilder } from './onnx-graph.js';
 
 /**
@@ -18,8 +19,75 @@ interface Value {
 /** The nodes of one model from `input` (token ids); returns the name of its probabilities. */
 export function memberGraph(graph: GraphBuilder, model: tf.LayersModel, input: string): string {
   let x: Value = { name: input, channelsFirst: false };
-  for (const layer of model.layers) x = layerNodes(graph, layer, x);
+  let layers = model.layers;
+  if (foldEmbeddingConv(model)) {
+    x = foldedEmbeddingConv(graph, layers[0]!, layers[1]!, input);
+    layers = layers.slice(2);
+  }
+  for (const layer of layers) x = layerNodes(graph, layer, x);
   return channelsLast(graph, x);
+}
+
+/**
+ * A CNN's Embedding → Conv1D folded as tfjs folds it for inference (embedding-conv.ts):
+ * tables[tap] = [embeddings; 0] · kernel[tap] (the bias in tap `left`'s table), then at
+ * every position the sum over taps of tables[tap][id at position + tap - left], the zero row
+ * `vocab` standing for padding. The file keeps the embeddings and the kernel; the tables'
+ * MatMul has only initializers as inputs, so onnxruntime computes it once, at load. A row
+ * then costs taps × filters additions where the Conv costs taps × embedding × filters
+ * multiply-adds.
+ */
+function foldedEmbeddingConv(
+  graph: GraphBuilder,
+  embedding: tf.layers.Layer,
+  conv: tf.layers.Layer,
+  ids: string,
+): Value {
+  const e = weightsOf(embedding).get('embeddings')!;
+  const w = weightsOf(conv);
+  const kernel = w.get('kernel')!;
+  const [taps, dim, filters] = kernel.shape as [number, number, number];
+  const vocab = e.shape[0]!;
+  const config = conv.getConfig() as { padding: string; activation: string };
+  const left = config.padding === 'same' ? Math.floor((taps - 1) / 2) : 0;
+  const right = config.padding === 'same' ? taps - 1 - left : 0;
+  const padded = new Float32Array((vocab + 1) * dim);
+  padded.set(data(e));
+  const bias = new Float32Array(taps * filters);
+  const b = w.get('bias');
+  if (b) bias.set(data(b), left * filters);
+  const products = graph.node('MatMul', [
+    graph.floats('embeddings_padded', padded, [1, vocab + 1, dim]),
+    graph.floats('conv_kernel', data(kernel), [taps, dim, filters]),
+  ])[0]!;
+  const withBias = graph.node('Add', [
+    products,
+    graph.floats('conv_bias_by_tap', bias, [taps, 1, filters]),
+  ])[0]!;
+  const tables = graph.node('Reshape', [
+    withBias,
+    graph.int64s('tables_shape', [taps * (vocab + 1), filters]),
+  ])[0]!;
+  // Ids padded with `vocab` on both sides; tap t reads positions t … t + out length - 1.
+  const paddedIds = graph.node('Pad', [
+    ids,
+    graph.int64s('id_pads', [0, left, 0, right]),
+    graph.int32('pad_id', vocab),
+  ])[0]!;
+  const length = (embedding.batchInputShape as number[])[1]!;
+  const outLength = length + left + right - taps + 1;
+  const rows = Array.from({ length: taps }, (_, t) => {
+    const window = graph.node('Slice', [
+      paddedIds,
+      graph.int64s(`tap${t}_start`, [t]),
+      graph.int64s(`tap${t}_end`, [t + outLength]),
+      graph.int64s('axis1', [1]),
+    ])[0]!;
+    const offsetIds = graph.node('Add', [window, graph.int32(`tap${t}_offset`, t * (vocab + 1))])[0]!;
+    return graph.node('Gather', [tables, offsetIds])[0]!;
+  });
+  const sum = graph.node('Sum', rows)[0]!;
+  return { name: activation(graph, sum, config.activation), channelsFirst: false };
 }
 
 function channelsLast(graph: GraphBuilder, x: Value): string {
