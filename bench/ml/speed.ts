@@ -21,7 +21,7 @@ import { silentHooks } from '../../plugins/tfjs/fixtures.js';
 import { predictProbabilities } from '../../plugins/tfjs/inference.js';
 import { shareModel } from '../../plugins/tfjs/model-artifacts.js';
 import { toOnnx } from '../../plugins/tfjs/onnx-export.js';
-import { loadOnnxRuntime, predictOnnx } from '../../plugins/tfjs/onnx-runtime.js';
+import { createOnnxPredictor, loadOnnxRuntime } from '../../plugins/tfjs/onnx-runtime.js';
 import type { PredictTask } from '../../plugins/tfjs/predict-worker.js';
 import { type TrainSettings, trainModel } from '../../plugins/tfjs/trainer.js';
 import { createPool } from '../../src/plugin-api/pool.js';
@@ -147,11 +147,18 @@ async function tfjsSpeed(arch: Partial<TrainSettings>): Promise<{
       },
     });
     const speed = async (onnxThreads: number) => {
-      const options = { length, classes: 2, batchSize, threads: onnxThreads };
-      await predictOnnx(bytes, ids, batchSize, options); // warm-up: session, allocations
+      const predictor = await createOnnxPredictor(bytes, {
+        length,
+        classes: 2,
+        batchSize,
+        threads: onnxThreads,
+      });
+      await predictor.predict(ids, batchSize); // warm-up: allocations
       const t = performance.now();
-      await predictOnnx(bytes, ids, rows, options);
-      return rows / ((performance.now() - t) / 1000);
+      await predictor.predict(ids, rows);
+      const speed = rows / ((performance.now() - t) / 1000);
+      await predictor.dispose();
+      return speed;
     };
     return { one: await speed(1), threaded: await speed(threads) };
   }
