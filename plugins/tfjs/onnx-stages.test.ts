@@ -33,11 +33,11 @@ async function trained(params: Record<string, unknown>): Promise<string> {
   return dir;
 }
 
-async function predictions(model: string, backend: string, log: string[] = []) {
+async function predictions(model: string, backend: string, log: string[] = [], threads = 2) {
   const result = await runStageForTest(predict, {
     params: { model, backend, 'batch-size': 8 },
     inputs: { in: batches },
-    threads: 2,
+    threads,
     log: collectingLogger(log),
   });
   return { ...result, predictions: result.records as Prediction[] };
@@ -80,6 +80,8 @@ describe('model bundles as ONNX', () => {
         },
       });
       expect(onnx.inputFiles).toContain(join(cnn, 'model.onnx'));
+      // Sessions in two workers (above) or in this thread: the same numbers.
+      expect((await predictions(cnn, 'onnx', [], 0)).predictions).toEqual(onnx.predictions);
     },
   );
 

@@ -1,11 +1,20 @@
 import { join } from 'node:path';
-import { defineStage, mapInOrder, type Prediction, type TokenBatch, z } from '../../src/plugin-api/index.js';
+import {
+  createPool,
+  defineStage,
+  mapInOrder,
+  type Prediction,
+  type TokenBatch,
+  workerFile,
+  z,
+} from '../../src/plugin-api/index.js';
 import { type Bundle, bundleFiles, onnxFile, readBundle } from './bundle.js';
 import { fitRow, specDifferences } from './dataset.js';
 import { createEnsemblePredictor, type Predictor } from './inference.js';
 import { recordInferenceBackend, useInferenceBackend } from './inference-backend.js';
 import { type SharedModel, shareModel } from './model-artifacts.js';
 import { bundleOnnx } from './onnx-export.js';
+import type { OnnxPredictTask } from './onnx-predict-worker.js';
 import { createOnnxPredictor, type OnnxPredictor } from './onnx-runtime.js';
 import { inferenceBackendParam } from './params.js';
 import { predictThreads, predictWorker, tinyRows, workerBackend } from './pooled-inference.js';
@@ -82,10 +91,27 @@ export const predict = defineStage({
     // Probabilities in input order: onnxruntime threads itself; tfjs on wasm or cpu predicts on workers.
     async function* predicted(): AsyncGenerator<{ input: Prepared; result: Float32Array }> {
       if (backend === 'onnx') {
-        const options = { length, classes: k, batchSize, threads: ctx.threads };
-        onnx = await createOnnxPredictor(bundleOnnx(bundle, path, ctx.log), options);
-        for await (const input of prepared())
-          yield { input, result: await onnx.predict(input.ids, input.rows) };
+        const model = bundleOnnx(bundle, path, ctx.log);
+        const options = { length, classes: k, batchSize };
+        if (ctx.threads === 0) {
+          onnx = await createOnnxPredictor(model, { ...options, threads: 1 });
+          for await (const input of prepared())
+            yield { input, result: await onnx.predict(input.ids, input.rows) };
+          return;
+        }
+        // Sessions in workers, so that this thread reads and writes records meanwhile.
+        const shared = new SharedArrayBuffer(model.byteLength);
+        new Uint8Array(shared).set(model);
+        const key = `${process.pid}:${path}:${Date.now()}`;
+        const pool = createPool<OnnxPredictTask, Float32Array>({
+          worker: workerFile(import.meta.url, './onnx-predict-worker.js'),
+          threads: ctx.threads,
+          signal: ctx.signal,
+        });
+        yield* pool.map(prepared(), ({ ids, rows }) => ({
+          task: { key, model: shared, ...options, ids, rows },
+          transfer: [ids.buffer as ArrayBuffer],
+        }));
         return;
       }
       const threads = predictThreads(backend, ctx.threads);
