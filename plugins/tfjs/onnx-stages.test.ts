@@ -91,18 +91,22 @@ describe('model bundles as ONNX', () => {
   });
 
   it.skipIf(!ort)('tfjs.evaluate on onnx scores the bundle as on wasm', async () => {
-    const score = async (backend: string) => {
+    const score = async (backend: string, folds = 0) => {
       const { records, counters } = await runStageForTest(evaluate, {
-        params: { out: tempDir('onnx-eval'), backend },
+        params: { out: tempDir('onnx-eval'), backend, folds },
         inputs: { model: [{ path: cnn }], in: batches },
       });
-      return { metrics: (records[0] as MetricsRecord).metrics!, counters };
+      const record = records[0] as MetricsRecord;
+      return { metrics: record.metrics!, folds: record.folds, counters };
     };
     const [onnx, wasm] = [await score('onnx'), await score('wasm')];
     expect(onnx.counters['backend-onnx']).toBe(1);
     expect(onnx.metrics.confusion).toEqual(wasm.metrics.confusion);
     expect(onnx.metrics.accuracy).toBe(wasm.metrics.accuracy);
     expect(onnx.metrics.roc_auc).toBeCloseTo(wasm.metrics.roc_auc!, 5);
+    // Cross-validation re-trains on tfjs and scores each fold's models, converted in memory, on onnx.
+    const [onnxFolds, wasmFolds] = [(await score('onnx', 2)).folds!, (await score('wasm', 2)).folds!];
+    expect(onnxFolds.map((f) => f.confusion)).toEqual(wasmFolds.map((f) => f.confusion));
   });
 
   it.skipIf(!ort)('an ensemble bundle of 2 predicts on onnx the mean it predicts on wasm', async () => {
