@@ -154,4 +154,10 @@ export interface PluginDefinition {
   /** Codecs for the port types this plugin introduces, used to store them in the cache. */
   // biome-ignore lint/suspicious/noExplicitAny: one map holds codecs of every record type
   codecs?: Readonly<Record<PortType, PortCodec<any>>>;
+  /**
+   * `genoflow export PATH`: writes portable forms of something this plugin made at PATH
+   * (tfjs: a model bundle's model.onnx) and returns the files written, or null when PATH is
+   * not one of its own.
+   */
+  export?(path: string, log: Logger): Promise<string[] | null>;
 }
