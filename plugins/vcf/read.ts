@@ -5,9 +5,12 @@ import {
   defineStage,
   displayName,
   openBytes,
+  peekBytes,
   Rejects,
   z,
 } from '../../src/plugin-api/index.js';
+import { BCF_MAGIC } from './bcf-header.js';
+import { bcfRecords } from './bcf-read.js';
 import { HeaderDefect, parseHeader, type VcfHeader } from './header.js';
 import { VcfLineError } from './line-error.js';
 import { lineBlocks } from './lines.js';
@@ -15,7 +18,8 @@ import { parseRecord, type VcfRecord } from './record.js';
 import { openRegions } from './regions.js';
 
 export const read = defineStage({
-  description: 'VCF records of a plain or bgzipped file or stdin (-); regions through its .tbi/.csi index',
+  description:
+    'VCF records of a plain or bgzipped VCF or BCF file or stdin (-); regions through its .tbi/.csi index',
   params: z.strictObject({
     path: z.string(),
     /** `chr1`, `chr1:1000-2000` (1-based, inclusive) or a list of them; needs a .tbi or .csi index. */
@@ -72,10 +76,19 @@ export const read = defineStage({
           if (records.length) yield batch(records);
         }
       } else {
+        const { head, all } = await peekBytes(decompressed(openBytes(ctx, path), name), BCF_MAGIC.length);
+        if (head.subarray(0, BCF_MAGIC.length).equals(BCF_MAGIC)) {
+          for await (const records of bcfRecords(all, name)) {
+            ctx.signal.throwIfAborted();
+            yield batch(records);
+          }
+          succeeded = true;
+          return;
+        }
         const headerLines: string[] = [];
         let parsedHeader: VcfHeader | undefined;
         let lineNumber = 0;
-        for await (const { lines, bytes } of lineBlocks(decompressed(openBytes(ctx, path), name))) {
+        for await (const { lines, bytes } of lineBlocks(all)) {
           ctx.signal.throwIfAborted();
           const records: VcfRecord[] = [];
           let start = 0;

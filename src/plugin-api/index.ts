@@ -28,6 +28,7 @@ export {
   type Output,
   openBytes,
   openOutput,
+  peekBytes,
   readLineBatches,
   readLineChunks,
   writeOutput,

@@ -60,6 +60,32 @@ async function* decompress(source: Readable, name: string): AsyncGenerator<Buffe
   }
 }
 
+/** The first `min` bytes of a stream (fewer at its end), and the whole stream again: for magic bytes. */
+export async function peekBytes(
+  source: AsyncIterable<Buffer>,
+  min: number,
+): Promise<{ head: Buffer; all: AsyncGenerator<Buffer> }> {
+  const chunks = source[Symbol.asyncIterator]();
+  const seen: Buffer[] = [];
+  let length = 0;
+  let done = false;
+  while (length < min) {
+    const next = await chunks.next();
+    if (next.done) {
+      done = true;
+      break;
+    }
+    seen.push(next.value);
+    length += next.value.length;
+  }
+  async function* all(): AsyncGenerator<Buffer> {
+    yield* seen;
+    if (done) return;
+    for (let next = await chunks.next(); !next.done; next = await chunks.next()) yield next.value;
+  }
+  return { head: Buffer.concat(seen), all: all() };
+}
+
 /**
  * Cuts bytes into chunks of whole lines, each ending in `\n`; `\r\n` becomes `\n`, and a
  * last line without a newline gets one. Cutting at a newline byte never splits a UTF-8
