@@ -88,7 +88,14 @@ export const read = defineStage({
         const headerLines: string[] = [];
         let parsedHeader: VcfHeader | undefined;
         let lineNumber = 0;
-        for await (const { lines, bytes } of lineBlocks(all)) {
+        const blocks = lineBlocks(all);
+        for (;;) {
+          const next = await blocks.next().catch((err: Error) => {
+            // a truncated or corrupt .gz: say how far the whole lines went
+            throw new Error(`${err.message}, after line ${lineNumber}`);
+          });
+          if (next.done) break;
+          const { lines, bytes } = next.value;
           ctx.signal.throwIfAborted();
           const records: VcfRecord[] = [];
           let start = 0;

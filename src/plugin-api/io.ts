@@ -45,16 +45,21 @@ async function* decompress(source: Readable, name: string): AsyncGenerator<Buffe
     return;
   }
   const gunzip = createGunzip({ chunkSize: 1 << 18 });
+  // Where it went wrong: zlib's errors say only what.
+  let inflated = 0;
+  const broken = (message: string) =>
+    `${name}: gzip stream is corrupt or truncated (${message}) after ${inflated} decompressed bytes`;
   const piping = pipeline(Readable.from(rest()), gunzip).catch((err: Error) => {
-    gunzip.destroy(new Error(`${name}: gzip stream is corrupt or truncated (${err.message})`));
+    gunzip.destroy(new Error(broken(err.message)));
   });
   try {
-    for await (const chunk of gunzip) yield chunk as Buffer;
+    for await (const chunk of gunzip) {
+      inflated += (chunk as Buffer).length;
+      yield chunk as Buffer;
+    }
   } catch (err) {
     const message = (err as Error).message;
-    throw new Error(
-      message.startsWith(name) ? message : `${name}: gzip stream is corrupt or truncated (${message})`,
-    );
+    throw new Error(message.startsWith(name) ? message : broken(message));
   } finally {
     await piping;
   }
