@@ -7,6 +7,7 @@ const benches = [
   'engine/fingerprint.js',
   'engine/scheduler.js',
   'io/vcf.js',
+  'io/bcf.js',
   'io/bam.js',
   'io/fasta.js',
   'kmer/encode.js',
