@@ -165,6 +165,7 @@ export const read = defineStage({
     'Alignments of a BAM or SAM file or stdin (-), whole or by indexed regions, with samtools view filters',
   params,
   inputs: {},
+  inputFiles: (p: Params) => ({ path: p.path }),
   output: 'bam-record',
   async *run(ctx: StageContext<Params>) {
     const { path } = ctx.params;

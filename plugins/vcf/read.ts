@@ -32,6 +32,7 @@ export const read = defineStage({
   }),
   inputs: {},
   output: 'vcf-record',
+  inputFiles: (p) => ({ path: p.path }),
   async *run(ctx): AsyncGenerator<VcfRecord | Batch<VcfRecord>> {
     const { path, strict } = ctx.params;
     const name = displayName(path);

@@ -1,5 +1,5 @@
 import { once } from 'node:events';
-import { createReadStream, createWriteStream, mkdirSync } from 'node:fs';
+import { createReadStream, createWriteStream, mkdirSync, statSync } from 'node:fs';
 import { rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { type Duplex, PassThrough, Readable, type Writable } from 'node:stream';
@@ -11,6 +11,10 @@ import type { StageContext } from './types.js';
 export function openBytes(ctx: StageContext<unknown>, path: string): Readable {
   if (path === '-') return ctx.stdin();
   const file = ctx.resolvePath(path);
+  // Said here with the path: fs's own errors (a bare EISDIR, ENOENT) name neither.
+  const stat = statSync(file, { throwIfNoEntry: false });
+  if (!stat) throw new Error(`${path}: no such file, expected a readable input file`);
+  if (stat.isDirectory()) throw new Error(`${path}: is a directory, expected a readable input file`);
   ctx.declareInputFile(file);
   return createReadStream(file, { highWaterMark: 1 << 20, signal: ctx.signal });
 }

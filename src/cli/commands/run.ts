@@ -5,6 +5,7 @@ import { runWorkflow } from '../../engine/run.js';
 import { runDir } from '../../engine/workdir.js';
 import { exitWith } from '../exit.js';
 import { loadPlan, type WorkflowArgs } from '../load.js';
+import { checkInputFiles } from '../../workflow/input-files.js';
 
 export interface RunArgs extends WorkflowArgs {
   workDir: string;
@@ -21,6 +22,7 @@ export interface RunArgs extends WorkflowArgs {
 export async function runCommand(args: RunArgs): Promise<void> {
   if (args.backend) process.env.GENOFLOW_TF_BACKEND = args.backend;
   const { plan, registry } = await loadPlan(args);
+  checkInputFiles(plan);
   const controller = new AbortController();
   let exitCode = 1;
   const interrupt = (signal: NodeJS.Signals, code: number) => () => {
