@@ -222,7 +222,8 @@ export class BamRecord {
     if (refId >= 0 && pos >= 0 && !(flag & 4) && cigarCount) {
       const bin = uint16(data, start + 10);
       const expected = reg2bin(pos, pos + Math.max(1, this.refLength));
-      if (bin !== expected) return `bin ${bin}, expected ${expected} for ${this.ref}:${pos + 1} and its CIGAR`;
+      if (bin !== expected)
+        return `bin ${bin}, expected ${expected} for ${this.ref}:${pos + 1} and its CIGAR`;
     }
     return undefined;
   }

@@ -46,7 +46,8 @@ export const read = defineStage({
     try {
       const { format, bytes, empty } = await detectFormat(decompressed(openBytes(ctx, path), name));
       // No record is not an error (a filter may leave none), but it must not pass unsaid.
-      if (empty) ctx.log.warn(`${name}: empty input (no bytes but white space), expected FASTA or FASTQ records`);
+      if (empty)
+        ctx.log.warn(`${name}: empty input (no bytes but white space), expected FASTA or FASTQ records`);
       if (format === 'fastq') {
         for await (const events of parseFastq(lineBatches(bytes))) {
           ctx.signal.throwIfAborted();

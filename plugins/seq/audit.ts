@@ -62,10 +62,14 @@ export const audit = defineStage({
     const summary = `${invalid} of ${total} records invalid (${ctx.params.outcome})${reasons ? `: ${reasons}` : ''}`;
     const limit = ctx.params['max-invalid'];
     const allowed =
-      limit === undefined ? total - 1 : typeof limit === 'number' ? limit : (Number.parseFloat(limit) / 100) * total;
+      limit === undefined
+        ? total - 1
+        : typeof limit === 'number'
+          ? limit
+          : (Number.parseFloat(limit) / 100) * total;
     if (invalid > allowed) {
       throw new Error(
-        `${summary}; expected at most ${limit === undefined ? 'all but one' : limit} invalid (set max-invalid: 100% to let them all through)`,
+        `${summary}; expected ${limit === undefined ? 'at least one valid record' : `at most ${limit} invalid`} (set max-invalid: 100% to let them all through)`,
       );
     }
     ctx.log.info(summary);

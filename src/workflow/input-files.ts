@@ -34,9 +34,9 @@ export function checkInputFiles(plan: Plan, cwd = process.cwd()): void {
         if (path === '-') continue;
         const problem = inputProblem(resolve(cwd, path));
         if (!problem) continue;
-        const written = (plan.workflow.spec.stages[planned.name]?.with as Record<string, unknown> | undefined)?.[
-          param
-        ];
+        const written = (
+          plan.workflow.spec.stages[planned.name]?.with as Record<string, unknown> | undefined
+        )?.[param];
         const from = typeof written === 'string' ? /\$\{params\.([^}]+)\}/.exec(written)?.[1] : undefined;
         errors.push(
           plan.workflow.error(

@@ -3,9 +3,9 @@ import { join } from 'node:path';
 import { createReporter } from '../../engine/progress.js';
 import { runWorkflow } from '../../engine/run.js';
 import { runDir } from '../../engine/workdir.js';
+import { checkInputFiles } from '../../workflow/input-files.js';
 import { exitWith } from '../exit.js';
 import { loadPlan, type WorkflowArgs } from '../load.js';
-import { checkInputFiles } from '../../workflow/input-files.js';
 
 export interface RunArgs extends WorkflowArgs {
   workDir: string;
