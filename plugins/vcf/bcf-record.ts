@@ -66,9 +66,9 @@ class Cursor {
     this.at += SIZE[type]!;
     switch (type) {
       case BCF_INT8:
-        return bytes.readInt8(at);
+        return (bytes[at]! << 24) >> 24;
       case BCF_INT16:
-        return bytes.readInt16LE(at);
+        return ((bytes[at]! | (bytes[at + 1]! << 8)) << 16) >> 16;
       case BCF_INT32:
         return bytes.readInt32LE(at);
       case BCF_FLOAT:
@@ -200,7 +200,6 @@ export function bcfRecordLine(
   }\t${filters.length ? filters.join(';') : '.'}\t${info.length ? info.join(';') : '.'}`;
   if (nSample === 0) return line;
   const s = new Cursor(bytes, sharedEnd, end);
-  const columns: string[][] = Array.from({ length: nSample }, () => []);
   const keys: string[] = [];
   const values: Array<{ at: number; type: number; count: number }> = [];
   for (let f = 0; f < nFormat; f++) {
@@ -212,13 +211,17 @@ export function bcfRecordLine(
   }
   // htslib prints only the last key named GT as a genotype (htslib/noroundtrip.vcf has two).
   const gt = keys.lastIndexOf('GT');
-  values.forEach(({ at, type, count }, f) => {
-    s.at = at;
-    for (let j = 0; j < nSample; j++)
-      columns[j]!.push(f === gt && type !== BCF_CHAR ? s.genotype(type, count) : s.text(type, count));
-  });
   // A record with samples but no FORMAT keys prints `.` for FORMAT and each sample, as htslib does.
   line += `\t${keys.length ? keys.join(':') : '.'}`;
-  for (const column of columns) line += `\t${column.length ? column.join(':') : '.'}`;
+  for (let j = 0; j < nSample; j++) {
+    line += '\t';
+    if (!values.length) line += '.';
+    for (let f = 0; f < values.length; f++) {
+      const { at, type, count } = values[f]!;
+      if (f) line += ':';
+      s.at = at + j * count * SIZE[type]!;
+      line += f === gt && type !== BCF_CHAR ? s.genotype(type, count) : s.text(type, count);
+    }
+  }
   return line;
 }

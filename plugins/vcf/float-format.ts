@@ -19,7 +19,10 @@ export function formatFloat32(value: number): string {
   if (Number.isNaN(value)) return 'nan';
   if (!Number.isFinite(value)) return value > 0 ? 'inf' : '-inf';
   if (value === 0) return Object.is(value, -0) ? '-0' : '0';
-  const [digits, exponent] = sixDigits(Math.abs(value));
+  const magnitude = Math.abs(value);
+  // The common case, fast: kputd's own range, where it rounds half up as toPrecision does.
+  if (magnitude >= 0.0001 && magnitude <= 999999) return trimZeros(value.toPrecision(6));
+  const [digits, exponent] = sixDigits(magnitude);
   const sign = value < 0 ? '-' : '';
   if (exponent < -4 || exponent >= 6) {
     const e = Math.abs(exponent) < 10 ? `0${Math.abs(exponent)}` : String(Math.abs(exponent));
@@ -33,13 +36,12 @@ export function formatFloat32(value: number): string {
 }
 
 /**
- * The 6 significant digits of a positive number and its decimal exponent, rounded as
- * htslib's kputd rounds: half up within [0.0001, 999999] (its own digit loop), and outside
- * that as printf's `%g`, where an exact tie goes to the even digit.
+ * The 6 significant digits of a positive number outside [0.0001, 999999] and its decimal
+ * exponent, rounded as printf's `%g` (which kputd calls there): an exact tie goes to the
+ * even digit, where JS's toExponential rounds it up.
  */
 function sixDigits(value: number): [string, number] {
   const [rounded, exponentText] = value.toExponential(5).split('e') as [string, string];
-  if (value >= 0.0001 && value <= 999999) return [rounded.replace('.', ''), Number(exponentText)];
   const [exact, exactExponent] = value.toExponential(20).split('e') as [string, string];
   if (/^50*$/.test(exact.slice(7)) && Number(exact[6]) % 2 === 0)
     return [exact.replace('.', '').slice(0, 6), Number(exactExponent)];
