@@ -1,8 +1,6 @@
 import { Readable } from 'node:stream';
-import { decompressed, lineBatches, peekBytes } from '../../src/plugin-api/index.js';
+import { decompressed, inflateBgzf, isBgzf, lineBatches, peekBytes } from '../../src/plugin-api/index.js';
 import { bamRecordBatches } from './bam-stream.js';
-import { inflateBgzf } from './bgzf.js';
-import { isBgzf } from './bgzf-block.js';
 import type { BamRecord } from './record.js';
 
 /** What came out of a stream of alignments: BAM record batches or SAM text lines. */

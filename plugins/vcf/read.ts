@@ -1,9 +1,12 @@
+import { Readable } from 'node:stream';
 import {
   type Batch,
   batch,
   decompressed,
   defineStage,
   displayName,
+  inflateBgzf,
+  isBgzf,
   openBytes,
   peekBytes,
   Rejects,
@@ -77,7 +80,12 @@ export const read = defineStage({
           if (records.length) yield batch(records);
         }
       } else {
-        const { head, all } = await peekBytes(decompressed(openBytes(ctx, path), name), BCF_MAGIC.length);
+        // BGZF (bgzip, bcftools -Ob) inflates in parallel, its errors saying the byte; plain gzip as gzip.
+        const raw = await peekBytes(openBytes(ctx, path), 18);
+        const bytes = isBgzf(raw.head)
+          ? inflateBgzf(raw.all, name)
+          : decompressed(Readable.from(raw.all), name);
+        const { head, all } = await peekBytes(bytes, BCF_MAGIC.length);
         if (head.subarray(0, BCF_MAGIC.length).equals(BCF_MAGIC)) {
           for await (const records of bcfRecords(all, name)) {
             ctx.signal.throwIfAborted();
@@ -93,7 +101,7 @@ export const read = defineStage({
         for (;;) {
           const next = await blocks.next().catch((err: Error) => {
             // a truncated or corrupt .gz: say how far the whole lines went
-            throw new Error(`${err.message}, after line ${lineNumber}`);
+            throw lineNumber ? new Error(`${err.message}, after line ${lineNumber}`) : err;
           });
           if (next.done) break;
           const { lines, bytes } = next.value;
