@@ -83,22 +83,23 @@ class Cursor {
       throw new BcfRecordError(`record ends inside a value, expected ${n} more bytes`);
   }
 
-  /** `count` values of `type` as VCF text, as htslib prints them (missing `.`, vector end stops). */
-  text(type: number, count: number): string {
+  /** Writes `count` values of `type` as htslib prints them (missing `.`, a vector end stops). */
+  text(type: number, count: number, out: LineBytes): void {
     if (type === BCF_CHAR) {
       this.need(count);
       let end = this.at;
       const stop = this.at + count;
       while (end < stop && this.bytes[end] !== 0) end++;
-      const text = this.bytes.toString('utf8', this.at, end);
+      if (end === this.at) out.byte(DOT);
+      else out.copy(this.bytes, this.at, end);
       this.at = stop;
-      return text === '' ? '.' : text;
+      return;
     }
     if (type === 0 || count === 0) {
       this.at += count * SIZE[type]!;
-      return '.';
+      out.byte(DOT);
+      return;
     }
-    let out = '';
     let j = 0;
     for (; j < count; j++) {
       const v = this.value(type);
@@ -106,15 +107,16 @@ class Cursor {
         this.at += (count - j - 1) * SIZE[type]!;
         break;
       }
-      if (j) out += ',';
-      out += isMissing(type, v) ? '.' : type === BCF_FLOAT ? formatFloat32(float32(v)) : String(v);
+      if (j) out.byte(COMMA);
+      if (isMissing(type, v)) out.byte(DOT);
+      else if (type === BCF_FLOAT) out.ascii(formatFloat32(float32(v)));
+      else out.int(v);
     }
-    return j === 0 ? '.' : out;
+    if (j === 0) out.byte(DOT);
   }
 
-  /** One sample's GT (`count` alleles), as htslib prints it. */
-  genotype(type: number, count: number): string {
-    let out = '';
+  /** Writes one sample's GT (`count` alleles) as htslib prints it. */
+  genotype(type: number, count: number, out: LineBytes): void {
     let j = 0;
     for (; j < count; j++) {
       const v = this.value(type);
@@ -122,12 +124,75 @@ class Cursor {
         this.at += (count - j - 1) * SIZE[type]!;
         break;
       }
-      if (j) out += v & 1 ? '|' : '/';
-      out += v >> 1 ? String((v >> 1) - 1) : '.';
+      if (j) out.byte(v & 1 ? PIPE : SLASH);
+      if (v >> 1) out.int((v >> 1) - 1);
+      else out.byte(DOT);
     }
-    return j === 0 ? '.' : out;
+    if (j === 0) out.byte(DOT);
   }
 }
+
+const DOT = 46;
+const COMMA = 44;
+const PIPE = 124;
+const SLASH = 47;
+const TAB = 9;
+const COLON = 58;
+const SEMICOLON = 59;
+const EQUALS = 61;
+
+/** A line built as UTF-8 bytes in one reused buffer, made a string once: little garbage per record. */
+class LineBytes {
+  buf = Buffer.allocUnsafe(1 << 16);
+  n = 0;
+
+  private room(extra: number): void {
+    if (this.n + extra <= this.buf.length) return;
+    const bigger = Buffer.allocUnsafe(Math.max(2 * this.buf.length, this.n + extra));
+    this.buf.copy(bigger, 0, 0, this.n);
+    this.buf = bigger;
+  }
+
+  byte(b: number): void {
+    this.room(1);
+    this.buf[this.n++] = b;
+  }
+
+  /** A string of ASCII characters (numbers, formatted floats). */
+  ascii(text: string): void {
+    this.room(text.length);
+    for (let i = 0; i < text.length; i++) this.buf[this.n++] = text.charCodeAt(i);
+  }
+
+  /** Any string, as UTF-8 (names from the header). */
+  text(text: string): void {
+    this.room(3 * text.length);
+    this.n += this.buf.write(text, this.n, 'utf8');
+  }
+
+  copy(from: Buffer, start: number, end: number): void {
+    this.room(end - start);
+    from.copy(this.buf, this.n, start, end);
+    this.n += end - start;
+  }
+
+  int(v: number): void {
+    if (v < 0 || v > 9) {
+      this.ascii(String(v));
+      return;
+    }
+    this.room(1);
+    this.buf[this.n++] = 48 + v;
+  }
+
+  take(): string {
+    const text = this.buf.toString('utf8', 0, this.n);
+    this.n = 0;
+    return text;
+  }
+}
+
+const out = new LineBytes();
 
 const view = new DataView(new ArrayBuffer(4));
 function float32(bits: number): number {
@@ -176,29 +241,43 @@ export function bcfRecordLine(
     if (name === undefined) throw new BcfRecordError(`${what} id ${id} is not in the header's dictionary`);
     return name;
   };
+  out.n = 0; // a record that failed half-way leaves nothing behind
+  out.text(chrom);
+  out.byte(TAB);
+  out.int(pos);
+  out.byte(TAB);
   const idType = c.descriptor();
-  const id = c.text(idType.type, idType.count);
-  const alleles: string[] = [];
-  for (let i = 0; i < nAllele; i++) {
-    const d = c.descriptor();
-    alleles.push(c.text(d.type, d.count));
+  c.text(idType.type, idType.count, out);
+  for (let i = 0; i < Math.max(nAllele, 2); i++) {
+    out.byte(i < 2 ? TAB : COMMA);
+    if (i < nAllele) {
+      const d = c.descriptor();
+      c.text(d.type, d.count, out);
+    } else out.byte(DOT);
   }
+  out.byte(TAB);
+  if (qualBits === FLOAT_MISSING) out.byte(DOT);
+  else out.ascii(formatFloat32(float32(qualBits)));
+  out.byte(TAB);
   const filterType = c.descriptor();
-  const filters: string[] = [];
-  for (let i = 0; i < filterType.count; i++) filters.push(key(c.value(filterType.type), 'FILTER'));
-  const info: string[] = [];
-  for (let i = 0; i < nInfo; i++) {
-    const name = key(c.int(), 'INFO');
-    const d = c.descriptor();
-    if (d.count === 0 || d.type === 0) {
-      c.at += d.count * SIZE[d.type]!;
-      info.push(name);
-    } else info.push(`${name}=${c.text(d.type, d.count)}`);
+  for (let i = 0; i < filterType.count; i++) {
+    if (i) out.byte(SEMICOLON);
+    out.text(key(c.value(filterType.type), 'FILTER'));
   }
-  let line = `${chrom}\t${pos}\t${id}\t${alleles[0] ?? '.'}\t${alleles.length > 1 ? alleles.slice(1).join(',') : '.'}\t${
-    qualBits === FLOAT_MISSING ? '.' : formatFloat32(float32(qualBits))
-  }\t${filters.length ? filters.join(';') : '.'}\t${info.length ? info.join(';') : '.'}`;
-  if (nSample === 0) return line;
+  if (!filterType.count) out.byte(DOT);
+  out.byte(TAB);
+  for (let i = 0; i < nInfo; i++) {
+    if (i) out.byte(SEMICOLON);
+    out.text(key(c.int(), 'INFO'));
+    const d = c.descriptor();
+    if (d.count === 0 || d.type === 0) c.at += d.count * SIZE[d.type]!;
+    else {
+      out.byte(EQUALS);
+      c.text(d.type, d.count, out);
+    }
+  }
+  if (!nInfo) out.byte(DOT);
+  if (nSample === 0) return out.take();
   const s = new Cursor(bytes, sharedEnd, end);
   const keys: string[] = [];
   const values: Array<{ at: number; type: number; count: number }> = [];
@@ -212,16 +291,18 @@ export function bcfRecordLine(
   // htslib prints only the last key named GT as a genotype (htslib/noroundtrip.vcf has two).
   const gt = keys.lastIndexOf('GT');
   // A record with samples but no FORMAT keys prints `.` for FORMAT and each sample, as htslib does.
-  line += `\t${keys.length ? keys.join(':') : '.'}`;
+  out.byte(TAB);
+  out.text(keys.length ? keys.join(':') : '.');
   for (let j = 0; j < nSample; j++) {
-    line += '\t';
-    if (!values.length) line += '.';
+    out.byte(TAB);
+    if (!values.length) out.byte(DOT);
     for (let f = 0; f < values.length; f++) {
       const { at, type, count } = values[f]!;
-      if (f) line += ':';
+      if (f) out.byte(COLON);
       s.at = at + j * count * SIZE[type]!;
-      line += f === gt && type !== BCF_CHAR ? s.genotype(type, count) : s.text(type, count);
+      if (f === gt && type !== BCF_CHAR) s.genotype(type, count, out);
+      else s.text(type, count, out);
     }
   }
-  return line;
+  return out.take();
 }
