@@ -85,31 +85,60 @@ stages:
     );
   });
 
-  it('a BAM record whose CIGAR does not cover its SEQ (samtools rejects it): exit 1, the file and the record', async () => {
-    // ce_1000's first record: CIGAR 27M..., SEQ 100 bases; make the first M one base shorter.
+  /** ce_1000.sorted.bam inflated (genoflow reads raw BAM as well), and where its first record starts. */
+  const rawBam = () => {
     const bam = gunzipSync(readFileSync(sharedData('bam/htslib-ce/ce_1000.sorted.bam')));
     let p = 8 + bam.readInt32LE(4);
     const refs = bam.readInt32LE(p);
     p += 4;
     for (let i = 0; i < refs; i++) p += 8 + bam.readInt32LE(p);
-    const cigar = p + 4 + 32 + bam[p + 4 + 8]!;
-    bam.writeUInt32LE(bam.readUInt32LE(cigar) - 16, cigar);
-    writeFileSync(join(dir, 'cigar.bam'), bam);
-    const workflow = writeFile(
-      dir,
-      'bam.yaml',
-      `name: bam
+    return { bam, record: p + 4 };
+  };
+  const bamWorkflow = writeFile(
+    dir,
+    'bam.yaml',
+    `name: bam
+params:
+  bam: in.bam
 stages:
-  read: { uses: bam.read, with: { path: cigar.bam } }
+  read: { uses: bam.read, with: { path: "\${params.bam}" } }
   out: { uses: table.write, from: read, with: { path: out.tsv } }
 `,
-    );
-    const result = await run(['run', workflow]);
+  );
+
+  it('a BAM record whose CIGAR does not cover its SEQ (samtools rejects it): exit 1, the file and the record', async () => {
+    // the first record: CIGAR 27M1D73M, SEQ 100 bases; make the first M one base shorter
+    const { bam, record } = rawBam();
+    const cigar = record + 32 + bam[record + 8]!;
+    bam.writeUInt32LE(bam.readUInt32LE(cigar) - 16, cigar);
+    writeFileSync(join(dir, 'cigar.bam'), bam);
+    const result = await run(['run', bamWorkflow, '-p', 'bam=cigar.bam']);
     expect(result.code).toBe(1);
     expect(result.stderr).toContain(
       'cigar.bam: record 1: CIGAR 26M1D73M covers 99 query bases but SEQ has 100, expected equal lengths',
     );
     noStack(result.stderr);
+  });
+
+  it('a BAM record with a wrong bin or reference id: exit 1, the file, the record and the expected value', async () => {
+    const { bam, record } = rawBam();
+    const bin = bam.readUInt16LE(record + 10);
+    bam.writeUInt16LE(bin + 1, record + 10);
+    writeFileSync(join(dir, 'bin.bam'), bam);
+    const badBin = await run(['run', bamWorkflow, '-p', 'bam=bin.bam']);
+    expect(badBin.code).toBe(1);
+    expect(badBin.stderr).toMatch(
+      new RegExp(`bin\\.bam: record 1: bin ${bin + 1}, expected ${bin} for \\S+:\\d+ and its CIGAR`),
+    );
+    noStack(badBin.stderr);
+
+    bam.writeUInt16LE(bin, record + 10);
+    bam.writeInt32LE(7, record);
+    writeFileSync(join(dir, 'ref.bam'), bam);
+    const badRef = await run(['run', bamWorkflow, '-p', 'bam=ref.bam']);
+    expect(badRef.code).toBe(1);
+    expect(badRef.stderr).toContain('ref.bam: record 1: reference id 7 is not in the header');
+    noStack(badRef.stderr);
   });
 });
 
