@@ -144,6 +144,14 @@ describe('vcf.read on a bad BCF', () => {
     );
   });
 
+  it('regions of a BCF: an error saying what to use instead', async () => {
+    const bcf = join(dir, 'regions.bcf');
+    writeFileSync(bcf, readFileSync(cases.find((x) => x.name === 'vcf/bcftools/mpileup.vcf')!.b!));
+    expect((await readVcfError({ path: bcf, regions: 'chr17:1-100' })).message).toBe(
+      `${bcf}: regions of a BCF are not read here, expected a .vcf.gz with a .tbi/.csi (or: bcftools view -r REGION ${bcf} | ...)`,
+    );
+  });
+
   it('BCF on stdin is read, not refused as a VCF without #CHROM', async () => {
     const c = cases.find((x) => x.name === 'vcf/bcftools/mpileup.vcf')!;
     const { records: read } = await readVcf({ path: '-' }, readFileSync(c.b!));

@@ -64,6 +64,10 @@ export const read = defineStage({
     let succeeded = false;
     try {
       if (ctx.params.regions !== undefined) {
+        if (path.endsWith('.bcf'))
+          throw new Error(
+            `${name}: regions of a BCF are not read here, expected a .vcf.gz with a .tbi/.csi (or: bcftools view -r REGION ${path} | ...)`,
+          );
         const regions = typeof ctx.params.regions === 'string' ? [ctx.params.regions] : ctx.params.regions;
         const query = await openRegions(ctx, path, regions);
         const headerLines = query.headerText.split('\n').filter((l) => l !== '');
