@@ -136,6 +136,11 @@ export interface StageDefinition<P = unknown, Out = unknown> {
    */
   shell?: { commands: readonly string[]; env: string };
   /**
+   * The files `run` will read, by the param that names each (`-`, stdin, is left out):
+   * `validate`, `--dry-run` and `run` check beforehand that each is a readable file.
+   */
+  inputFiles?(params: P): Readonly<Record<string, string | readonly string[] | undefined>>;
+  /**
    * Does the work: reads `ctx.inputs`, and either returns an async iterable of output
    * records (a generator, which may also yield `batch(records)`) or, for a sink, a promise
    * that settles when done.

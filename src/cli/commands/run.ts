@@ -4,6 +4,7 @@ import { createLogger } from '../../engine/logger.js';
 import { createReporter } from '../../engine/progress.js';
 import { runWorkflow } from '../../engine/run.js';
 import { runDir } from '../../engine/workdir.js';
+import { checkInputFiles } from '../../workflow/input-files.js';
 import { exitWith } from '../exit.js';
 import { loadPlan, type WorkflowArgs } from '../load.js';
 
@@ -39,6 +40,7 @@ export async function runCommand(args: RunArgs): Promise<void> {
   process.once('SIGTERM', interrupt('SIGTERM', 143));
   createLogger(args.logLevel).debug('signal handlers installed; loading plugins');
   const { plan, registry } = await loadPlan(args);
+  checkInputFiles(plan);
   if (controller.signal.aborted) exitWith(exitCode);
   // A closed stdout (`| head`) ends the run quietly, as it would for any Unix filter.
   process.stdout.on('error', (err: NodeJS.ErrnoException) => {
