@@ -1,5 +1,5 @@
 import { mkdir, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import type * as tf from '@tensorflow/tfjs';
 import { defineStage, z } from '../../src/plugin-api/index.js';
 import { collectRows, stratifiedFolds, stratifiedSplit, toDataset } from './dataset.js';
@@ -26,15 +26,17 @@ export interface MetricsRecord {
 /**
  * What `metrics.json` holds: the headline metrics at the top level (`accuracy`, `f1`,
  * `mcc`, `roc_auc`, ...; for cross-validation their means, with `sd` beside them), then
- * the details.
+ * the details. The model's path is relative to the file's folder, so a moved results
+ * folder still says where its model is.
  */
-function metricsFile(record: MetricsRecord): Record<string, unknown> {
-  if (record.metrics) return { model: record.model, ...record.metrics };
+function metricsFile(record: MetricsRecord, dir: string): Record<string, unknown> {
+  const model = relative(dir, record.model) || '.';
+  if (record.metrics) return { model, ...record.metrics };
   const means = Object.fromEntries(
     Object.entries(record.summary ?? {}).map(([k, v]) => [k, v?.mean ?? null]),
   );
   const sd = Object.fromEntries(Object.entries(record.summary ?? {}).map(([k, v]) => [k, v?.sd ?? null]));
-  return { model: record.model, ...means, sd, folds: record.folds };
+  return { model, ...means, sd, folds: record.folds };
 }
 
 /**
@@ -157,7 +159,10 @@ export const evaluate = defineStage({
       await writeFile(join(outDir, 'metrics.tsv'), foldsTsv(summary));
     }
     for (const model of bundle.models) model.dispose();
-    await writeFile(join(outDir, 'metrics.json'), `${JSON.stringify(metricsFile(record), null, 2)}\n`);
+    await writeFile(
+      join(outDir, 'metrics.json'),
+      `${JSON.stringify(metricsFile(record, outDir), null, 2)}\n`,
+    );
     ctx.declareOutputFile(join(outDir, 'metrics.json'));
     ctx.declareOutputFile(join(outDir, 'metrics.tsv'));
     yield record;

@@ -76,3 +76,13 @@ export function hasGenotypeTag(file: string): boolean {
     return false;
   }
 }
+
+/** A VCF genoflow wrote, less its two provenance header lines (each must be there exactly once). */
+export function withoutProvenance(text: string): string {
+  const lines = text.split('\n');
+  for (const key of ['##genoflowVersion=', '##genoflowCommand=']) {
+    const n = lines.filter((l) => l.startsWith(key)).length;
+    if (n !== 1) throw new Error(`expected one ${key} line in the VCF genoflow wrote, found ${n}`);
+  }
+  return lines.filter((l) => !/^##genoflow(Version|Command)=/.test(l)).join('\n');
+}

@@ -1,7 +1,7 @@
 import { defineStage, inputBatches, type Output, openOutput, z } from '../../src/plugin-api/index.js';
 import { bcfEncoder } from './bcf-encode.js';
 import { BgzfCompressor, BLOCK_DATA_SIZE, bgzfBlockSync, EOF_BLOCK } from './bgzf.js';
-import { headerFromText } from './header.js';
+import { headerFromText, withProvenance } from './header.js';
 import { IndexBuilder, TBI_MAX_END } from './index-builder.js';
 import { VcfLineError } from './line-error.js';
 import { LineGatherer } from './line-gatherer.js';
@@ -66,13 +66,17 @@ export const write = defineStage({
             ? withAddedInfo(record.line, record.infoStart, record.infoEnd, added)
             : record.line;
           if (!headerWritten) {
-            const header = record.header.withInfo(
-              Object.keys(added ?? {}).map((key) => ({
-                id: key,
-                number: '1',
-                type: typeof added![key] === 'string' ? 'String' : 'Float',
-                description: `Added by genoflow${info[key] ? ` from field ${info[key]}` : ''}`,
-              })),
+            const header = withProvenance(
+              record.header.withInfo(
+                Object.keys(added ?? {}).map((key) => ({
+                  id: key,
+                  number: '1',
+                  type: typeof added![key] === 'string' ? 'String' : 'Float',
+                  description: `Added by genoflow${info[key] ? ` from field ${info[key]}` : ''}`,
+                })),
+              ),
+              ctx.run,
+              new Date(),
             );
             if (bcf) {
               encoder = bcfEncoder(headerFromText(header));

@@ -106,6 +106,11 @@ export interface StageContext<P = unknown> {
   readonly checkpointDir: string;
   /** Adds a chart or table to the run's report; kept with the cache entry, so a cached stage still shows it. */
   report(section: ReportSection): void;
+  /**
+   * The run this stage is part of, for outputs that record how they were made (a VCF's
+   * `##genoflowCommand=`). Not part of the cache key: the same inputs give the same records.
+   */
+  readonly run: { readonly id: string; readonly command: string; readonly genoflowVersion: string };
 }
 
 export interface StageDefinition<P = unknown, Out = unknown> {

@@ -2,6 +2,7 @@ import { copyFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createLogger } from '../../engine/logger.js';
 import { createReporter } from '../../engine/progress.js';
+import { provenanceOf } from '../../engine/provenance.js';
 import { runWorkflow } from '../../engine/run.js';
 import { runDir } from '../../engine/workdir.js';
 import { checkInputFiles } from '../../workflow/input-files.js';
@@ -51,6 +52,7 @@ export async function runCommand(args: RunArgs): Promise<void> {
   });
   const quiet = args.logLevel === 'error' || args.logLevel === 'warn';
   const started = new Date();
+  const provenance = provenanceOf(plan, process.argv.slice(2));
   const result = await runWorkflow({
     plan,
     registry,
@@ -65,6 +67,7 @@ export async function runCommand(args: RunArgs): Promise<void> {
     signal: controller.signal,
     reporter: await createReporter(quiet || args.dryRun ? 'off' : process.stderr.isTTY ? 'tty' : 'lines'),
     dryRun: args.dryRun,
+    provenance,
   });
   if (args.dryRun) {
     const width = Math.max(...plan.stages.map((s) => s.name.length));
@@ -79,7 +82,7 @@ export async function runCommand(args: RunArgs): Promise<void> {
     // Loaded only when asked for: Vega is large.
     const { writeReport } = await import('../../engine/report/index.js');
     const durationMs = Date.now() - started.getTime();
-    for (const problem of await writeReport(args.report, { plan, result, started, durationMs }))
+    for (const problem of await writeReport(args.report, { plan, result, started, durationMs, provenance }))
       process.stderr.write(`genoflow: report: ${problem}\n`);
     if (!quiet) process.stderr.write(`report: ${args.report}\n`);
   }
