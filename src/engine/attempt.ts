@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { rm, rmdir } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { stableJson } from './cache.js';
 import { codecOf } from './codec.js';
 import { createLogger } from './logger.js';
@@ -53,6 +53,13 @@ export function describeAttempt(run: RunContext, state: StageState, number: numb
     baseDir: run.options.baseDir,
     stores: planned.store,
   };
+}
+
+/** Removes `dir` if it is empty, then each parent below `top` that this leaves empty. */
+async function removeEmptyDirs(dir: string, top: string): Promise<void> {
+  for (let d = dir; d.startsWith(`${top}/`); d = dirname(d)) {
+    if (!(await rmdir(d).then(() => true, () => false))) return;
+  }
 }
 
 /** Runs a stage's attempts until one succeeds or none is left; throws a StageError. */
@@ -170,6 +177,7 @@ async function runAttempt(run: RunContext, state: StageState, attempt: Attempt, 
     }
     await rm(attempt.scratchDir, { recursive: true, force: true });
     await rm(attempt.checkpointDir, { recursive: true, force: true });
+    await removeEmptyDirs(dirname(attempt.scratchDir), runDir(run.options.workDir, run.id));
   } catch (caught) {
     const err = store?.failure ?? caught;
     // The consumers' channels are failed by the scheduler once this failure is recorded,
@@ -178,7 +186,7 @@ async function runAttempt(run: RunContext, state: StageState, attempt: Attempt, 
     await store?.stored.catch(() => {});
     await store?.writer.discard();
     // A failed attempt keeps its scratch and checkpoint dirs for a look or a resume, unless empty.
-    await rmdir(attempt.scratchDir).catch(() => {});
+    await removeEmptyDirs(attempt.scratchDir, runDir(run.options.workDir, run.id));
     await rmdir(attempt.checkpointDir).catch(() => {});
     throw err;
   }

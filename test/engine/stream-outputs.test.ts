@@ -47,3 +47,33 @@ describe('a sink whose output is a device or a pipe', () => {
     }
   });
 });
+
+describe('what a run leaves in its work dir', () => {
+  it('no empty scratch or checkpoint dirs, after a run that completed and one that failed', async () => {
+    const dir = tempDir('no-empty-dirs');
+    writeFile(dir, 'lines.txt', 'a\nb\n');
+    writeFile(dir, 'ok.yaml', workflow('out.txt'));
+    writeFile(
+      dir,
+      'fails.yaml',
+      'name: fails\nstages:\n  boom:\n    uses: shell.run\n    with: { command: "exit 3" }\n  out:\n    uses: text.write\n    from: boom\n    with: { path: out2.txt }\n',
+    );
+    expect((await cli(['run', 'ok.yaml', '-q'], { cwd: dir })).code).toBe(0);
+    const failed = await cli(['run', 'fails.yaml', '-q'], { cwd: dir });
+    expect(failed.code).toBe(1);
+    expect(failed.stderr).toMatch(/stage "boom" failed: .*exited with status 3/);
+    expect(failed.stderr).not.toMatch(/scratch dir kept/);
+    const empty = execFileSync('find', [
+      join(dir, '.genoflow/runs'),
+      join(dir, '.genoflow/checkpoints'),
+      '-mindepth',
+      '1',
+      '-type',
+      'd',
+      '-empty',
+    ])
+      .toString()
+      .trim();
+    expect(empty).toBe('');
+  });
+});
