@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { didYouMean, WorkflowError } from './errors.js';
 import { type LoadedWorkflow, parseYaml, readProblem, type YamlPath } from './load.js';
+import { projectDirOf } from './project-dir.js';
 import { inLiteralHeredoc, paramVariable, shellContexts, variableReference } from './shell-template.js';
 
 export type Params = Record<string, unknown>;
@@ -50,8 +51,21 @@ export async function resolveParams(workflow: LoadedWorkflow, overrides: ParamOv
       (message) => new WorkflowError(`-p ${pair}: ${message}`),
     );
   }
+  const projectDir = projectDirOf(workflow.path);
+  for (const name of known) {
+    if (!given.has(name)) params[name] = replaceProjectDir(params[name], projectDir);
+  }
   expandDefaults(params, given, workflow);
   return params;
+}
+
+/** `${projectDir}` in a default (or in a list or map of them) replaced by the project's root. */
+function replaceProjectDir(value: unknown, projectDir: string): unknown {
+  if (typeof value === 'string') return value.replaceAll('${projectDir}', projectDir);
+  if (Array.isArray(value)) return value.map((v) => replaceProjectDir(v, projectDir));
+  if (value && typeof value === 'object')
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, replaceProjectDir(v, projectDir)]));
+  return value;
 }
 
 /**

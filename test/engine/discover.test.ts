@@ -32,7 +32,7 @@ describe('discovering params', () => {
       const out = run.stdout.toString();
       expect(out).toMatch(/^promoter-classifier: Labelled sequences/m);
       expect(line(out, /^\s+positives\s/)).toMatch(
-        /^\s+positives\s+string\s+default samples\/promoters\/positives\.fa\s+FASTA of the promoter class$/,
+        /^\s+positives\s+string\s+default \$\{projectDir\}\/samples\/promoters\/positives\.fa\s+FASTA of the promoter class$/,
       );
       expect(line(out, /^\s+epochs\s/)).toMatch(/number\s+default 12\s+most passes/);
     }
