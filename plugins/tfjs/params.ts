@@ -1,8 +1,11 @@
 import { z } from '../../src/plugin-api/index.js';
-import { backendChoices } from './backend.js';
 
 // Numbers are coerced because `${params.x}` substitutions arrive as strings.
 const count = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+
+/** What a user may ask for; `node` is native TensorFlow through @tensorflow/tfjs-node. */
+export const backendChoices = ['auto', 'node', 'wasm', 'cpu'] as const;
+export type BackendChoice = (typeof backendChoices)[number];
 
 /** `backend`: auto (tfjs-node, else wasm, else cpu; env GENOFLOW_TF_BACKEND) or one forced. */
 export const backendParam = z.enum(backendChoices).default('auto');

@@ -1,127 +1,18 @@
-import { join } from 'node:path';
-import { defineStage, mapInOrder, type Prediction, type TokenBatch, z } from '../../src/plugin-api/index.js';
-import { useBackend } from './backend.js';
-import { type Bundle, bundleFiles, readBundle } from './bundle.js';
-import { fitRow, specDifferences } from './dataset.js';
-import { createEnsemblePredictor, type Predictor } from './inference.js';
-import { type SharedModel, shareModel } from './model-artifacts.js';
+import { defineStage, z } from '../../src/plugin-api/index.js';
 import { backendParam } from './params.js';
-import { predictThreads, predictWorker, tinyRows, workerBackend } from './pooled-inference.js';
-import type { PredictTask } from './predict-worker.js';
-import type { ModelRecord } from './train.js';
 
-/** Loads the bundle named by the `model` input (a trained model record) or the `model` param. */
-export async function loadModelFor(
-  ctx: {
-    inputs: Readonly<Record<string, AsyncIterable<unknown>>>;
-    resolvePath(p: string): string;
-    declareInputFile(p: string): void;
-  },
-  param: string | undefined,
-): Promise<{ path: string; bundle: Bundle }> {
-  let path: string | undefined;
-  if (ctx.inputs.model) {
-    for await (const record of ctx.inputs.model) path ??= (record as ModelRecord).path;
-  }
-  path ??= param === undefined ? undefined : ctx.resolvePath(param);
-  if (!path) throw new Error('no model: connect a `model` input or set the `model` param to a bundle folder');
-  const bundle = await readBundle(path);
-  for (const file of bundleFiles(bundle.models.length)) ctx.declareInputFile(join(path, file));
-  return { path, bundle };
-}
-
-interface Prepared {
-  batch: TokenBatch;
-  /** Valid rows, whose ids `ids` holds fitted to the model's length. */
-  rows: number;
-  ids: Int32Array;
-}
+const params = z.strictObject({
+  model: z.string().optional(),
+  'batch-size': z.coerce.number().int().positive().default(256),
+  backend: backendParam,
+});
+export type PredictParams = z.output<typeof params>;
 
 export const predict = defineStage({
   description:
     'Class probabilities and predicted label of every token-batch row, by a model bundle (the mean of an ensemble)',
-  params: z.strictObject({
-    model: z.string().optional(),
-    'batch-size': z.coerce.number().int().positive().default(256),
-    backend: backendParam,
-  }),
+  params,
   inputs: { in: 'token-batch', model: 'model?' },
   output: 'prediction',
-  async *run(ctx) {
-    const backend = await useBackend(ctx.params.backend);
-    ctx.log.info(`tfjs backend: ${backend}`);
-    ctx.progress.count(`backend-${backend}`);
-    const { path, bundle } = await loadModelFor(ctx, ctx.params.model);
-    const { models, classes, spec } = bundle;
-    const length = bundle.training.length;
-    const batchSize = ctx.params['batch-size'];
-    const k = classes.length;
-    async function* prepared(): AsyncGenerator<Prepared> {
-      for await (const record of ctx.inputs.in!) {
-        ctx.signal.throwIfAborted();
-        const batch = record as TokenBatch;
-        const differences = specDifferences(spec, batch.spec);
-        if (differences.length) {
-          throw new Error(
-            `${path}: the model was trained with another tokenizer than its input: ${differences.join('; ')}`,
-          );
-        }
-        const valid = batch.items.flatMap((item, r) => (item.invalid ? [] : [r]));
-        const ids = new Int32Array(valid.length * length);
-        for (const [i, r] of valid.entries()) {
-          ids.set(fitRow(batch.ids.subarray(r * batch.length, (r + 1) * batch.length), length), i * length);
-        }
-        yield { batch, rows: valid.length, ids };
-      }
-    }
-    const threads = predictThreads(backend, ctx.threads);
-    let inline: Predictor | undefined;
-    let shared: SharedModel[] | undefined;
-    try {
-      if (threads > 0) shared = await Promise.all(models.map(shareModel));
-      const mapped = mapInOrder<Prepared, PredictTask, Float32Array>(prepared(), {
-        worker: predictWorker(),
-        threads,
-        signal: ctx.signal,
-        isTiny: (first) => first.rows < tinyRows,
-        describe: ({ batch }) => `rows ${batch.items[0]?.id ?? ''}…${batch.items.at(-1)?.id ?? ''}`,
-        inline: ({ ids, rows }) => {
-          inline ??= createEnsemblePredictor(models, length, batchSize);
-          return inline.predict(ids, rows);
-        },
-        toTask: ({ ids, rows }) => ({
-          task: { models: shared!, backend: workerBackend[backend], length, batchSize, ids, rows },
-          transfer: [ids.buffer as ArrayBuffer],
-        }),
-      });
-      for await (const { input, result: probs } of mapped) {
-        const batch = input.batch;
-        let next = 0;
-        for (let r = 0; r < batch.rows; r++) {
-          const item = batch.items[r]!;
-          const base: Pick<Prediction, 'id' | 'classes'> & Partial<Prediction> = { id: item.id, classes };
-          if (item.label !== undefined) base.label = item.label;
-          if (item.source !== undefined) base.source = item.source;
-          if (item.invalid) {
-            ctx.progress.count('invalid');
-            yield {
-              ...base,
-              predicted: '',
-              probabilities: new Array<number>(k).fill(Number.NaN),
-              score: Number.NaN,
-            } as Prediction;
-            continue;
-          }
-          const p = Array.from(probs.subarray(next * k, (next + 1) * k));
-          next++;
-          let best = 0;
-          for (let c = 1; c < k; c++) if (p[c]! > p[best]!) best = c;
-          yield { ...base, predicted: classes[best]!, probabilities: p, score: p[k - 1]! } as Prediction;
-        }
-      }
-    } finally {
-      inline?.dispose();
-      for (const model of models) model.dispose();
-    }
-  },
+  load: () => import('./predict-run.js'),
 });

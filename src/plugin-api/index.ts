@@ -48,5 +48,6 @@ export type {
   ReportSection,
   StageContext,
   StageDefinition,
+  StageImplementation,
 } from './types.js';
 export { workerFile } from './worker-file.js';
