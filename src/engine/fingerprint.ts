@@ -10,7 +10,7 @@ interface Remembered {
 }
 
 /** The wasm hasher, loaded when a file is first hashed (a resume of unchanged files needs none). */
-const xxhash128 = async () => (await import('hash-wasm')).createXXHash128();
+export const xxhash128 = async () => (await import('hash-wasm')).createXXHash128();
 
 /** Content hash of a file or directory (xxhash128), computed from its bytes. */
 export async function hashFile(path: string): Promise<string> {

@@ -48,8 +48,12 @@ class Reader {
     return value;
   }
 
+  /** The line `peek` last read, and where: each line is looked at several times. */
+  private peeked: { at: number; line: Line } | undefined;
+
   /** The next content line (skipping blank and comment lines), not consumed. */
   private peek(): Line | undefined {
+    if (this.peeked?.at === this.at) return this.peeked.line;
     while (this.at < this.lines.length) {
       const raw = this.lines[this.at]!;
       const body = raw.trimStart();
@@ -58,7 +62,9 @@ class Reader {
         continue;
       }
       if (raw.startsWith('---') || raw.startsWith('...') || raw.startsWith('%')) unsupported();
-      return { indent: raw.length - body.length, text: stripComment(body) };
+      const line = { indent: raw.length - body.length, text: stripComment(body) };
+      this.peeked = { at: this.at, line };
+      return line;
     }
     return undefined;
   }
