@@ -1,10 +1,20 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { benchOut, bestOfInterleaved, fixed, genoflowCli, intArg, measure, printTable } from '../lib.js';
+import {
+  benchOut,
+  bestOfInterleaved,
+  fixed,
+  genoflowCli,
+  intArg,
+  measure,
+  printTable,
+  repoRoot,
+} from '../lib.js';
 
 /*
  * Scheduler overhead: genoflow vs Snakemake 7.21 on the same DAGs of `cat` steps, and
- * resume/dry-run decisions with everything cached vs `snakemake -n` with all outputs present.
+ * resume/dry-run decisions with everything cached vs `snakemake -n` with all outputs present,
+ * and start-up vs `node -e 0`. Each ratio is printed beside the aim of issue 17.
  *   node dist/bench/engine/scheduler.js [--chain 200] [--wide 500] [--deep 5000] [--rounds 3]
  */
 const chain = intArg('chain', 200);
@@ -72,23 +82,32 @@ void sameOutput;
 
 printTable(
   `Running: ${chain}-stage chain and ${wide} independent stages of \`cat\` over 100,000 lines (best of ${rounds})`,
-  ['DAG', 'genoflow s', 'Snakemake 7.21 s', 'bash pipeline s', 'Snakemake / genoflow'],
+  [
+    'DAG',
+    'genoflow s',
+    'Snakemake 7.21 s',
+    'bash pipeline s',
+    'Snakemake / genoflow (aim)',
+    'genoflow / bash (aim)',
+  ],
   [
     [
       `chain of ${chain}`,
       fixed(run.gfChain!.seconds),
       fixed(run.smChain!.seconds),
       fixed(run.bashChain!.seconds),
-      `${fixed(run.smChain!.seconds / run.gfChain!.seconds, 1)}x`,
+      `${fixed(run.smChain!.seconds / run.gfChain!.seconds, 1)}x (>= 5x)`,
+      `${fixed(run.gfChain!.seconds / run.bashChain!.seconds, 1)}x (<= 3x)`,
     ],
     [
       `${wide} independent`,
       fixed(run.gfWide!.seconds),
       fixed(run.smWide!.seconds),
       '',
-      `${fixed(run.smWide!.seconds / run.gfWide!.seconds, 1)}x`,
+      `${fixed(run.smWide!.seconds / run.gfWide!.seconds, 1)}x (>= 10x)`,
+      '',
     ],
-    [`chain of ${deep}`, fixed(deepRun.seconds), 'fails (RecursionError at 500)', '', ''],
+    [`chain of ${deep}`, fixed(deepRun.seconds), 'fails (RecursionError at 500)', '', '', ''],
   ],
 );
 
@@ -113,8 +132,8 @@ printTable(
     'genoflow --resume s',
     'genoflow --dry-run s',
     'snakemake -n s',
-    'snakemake -n / genoflow --resume',
-    'snakemake -n / genoflow --dry-run',
+    'snakemake -n / genoflow --resume (aim >= 5x)',
+    'snakemake -n / genoflow --dry-run (aim >= 5x)',
   ],
   [
     [
@@ -134,5 +153,31 @@ printTable(
       `${fixed(decide.smWideDry!.seconds / decide.gfWideDry!.seconds, 1)}x`,
     ],
     [`chain of ${deep}`, fixed(deepResume.seconds), fixed(deepDry.seconds), 'cannot build', '', ''],
+  ],
+);
+
+const examples = join(repoRoot, 'workflows/promoter-classifier.yaml');
+const startup = bestOfInterleaved(
+  {
+    node: 'node -e 0',
+    version: gf('--version'),
+    validate: gf(`validate ${examples}`),
+    plugins: gf('plugins'),
+  },
+  Math.max(rounds, 5),
+  { cwd: dir },
+);
+const overNode = (name: string) => startup[name]!.seconds - startup.node!.seconds;
+printTable(
+  `Start-up (best of ${Math.max(rounds, 5)}): aim <= 0.25 s over \`node -e 0\` (${fixed(startup.node!.seconds, 3)} s)`,
+  ['command', 'seconds', 'over node -e 0'],
+  [
+    ['genoflow --version', fixed(startup.version!.seconds, 3), fixed(overNode('version'), 3)],
+    [
+      'genoflow validate promoter-classifier.yaml',
+      fixed(startup.validate!.seconds, 3),
+      fixed(overNode('validate'), 3),
+    ],
+    ['genoflow plugins', fixed(startup.plugins!.seconds, 3), fixed(overNode('plugins'), 3)],
   ],
 );

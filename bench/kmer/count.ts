@@ -11,7 +11,8 @@ import { createHash } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { read } from '../../plugins/fasta/read.js';
-import { count, type KmerCount } from '../../plugins/kmer/count.js';
+import { count } from '../../plugins/kmer/count.js';
+import type { KmerCount } from '../../plugins/kmer/count-run.js';
 import { stageOutputForTest } from '../../src/plugin-api/testing.js';
 import {
   arg,

@@ -49,3 +49,6 @@ export class InvalidBaseError extends Error {
 
 /** The letters of the 2-bit codes, in code order (which is also lexicographic order). */
 export const BASES = 'ACGT';
+
+/** The longest k a tokenizer takes (its vocabulary grows as 4^k). */
+export const MAX_TOKENIZER_K = 12;

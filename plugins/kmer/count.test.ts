@@ -7,7 +7,8 @@ import { describe, expect, it } from 'vitest';
 import type { SequenceRecord } from '../../src/plugin-api/index.js';
 import { runStageForTest } from '../../src/plugin-api/testing.js';
 import { sharedData } from '../../test/shared-data.js';
-import { count, type KmerCount, type SequenceSpectrum } from './count.js';
+import { count } from './count.js';
+import type { KmerCount, SequenceSpectrum } from './count-run.js';
 import { fastaSequences, fastaWindows } from './test-windows.js';
 
 const run = promisify(execFile);

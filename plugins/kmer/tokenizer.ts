@@ -10,7 +10,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { TokenizerSpec } from '../../src/plugin-api/index.js';
-import { AMBIGUOUS, BASE_CODE, BASES, InvalidBaseError, isN } from './base-codes.js';
+import { AMBIGUOUS, BASE_CODE, BASES, InvalidBaseError, isN, MAX_TOKENIZER_K } from './base-codes.js';
 import { overlappingRows } from './overlapping-kernel.js';
 import type { PackedSequences } from './packed-sequences.js';
 
@@ -22,7 +22,6 @@ export const SEP = 3;
 export const MASK = 4;
 /** Id of the k-mer whose 2-bit code is 0 (AAA...A). */
 export const FIRST_KMER_ID = SPECIAL_TOKENS.length;
-export const MAX_TOKENIZER_K = 12;
 
 export interface TokenizerParams {
   kind?: TokenizerSpec['kind'];

@@ -4,10 +4,8 @@ import { dirname } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { registerFastKernels } from './kernels.js';
+import { type BackendChoice, backendChoices } from './params.js';
 
-/** What a user may ask for; `node` is native TensorFlow through @tensorflow/tfjs-node. */
-export const backendChoices = ['auto', 'node', 'wasm', 'cpu'] as const;
-export type BackendChoice = (typeof backendChoices)[number];
 /** The tfjs name of a backend that is in use. */
 export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
 

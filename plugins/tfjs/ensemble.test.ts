@@ -10,7 +10,7 @@ import { useBackend } from './backend.js';
 import { readBundle, writeBundle } from './bundle.js';
 import { collectRows, toDataset } from './dataset.js';
 import { trainEnsemble } from './ensemble.js';
-import type { MetricsRecord } from './evaluate.js';
+import type { MetricsRecord } from './evaluate-run.js';
 import { kmerBatches, motifDataset, motifSequences, silentHooks, toySettings } from './fixtures.js';
 import plugin from './index.js';
 import { predictProbabilities } from './inference.js';

@@ -1,6 +1,5 @@
 import { definePlugin } from '../../src/plugin-api/index.js';
 import { evaluate } from './evaluate.js';
-import { exportBundle } from './export.js';
 import { interpret } from './interpret/interpret.js';
 import { motifs } from './interpret/motifs.js';
 import { predict } from './predict.js';
@@ -13,5 +12,6 @@ export default definePlugin({
   description:
     'TensorFlow.js sequence classifiers (LSTM, CNN, transformer) on k-mer token batches, and genotype risk models',
   stages: { train, evaluate, predict, risk, interpret, motifs },
-  export: exportBundle,
+  // Imported when used: it loads TensorFlow.js.
+  export: async (path, log) => (await import('./export.js')).exportBundle(path, log),
 });

@@ -1,10 +1,9 @@
 import type { StageContext } from '../../src/plugin-api/index.js';
-import { type BackendName, backendChoices, useBackend } from './backend.js';
+import { type BackendName, useBackend } from './backend.js';
 import { loadOnnxRuntime, onnxMissing, onnxRuntimeVersion } from './onnx-runtime.js';
+import type { InferenceChoice } from './params.js';
 
 /** What tfjs.predict and tfjs.evaluate may run on: a tfjs backend, or onnxruntime-node. */
-export const inferenceChoices = [...backendChoices, 'onnx'] as const;
-export type InferenceChoice = (typeof inferenceChoices)[number];
 export type InferenceBackend = BackendName | 'onnx';
 
 /**

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import type { Prediction } from '../../src/plugin-api/index.js';
 import { collectingLogger, runStageForTest } from '../../src/plugin-api/testing.js';
 import { cli, tempDir } from '../../test/helpers.js';
-import type { MetricsRecord } from './evaluate.js';
+import type { MetricsRecord } from './evaluate-run.js';
 import { kmerBatches, motifSequences } from './fixtures.js';
 import plugin from './index.js';
 import { readOnnxMetadata } from './onnx-export.js';

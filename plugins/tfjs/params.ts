@@ -1,12 +1,18 @@
 import { z } from '../../src/plugin-api/index.js';
-import { backendChoices } from './backend.js';
-import { inferenceChoices } from './inference-backend.js';
 
 // Numbers are coerced because `${params.x}` substitutions arrive as strings.
 const count = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 
+/** What a user may ask for; `node` is native TensorFlow through @tensorflow/tfjs-node. */
+export const backendChoices = ['auto', 'node', 'wasm', 'cpu'] as const;
+export type BackendChoice = (typeof backendChoices)[number];
+
 /** `backend`: auto (tfjs-node, else wasm, else cpu; env GENOFLOW_TF_BACKEND) or one forced. */
 export const backendParam = z.enum(backendChoices).default('auto');
+
+/** What a predicting stage may run on: a tfjs backend, or onnx (onnxruntime-node). */
+export const inferenceChoices = [...backendChoices, 'onnx'] as const;
+export type InferenceChoice = (typeof inferenceChoices)[number];
 
 /** `backend` of predicting stages: the same, or onnx (onnxruntime-node); auto prefers tfjs-node, then onnx. */
 export const inferenceBackendParam = z.enum(inferenceChoices).default('auto');

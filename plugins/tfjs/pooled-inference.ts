@@ -1,8 +1,9 @@
 import type * as tf from '@tensorflow/tfjs';
 import { mapInOrder, workerFile } from '../../src/plugin-api/index.js';
-import type { BackendChoice, BackendName } from './backend.js';
+import type { BackendName } from './backend.js';
 import { createEnsemblePredictor, type Predictor } from './inference.js';
 import { shareModel } from './model-artifacts.js';
+import type { BackendChoice } from './params.js';
 import type { PredictTask } from './predict-worker.js';
 
 /** Fewer rows than this, alone, are predicted in this thread (workers would load the model first). */

@@ -1,9 +1,10 @@
 /** The tfjs.predict pool worker: loads the backend and the models once, then predicts batches. */
 import type * as tf from '@tensorflow/tfjs';
 import { movable } from '../../src/plugin-api/movable.js';
-import { type BackendChoice, useBackend } from './backend.js';
+import { useBackend } from './backend.js';
 import { createEnsemblePredictor, type Predictor } from './inference.js';
 import { loadSharedModel, type SharedModel } from './model-artifacts.js';
+import type { BackendChoice } from './params.js';
 
 export interface PredictTask {
   /** A bundle's members (one without an ensemble); the task predicts their mean. */

@@ -5,12 +5,12 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Prediction } from '../../src/plugin-api/index.js';
 import { collectingLogger, runStageForTest, stageError } from '../../src/plugin-api/testing.js';
-import type { MetricsRecord } from './evaluate.js';
+import type { MetricsRecord } from './evaluate-run.js';
 import { kmerBatches, motifSequences } from './fixtures.js';
 import plugin from './index.js';
 import { classificationMetrics } from './metrics.js';
 import { killedTraining } from './test-helpers.js';
-import type { ModelRecord } from './train.js';
+import type { ModelRecord } from './train-run.js';
 
 const { train, predict, evaluate } = plugin.stages;
 const sequences = motifSequences(120, 30, 21);

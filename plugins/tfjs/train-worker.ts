@@ -4,11 +4,12 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { movable } from '../../src/plugin-api/movable.js';
-import { type BackendChoice, useBackend } from './backend.js';
+import { useBackend } from './backend.js';
 import { type FoldedModel, foldEmbeddingConv } from './embedding-conv.js';
 import { dropoutSeeds } from './layers.js';
 import { type BatchRows, batchGradients } from './loss.js';
 import { loadSharedModel, type SharedModel } from './model-artifacts.js';
+import type { BackendChoice } from './params.js';
 
 /** One part of a batch (its rows as BatchRows) and the weights to take its gradients at. */
 export interface GradientTask extends BatchRows {

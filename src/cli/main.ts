@@ -50,6 +50,8 @@ const given = hideBin(process.argv);
 const logLevelAt = given.indexOf('--log-level');
 const debug = given.includes('--log-level=debug') || (logLevelAt !== -1 && given[logLevelAt + 1] === 'debug');
 
+const wantsHelp = given.length === 0 || given.some((a) => a === '--help' || a === '-h');
+
 // `genoflow run WF --help` ends with the workflow's own params.
 const runHelpFor =
   given[0] === 'run' && given.some((a) => a === '--help' || a === '-h') ? given[1] : undefined;
@@ -67,8 +69,9 @@ const runEpilogue = runHelpFor && !runHelpFor.startsWith('-') ? await workflowHe
 try {
   await yargs(translateNextflowFlags(given))
     .scriptName('genoflow')
-    // The workflow params table after `run WF --help` keeps its lines whole.
-    .wrap(runEpilogue ? null : Math.min(80, process.stdout.columns ?? 80))
+    // The workflow params table after `run WF --help` keeps its lines whole. yargs renders
+    // the help of every command it runs; wrapping it costs ~80 ms, so only for --help.
+    .wrap(runEpilogue || !wantsHelp ? null : Math.min(80, process.stdout.columns ?? 80))
     .usage('$0 <command> [options]')
     .option('log-level', { choices: ['debug', 'info', 'warn', 'error'] as const, default: 'info' as const })
     .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'only errors on stderr' })

@@ -58,7 +58,13 @@ export function describeAttempt(run: RunContext, state: StageState, number: numb
 /** Removes `dir` if it is empty, then each parent below `top` that this leaves empty. */
 async function removeEmptyDirs(dir: string, top: string): Promise<void> {
   for (let d = dir; d.startsWith(`${top}/`); d = dirname(d)) {
-    if (!(await rmdir(d).then(() => true, () => false))) return;
+    if (
+      !(await rmdir(d).then(
+        () => true,
+        () => false,
+      ))
+    )
+      return;
   }
 }
 

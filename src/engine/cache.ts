@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
+import { createReadStream, readFileSync } from 'node:fs';
+import { mkdir, open, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import { namingPath } from '../plugin-api/fs-error.js';
@@ -102,13 +102,16 @@ export class StageCache {
     join(this.dir, 'last', encodeURIComponent(workflow), `${encodeURIComponent(stage)}.json`);
   entryDir = (key: string) => join(this.dir, 'entries', key);
 
+  // Index records and manifests are small files, read synchronously: deciding a resume of
+  // N stages costs N reads, not N round trips through the thread pool (a chain's lookups
+  // wait on each other, and each round trip is slow on a busy machine).
   async lookup(staticKey: string): Promise<KeyRecord | undefined> {
-    return readJson<KeyRecord>(this.indexPath(staticKey));
+    return readJsonSync<KeyRecord>(this.indexPath(staticKey));
   }
 
   /** The key record of a stage's most recent completion, for `why`. */
   async last(workflow: string, stage: string): Promise<KeyRecord | undefined> {
-    return readJson<KeyRecord>(this.lastPath(workflow, stage));
+    return readJsonSync<KeyRecord>(this.lastPath(workflow, stage));
   }
 
   async remember(workflow: string, record: KeyRecord): Promise<void> {
@@ -124,7 +127,7 @@ export class StageCache {
 
   /** The manifest of a committed entry (one written by this version), else undefined. */
   async manifest(key: string): Promise<EntryManifest | undefined> {
-    const manifest = await readJson<EntryManifest>(join(this.entryDir(key), 'manifest.json'));
+    const manifest = readJsonSync<EntryManifest>(join(this.entryDir(key), 'manifest.json'));
     return typeof manifest?.crc32 === 'number' ? manifest : undefined;
   }
 
@@ -310,9 +313,9 @@ export class EntryWriter {
   }
 }
 
-async function readJson<T>(path: string): Promise<T | undefined> {
+function readJsonSync<T>(path: string): T | undefined {
   try {
-    return JSON.parse(await readFile(path, 'utf8')) as T;
+    return JSON.parse(readFileSync(path, 'utf8')) as T;
   } catch {
     return undefined;
   }

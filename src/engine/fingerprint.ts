@@ -1,6 +1,5 @@
 import { createReadStream } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
-import { createXXHash128 } from 'hash-wasm';
 import { writeJsonAtomic } from './cache.js';
 
 interface Remembered {
@@ -10,9 +9,12 @@ interface Remembered {
   hash: string;
 }
 
+/** The wasm hasher, loaded when a file is first hashed (a resume of unchanged files needs none). */
+export const xxhash128 = async () => (await import('hash-wasm')).createXXHash128();
+
 /** Content hash of a file or directory (xxhash128), computed from its bytes. */
 export async function hashFile(path: string): Promise<string> {
-  const hasher = await createXXHash128();
+  const hasher = await xxhash128();
   hasher.init();
   for await (const chunk of createReadStream(path, { highWaterMark: 4 << 20 }))
     hasher.update(chunk as Buffer);
@@ -70,7 +72,7 @@ export class FingerprintStore {
       .filter((d) => d.isFile())
       .map((d) => `${d.parentPath}/${d.name}`)
       .sort();
-    const hasher = await createXXHash128();
+    const hasher = await xxhash128();
     hasher.init();
     for (const name of names) hasher.update(`${name.slice(dir.length)}\0${await this.fingerprint(name)}\n`);
     return hasher.digest();

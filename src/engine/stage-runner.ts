@@ -2,7 +2,13 @@ import { mkdir } from 'node:fs/promises';
 import { isAbsolute, resolve } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { type Batch, isBatch } from '../plugin-api/batch.js';
-import type { Logger, ReportSection, StageContext, StageDefinition } from '../plugin-api/types.js';
+import type {
+  Logger,
+  ReportSection,
+  StageContext,
+  StageDefinition,
+  StageImplementation,
+} from '../plugin-api/types.js';
 import type { Channel } from './channel.js';
 
 /** What the engine hands to one stage attempt. */
@@ -71,7 +77,7 @@ export async function runStage(options: StageRunOptions): Promise<StageStats> {
   await mkdir(options.scratchDir, { recursive: true });
   await mkdir(options.checkpointDir, { recursive: true });
   options.signal.throwIfAborted();
-  const result = options.stage.run(ctx);
+  const result = (await implementationOf(options.stage, options.stageName))(ctx);
   let recordsOut = 0;
   let truncated = false;
   if (isAsyncIterable(result)) {
@@ -106,6 +112,18 @@ export async function runStage(options: StageRunOptions): Promise<StageStats> {
   }
   for (const out of options.outputs) out.close();
   return { recordsOut, truncated, counters };
+}
+
+/** The stage's `run`, importing its implementation module first where it gives `load`. */
+async function implementationOf(
+  stage: StageDefinition<unknown, unknown>,
+  name: string,
+): Promise<StageImplementation['run']> {
+  if (stage.run) return stage.run.bind(stage);
+  const implementation = await stage.load!();
+  if (typeof implementation?.run !== 'function')
+    throw new Error(`stage ${name}: the module its load() imports does not export a run function`);
+  return implementation.run;
 }
 
 function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {

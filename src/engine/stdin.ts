@@ -3,9 +3,9 @@ import { createReadStream, createWriteStream } from 'node:fs';
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PassThrough, type Readable } from 'node:stream';
-import { createXXHash128 } from 'hash-wasm';
 import { namingPath } from '../plugin-api/fs-error.js';
 import { writeJsonAtomic } from './cache.js';
+import { xxhash128 } from './fingerprint.js';
 
 interface SpoolRecord {
   file: string;
@@ -46,7 +46,7 @@ export class StdinSpool {
     let started: Promise<string> | undefined;
     const spoolAll = async (): Promise<string> => {
       const spool = createWriteStream(file, { mode: 0o600 });
-      const hasher = await createXXHash128();
+      const hasher = await xxhash128();
       hasher.init();
       let bytes = 0;
       try {

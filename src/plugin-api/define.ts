@@ -5,7 +5,7 @@ export function definePlugin<const T extends PluginDefinition>(plugin: T): T {
   return plugin;
 }
 
-/** Declares a stage; infers the param and output types from the schema and `run`. */
+/** Declares a stage; infers the param and output types from the schema and `run` (or `load`'s module). */
 export function defineStage<P, Out = never>(stage: StageDefinition<P, Out>): StageDefinition<P, Out> {
   return stage;
 }

@@ -51,5 +51,6 @@ export type {
   ReportSection,
   StageContext,
   StageDefinition,
+  StageImplementation,
 } from './types.js';
 export { workerFile } from './worker-file.js';

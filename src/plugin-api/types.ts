@@ -148,8 +148,20 @@ export interface StageDefinition<P = unknown, Out = unknown> {
   /**
    * Does the work: reads `ctx.inputs`, and either returns an async iterable of output
    * records (a generator, which may also yield `batch(records)`) or, for a sink, a promise
-   * that settles when done.
+   * that settles when done. Give `run` or `load`, not both.
    */
+  run?(ctx: StageContext<P>): AsyncIterable<Out | Batch<Out>> | Promise<void>;
+  /**
+   * Imports the module that exports the stage's `run`, when the stage first runs:
+   * `load: () => import('./train-run.js')`. The declaration (params, ports) then loads
+   * without the implementation's dependencies, so `validate`, `dag` and `plugins` never
+   * import them (TensorFlow.js, worker pools, wasm kernels).
+   */
+  load?: () => Promise<StageImplementation<P, Out>>;
+}
+
+/** What a stage's implementation module (its `load`) exports. */
+export interface StageImplementation<P = unknown, Out = unknown> {
   run(ctx: StageContext<P>): AsyncIterable<Out | Batch<Out>> | Promise<void>;
 }
 

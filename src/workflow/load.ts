@@ -1,8 +1,10 @@
 import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { relative, resolve } from 'node:path';
-import { isCollection, isMap, isNode, isPair, LineCounter, type Node, parseDocument, visit } from 'yaml';
+import type * as Yaml from 'yaml';
 import type { z } from 'zod';
 import { didYouMean, type SourcePosition, WorkflowError, WorkflowErrors } from './errors.js';
+import { parseSimpleYaml } from './fast-yaml.js';
 import { stageKeys, type WorkflowFile, workflowFileSchema, workflowKeys } from './schema.js';
 
 export type YamlPath = readonly (string | number)[];
@@ -23,8 +25,31 @@ export interface LoadedWorkflow extends YamlSource {
   spec: WorkflowFile;
 }
 
-/** Parses YAML text, turning syntax errors into `file:line:col` errors. */
+/** The yaml package, loaded when first needed: plain files never need it (see fast-yaml.ts). */
+let yamlPackage: typeof Yaml | undefined;
+const yaml = () => (yamlPackage ??= createRequire(import.meta.url)('yaml') as typeof Yaml);
+
+/**
+ * Parses YAML text, turning syntax errors into `file:line:col` errors. Plain YAML is read by
+ * the fast reader; the full parser runs for the rest, and to place an error in plain YAML.
+ */
 export function parseYaml(text: string, file: string): { data: unknown; source: YamlSource } {
+  const data = parseSimpleYaml(text);
+  if (data === undefined) return parseFully(text, file);
+  let full: YamlSource | undefined;
+  const located = () => (full ??= parseFully(text, file).source);
+  return {
+    data,
+    source: {
+      file,
+      locate: (path, part) => located().locate(path, part),
+      error: (path, message, part) => located().error(path, message, part),
+    },
+  };
+}
+
+function parseFully(text: string, file: string): { data: unknown; source: YamlSource } {
+  const { isMap, isNode, LineCounter, parseDocument } = yaml();
   const lineCounter = new LineCounter();
   const at = (offset: number): SourcePosition => ({ file, ...lineCounter.linePos(offset) });
   let doc: ReturnType<typeof parseDocument>;
@@ -50,7 +75,7 @@ export function parseYaml(text: string, file: string): { data: unknown; source: 
         const parent = doc.getIn(prefix.slice(0, -1), true);
         if (isMap(parent)) {
           const pair = parent.items.find(
-            (p) => isNode(p.key) && (p.key as Node & { value?: unknown }).value === prefix.at(-1),
+            (p) => isNode(p.key) && (p.key as Yaml.Node & { value?: unknown }).value === prefix.at(-1),
           );
           if (pair && isNode(pair.key) && pair.key.range) return at(pair.key.range[0]);
         }
@@ -106,6 +131,7 @@ function deeplyIndentedLine(text: string, limit: number): number {
 
 /** The offset of the first node nested deeper than `limit`, walked without recursion. */
 function nodeDeeperThan(root: unknown, limit: number): number | undefined {
+  const { isCollection, isPair } = yaml();
   const stack: [unknown, number][] = [[root, 0]];
   while (stack.length) {
     const [node, depth] = stack.pop()!;
@@ -122,7 +148,8 @@ function nodeDeeperThan(root: unknown, limit: number): number | undefined {
 /** The offset of the first alias (`*name`) in the document. */
 function firstAlias(root: unknown): number | undefined {
   let found: number | undefined;
-  visit(root as Node, {
+  const { visit } = yaml();
+  visit(root as Yaml.Node, {
     Alias(_, node) {
       found = node.range?.[0];
       return visit.BREAK;

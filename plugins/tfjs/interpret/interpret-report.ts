@@ -1,5 +1,5 @@
 import type { ReportSection } from '../../../src/plugin-api/index.js';
-import type { AttributionRecord } from './interpret.js';
+import type { AttributionRecord } from './interpret-run.js';
 
 /**
  * The report's pictures of attributions: a heat strip per top sequence (position × sequence,

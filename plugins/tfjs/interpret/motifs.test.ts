@@ -6,11 +6,11 @@ import { Rng } from '../../../src/plugin-api/index.js';
 import { runStageForTest, stageError } from '../../../src/plugin-api/testing.js';
 import { kmerBatches } from '../fixtures.js';
 import plugin from '../index.js';
-import type { ModelRecord } from '../train.js';
-import type { AttributionRecord } from './interpret.js';
+import type { ModelRecord } from '../train-run.js';
+import type { AttributionRecord } from './interpret-run.js';
 import { memeText, readMeme } from './meme.js';
 import { matchMotifs, reverseComplement } from './motif-match.js';
-import type { MotifRecord } from './motifs.js';
+import type { MotifRecord } from './motifs-run.js';
 
 const { train, interpret, motifs } = plugin.stages;
 const planted = 'CAGGTC';

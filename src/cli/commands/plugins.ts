@@ -2,8 +2,6 @@ import { dirname } from 'node:path';
 import { PluginRegistry } from '../../engine/plugin-loader.js';
 import type { InputPort, StageDefinition } from '../../plugin-api/types.js';
 import { didYouMean } from '../../workflow/errors.js';
-import { loadWorkflow } from '../../workflow/load.js';
-import { formatParamDocs, stageParamDocs } from '../../workflow/param-docs.js';
 
 const port = (p: InputPort) => (typeof p === 'string' ? p : p.join('|'));
 
@@ -24,7 +22,10 @@ const isWorkflowFile = (target: string) => /\.ya?ml$/i.test(target);
 export async function pluginsCommand(args: { target?: string }): Promise<void> {
   const workflowFile = args.target && isWorkflowFile(args.target) ? args.target : undefined;
   const stageName = args.target && !workflowFile ? args.target : undefined;
-  const workflow = workflowFile ? await loadWorkflow(workflowFile) : undefined;
+  // The YAML parser is loaded only when a workflow or a stage's param docs need it.
+  const workflow = workflowFile
+    ? await (await import('../../workflow/load.js')).loadWorkflow(workflowFile)
+    : undefined;
   const registry = await PluginRegistry.create(
     workflow && {
       extra: workflow.spec.plugins,
@@ -49,6 +50,7 @@ export async function pluginsCommand(args: { target?: string }): Promise<void> {
       );
     }
     lines.push(`${stageName}  ${signatureOf(stage)}`, `  ${stage.description}`, '', 'params:');
+    const { formatParamDocs, stageParamDocs } = await import('../../workflow/param-docs.js');
     lines.push(...formatParamDocs(stageParamDocs(stage.params)));
   } else {
     for (const { plugin, source } of plugins) {
