@@ -80,9 +80,8 @@ describe('streaming execution', () => {
       'stages:\n  src:\n    uses: testkit.count\n  boom:\n    uses: testkit.fail\n    from: src\n    with: { after: 100 }\n  sink:\n    uses: testkit.slow\n    from: boom\n    with: { delay-ms: 0 }\n',
     );
     expect(result.status).toBe('FAILED');
-    expect(result.error?.message).toMatch(
-      /^stage "boom" failed: planned failure after 100 records \(scratch dir kept: .*\)$/,
-    );
+    // Its scratch dir held nothing, so it is gone and not named.
+    expect(result.error?.message).toBe('stage "boom" failed: planned failure after 100 records');
     expect(probe().closed).toBe(true);
     const status = Object.fromEntries(result.rows.map((r) => [r.stage, r.status]));
     expect(status).toEqual({ src: 'ABORTED', boom: 'FAILED', sink: 'ABORTED' });
