@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { BATCHES, type Batch, batch } from '../plugin-api/batch.js';
 import { stableJson } from './cache.js';
 import { codecOf } from './codec.js';
 import { createLogger } from './logger.js';
@@ -97,8 +98,42 @@ function attemptInputs(run: RunContext, state: StageState, attempt: Attempt) {
       }, counter);
     }
   }
+  const { gather } = state.planned;
+  for (const [port, parts] of Object.entries(gather?.ports ?? {})) {
+    const streams = parts.map((p) => ({ item: p.item, source: inputs[p.input]! }));
+    for (const p of parts) delete inputs[p.input];
+    inputs[port] = gathered(streams, gather!.tag);
+  }
   return { inputs, recordsIn: () => counters.reduce((sum, c) => sum + c.n, 0) };
 }
+
+/** Every item's stream, one after another in item order; a plain-object record gets its `item`. */
+function gathered(
+  streams: { item: string; source: AsyncIterable<unknown> }[],
+  tag: string,
+): AsyncIterable<unknown> {
+  const batches = async function* () {
+    for (const { item, source } of streams) {
+      for await (const entry of (source as unknown as { [BATCHES]: () => AsyncIterable<Batch<unknown>> })[
+        BATCHES
+      ]()) {
+        yield entry.bytes !== undefined ? entry : batch(entry.records.map((r) => tagged(r, tag, item)));
+      }
+    }
+  };
+  return {
+    [BATCHES]: batches,
+    async *[Symbol.asyncIterator]() {
+      for await (const entry of batches()) yield* entry.records;
+    },
+  } as AsyncIterable<unknown>;
+}
+
+/** A field the record has keeps its place and takes the item's id (`sample` from the sheet). */
+const tagged = (record: unknown, tag: string, item: string) =>
+  record !== null && typeof record === 'object' && Object.getPrototypeOf(record) === Object.prototype
+    ? { [tag]: item, ...record, [tag]: item }
+    : record;
 
 async function runAttempt(run: RunContext, state: StageState, attempt: Attempt, signal: AbortSignal) {
   const { planned } = state;

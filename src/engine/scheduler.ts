@@ -1,3 +1,4 @@
+import { sameTask } from '../workflow/plan.js';
 import { runAttempts, scratchDirOf } from './attempt.js';
 import { Channel } from './channel.js';
 import { stagesToStop, upstreamOf } from './failure-policy.js';
@@ -61,7 +62,10 @@ export async function schedule(run: RunContext): Promise<Omit<RunResult, 'id' | 
   // Streaming edges: both ends run and neither retries (a retrying stage reads and is read
   // through committed entries, so a retry never re-sends records downstream).
   const streams = (producer: StageState, consumer: StageState) =>
-    producer.decision.action === 'run' && producer.planned.retries === 0 && consumer.planned.retries === 0;
+    producer.decision.action === 'run' &&
+    producer.planned.retries === 0 &&
+    consumer.planned.retries === 0 &&
+    sameTask(producer.planned, consumer.planned);
   for (const consumer of running) {
     for (const [port, upstream] of Object.entries(consumer.planned.inputs)) {
       const producer = states.get(upstream)!;

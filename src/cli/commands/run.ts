@@ -65,7 +65,7 @@ export async function runCommand(args: RunArgs): Promise<void> {
     dryRun: args.dryRun,
   });
   if (args.dryRun) {
-    const width = Math.max(...plan.stages.map((s) => s.name.length));
+    const width = plan.stages.reduce((w, s) => Math.max(w, s.name.length), 0);
     for (const d of result.decisions.values()) {
       process.stdout.write(`${d.stage.name.padEnd(width)}  ${d.action.padEnd(6)}  ${d.reason}\n`);
     }
