@@ -92,6 +92,16 @@ try {
             describe: 'print what would run or be cached, and why',
           })
           .option('threads', { type: 'number', default: cpus().length, describe: 'threads a stage may use' })
+          .option('cpus', {
+            type: 'number',
+            default: cpus().length,
+            describe: 'cpus the tasks running at once may use together (each stage declares cpus:)',
+          })
+          .option('memory', {
+            type: 'string',
+            describe:
+              'memory the tasks running at once may use together, e.g. "16 GB" (default: not limited)',
+          })
           .option('trace', { type: 'string', describe: 'copy the trace TSV here' })
           .option('report', { type: 'string', describe: 'write an HTML report of the run here' })
           .option('backend', {

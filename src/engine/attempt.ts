@@ -63,10 +63,20 @@ export async function runAttempts(run: RunContext, state: StageState): Promise<v
   for (;;) {
     const attempt = describeAttempt(run, state, state.attempt + 1);
     state.attempt = attempt.number;
+    // A task over its `time` is killed (its signal aborts: a command's process group goes too).
+    const overTime = new AbortController();
+    const { time } = planned.resources;
+    const timer = time
+      ? setTimeout(
+          () => overTime.abort(new Error(`killed: ran past its time limit of ${formatTime(time)}`)),
+          time,
+        )
+      : undefined;
     try {
-      await runAttempt(run, state, attempt, signal);
+      await runAttempt(run, state, attempt, AbortSignal.any([signal, overTime.signal]));
       return;
-    } catch (err) {
+    } catch (caught) {
+      const err = overTime.signal.aborted ? overTime.signal.reason : caught;
       if (state.attempt >= maxAttempts || signal.aborted)
         throw new StageError(planned.name, err, attempt.scratchDir);
       const delay = 200 * 2 ** (state.attempt - 1);
@@ -74,9 +84,13 @@ export async function runAttempts(run: RunContext, state: StageState): Promise<v
         `[${planned.name}] attempt ${state.attempt} failed: ${(err as Error).message}; retrying in ${delay} ms (scratch dir kept: ${attempt.scratchDir})`,
       );
       await new Promise((r) => setTimeout(r, delay));
+    } finally {
+      clearTimeout(timer);
     }
   }
 }
+
+const formatTime = (ms: number) => (ms % 1000 ? `${ms} ms` : `${ms / 1000} s`);
 
 /** The input streams of an attempt: live channels, or replays of committed entries. */
 function attemptInputs(run: RunContext, state: StageState, attempt: Attempt) {

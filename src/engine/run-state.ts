@@ -18,6 +18,10 @@ export interface RunOptions {
   /** Relative paths in params resolve against this (the directory genoflow was run from). */
   baseDir: string;
   threads: number;
+  /** Cpus the local scheduler hands out to tasks (default: the machine's). */
+  cpus?: number;
+  /** Bytes of memory it hands out; 0 or unset: not limited. */
+  memory?: number;
   resume: boolean;
   /** On resume, replay the last run's spooled stdin instead of reading stdin. */
   reuseStdin: boolean;
@@ -132,6 +136,8 @@ export interface StageState {
   decision: Decision;
   controller: AbortController;
   status?: StageStatus;
+  /** Why it failed (its own error, not the StageError around it). */
+  error?: unknown;
   attempt: number;
   start?: number;
   end?: number;

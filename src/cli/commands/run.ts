@@ -4,6 +4,8 @@ import { createLogger } from '../../engine/logger.js';
 import { createReporter } from '../../engine/progress.js';
 import { runWorkflow } from '../../engine/run.js';
 import { runDir } from '../../engine/workdir.js';
+import { WorkflowError } from '../../workflow/errors.js';
+import { parseMemory } from '../../workflow/resources.js';
 import { exitWith } from '../exit.js';
 import { loadPlan, type WorkflowArgs } from '../load.js';
 
@@ -13,6 +15,8 @@ export interface RunArgs extends WorkflowArgs {
   reuseStdin: boolean;
   dryRun: boolean;
   threads: number;
+  cpus: number;
+  memory?: string;
   trace?: string;
   report?: string;
   backend?: string;
@@ -55,6 +59,8 @@ export async function runCommand(args: RunArgs): Promise<void> {
     workDir: args.workDir,
     baseDir: process.cwd(),
     threads: Math.max(1, args.threads),
+    cpus: Math.max(1, args.cpus),
+    memory: args.memory === undefined ? 0 : parseMemory(args.memory, (m) => new WorkflowError(`--${m}`)),
     resume: args.resume || args.dryRun,
     reuseStdin: args.reuseStdin,
     stdin: process.stdin,
