@@ -10,6 +10,7 @@ import { translateNextflowFlags } from './nextflow-flags.js';
 const command = {
   clean: () => import('./commands/clean.js'),
   dag: () => import('./commands/dag.js'),
+  execTask: () => import('./commands/exec-task.js'),
   log: () => import('./commands/log.js'),
   params: () => import('./commands/params.js'),
   plugins: () => import('./commands/plugins.js'),
@@ -102,6 +103,11 @@ try {
             describe:
               'memory the tasks running at once may use together, e.g. "16 GB" (default: not limited)',
           })
+          .option('executor', {
+            choices: ['in-process', 'process'] as const,
+            default: 'in-process' as const,
+            describe: 'where tasks run: in this process, or each as a child genoflow process',
+          })
           .option('trace', { type: 'string', describe: 'copy the trace TSV here' })
           .option('report', { type: 'string', describe: 'write an HTML report of the run here' })
           .option('backend', {
@@ -115,6 +121,12 @@ try {
           workDir: resolve(args.workDir),
           logLevel: args.quiet ? 'error' : args.logLevel,
         }),
+    )
+    .command(
+      'exec-task <task>',
+      false, // hidden: the process executor's child
+      (y) => y.positional('task', { type: 'string', demandOption: true }),
+      async (args) => (await command.execTask()).execTaskCommand(args),
     )
     .command(
       'validate <workflow>',

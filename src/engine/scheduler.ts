@@ -1,8 +1,10 @@
 import { cpus } from 'node:os';
 import { sameTask } from '../workflow/plan.js';
 import { formatMemory } from '../workflow/resources.js';
-import { runAttempts, scratchDirOf } from './attempt.js';
+import { scratchDirOf } from './attempt.js';
 import { Channel } from './channel.js';
+import { inProcessExecutor } from './executors/in-process.js';
+import { executorNamed } from './executors/index.js';
 import { stagesToStop, upstreamOf } from './failure-policy.js';
 import { createResourcePool, type Need } from './resource-pool.js';
 import {
@@ -154,10 +156,10 @@ export async function schedule(run: RunContext): Promise<Omit<RunResult, 'id' | 
   }, 100);
   sampler.unref();
 
-  const runOne = async (state: StageState) => {
+  const runOne = async (state: StageState, outcome: () => Promise<void>) => {
     options.reporter.track(state.progress);
     try {
-      await runAttempts(run, state);
+      await outcome();
       state.status = 'COMPLETED';
     } catch (err) {
       // A stage whose input failed upstream did not fail by itself: the upstream failure
@@ -181,6 +183,7 @@ export async function schedule(run: RunContext): Promise<Omit<RunResult, 'id' | 
       state.settled.resolve();
     }
   };
+  const executor = executorNamed(options.executor ?? inProcessExecutor.name);
   const pool = createResourcePool(options.cpus ?? cpus().length, options.memory ?? 0);
   // A task group starts once every entry it reads is committed, and when its resources fit.
   await Promise.all(
@@ -194,7 +197,17 @@ export async function schedule(run: RunContext): Promise<Omit<RunResult, 'id' | 
       await Promise.allSettled(external.map((up) => up.committed.promise));
       const release = await pool.acquire(needOf(group));
       try {
-        await Promise.all(group.map(runOne));
+        const handler = executor.createHandler(run, group);
+        const submitted = handler.submit();
+        await Promise.all(
+          group.map((state) =>
+            runOne(state, async () => {
+              await submitted;
+              state.nativeId = handler.nativeId;
+              await handler.outcome(state);
+            }),
+          ),
+        );
       } finally {
         release();
       }
@@ -220,8 +233,8 @@ export async function schedule(run: RunContext): Promise<Omit<RunResult, 'id' | 
       peak_rss_mb: Math.round(state.peakRss / 1048576),
       cache_key: key,
       counters: formatCounters(state.counters),
-      executor: 'in-process',
-      native_id: state.start ? String(process.pid) : '',
+      executor: state.nativeId ? executor.name : '',
+      native_id: state.nativeId ?? '',
       cpus: state.planned.resources.cpus,
       memory: formatMemory(state.planned.resources.memory),
       error: state.status === 'FAILED' ? oneLine(state.error) : '',

@@ -17,6 +17,7 @@ export interface RunArgs extends WorkflowArgs {
   threads: number;
   cpus: number;
   memory?: string;
+  executor: string;
   trace?: string;
   report?: string;
   backend?: string;
@@ -60,6 +61,7 @@ export async function runCommand(args: RunArgs): Promise<void> {
     baseDir: process.cwd(),
     threads: Math.max(1, args.threads),
     cpus: Math.max(1, args.cpus),
+    executor: args.executor,
     memory: args.memory === undefined ? 0 : parseMemory(args.memory, (m) => new WorkflowError(`--${m}`)),
     resume: args.resume || args.dryRun,
     reuseStdin: args.reuseStdin,
