@@ -30,7 +30,17 @@ const workflowOptions = <T>(y: Argv<T>) =>
       describe:
         'override a param: name=value (repeatable); a string unless exactly a number, true, false or null',
     })
-    .option('params-file', { type: 'string', describe: 'YAML file of param overrides' });
+    .option('params-file', { type: 'string', describe: 'YAML file of param overrides' })
+    .option('config', {
+      type: 'string',
+      describe: 'config file of profiles (default: genoflow.config.yaml beside the workflow)',
+    })
+    .option('profile', {
+      type: 'string',
+      array: true,
+      nargs: 1,
+      describe: "apply the config's profiles, in order: --profile a,b (Nextflow's -profile)",
+    });
 
 const workDirOption = <T>(y: Argv<T>) =>
   y.option('work-dir', { type: 'string', default: '.genoflow', describe: 'cache, runs and spooled stdin' });
@@ -105,8 +115,8 @@ try {
           })
           .option('executor', {
             choices: ['in-process', 'process'] as const,
-            default: 'in-process' as const,
-            describe: 'where tasks run: in this process, or each as a child genoflow process',
+            describe:
+              "where tasks run: in this process (the default), or each as a child genoflow process; overrides the profile's",
           })
           .option('trace', { type: 'string', describe: 'copy the trace TSV here' })
           .option('report', { type: 'string', describe: 'write an HTML report of the run here' })

@@ -10,6 +10,8 @@ export interface ParamOverrides {
   set?: readonly string[];
   /** A YAML file of name: value. */
   file?: string;
+  /** From the config's profiles, applied first: the params file and `-p` override them. */
+  profiles?: { name: string; value: unknown; error: (message: string) => WorkflowError }[];
 }
 
 /**
@@ -30,6 +32,7 @@ export async function resolveParams(workflow: LoadedWorkflow, overrides: ParamOv
     params[name] = value;
     given.add(name);
   };
+  for (const { name, value, error } of overrides.profiles ?? []) assign(name, value, error);
   if (overrides.file) {
     const text = await readFile(overrides.file, 'utf8').catch((err: NodeJS.ErrnoException) => {
       throw new WorkflowError(`cannot read params file ${overrides.file}: ${readProblem(err)}`);

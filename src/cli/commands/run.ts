@@ -17,7 +17,7 @@ export interface RunArgs extends WorkflowArgs {
   threads: number;
   cpus: number;
   memory?: string;
-  executor: string;
+  executor?: string;
   trace?: string;
   report?: string;
   backend?: string;
@@ -43,7 +43,7 @@ export async function runCommand(args: RunArgs): Promise<void> {
   process.once('SIGINT', interrupt('SIGINT', 130));
   process.once('SIGTERM', interrupt('SIGTERM', 143));
   createLogger(args.logLevel).debug('signal handlers installed; loading plugins');
-  const { plan, registry } = await loadPlan(args);
+  const { plan, registry, executor } = await loadPlan(args);
   if (controller.signal.aborted) exitWith(exitCode);
   // A closed stdout (`| head`) ends the run quietly, as it would for any Unix filter.
   process.stdout.on('error', (err: NodeJS.ErrnoException) => {
@@ -61,7 +61,7 @@ export async function runCommand(args: RunArgs): Promise<void> {
     baseDir: process.cwd(),
     threads: Math.max(1, args.threads),
     cpus: Math.max(1, args.cpus),
-    executor: args.executor,
+    executor: args.executor ?? executor,
     memory: args.memory === undefined ? 0 : parseMemory(args.memory, (m) => new WorkflowError(`--${m}`)),
     resume: args.resume || args.dryRun,
     reuseStdin: args.reuseStdin,
