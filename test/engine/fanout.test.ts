@@ -35,6 +35,31 @@ stages:
     expect(wall).toBeLessThan(6 * 300);
   }, 60_000);
 
+  it('runs a stage of max-parallel: 1 one task at a time, whatever --cpus allows', async () => {
+    const dir = tempDir('fanout-forks');
+    const wf = writeFile(
+      dir,
+      'wf.yaml',
+      `name: forks
+stages:
+  work:
+    uses: shell.run
+    each: { folds: 4 }
+    with: { command: "sleep 0.2; echo \${each.fold}" }
+    max-parallel: 1
+`,
+    );
+    const run = await cli(['run', wf, '--cpus', '4', '--trace', join(dir, 't.tsv')], { cwd: dir });
+    expect(run.code, run.stderr).toBe(0);
+    const spans = traceOf(join(dir, 't.tsv')).map((r) => [
+      Date.parse(r.start),
+      Date.parse(r.start) + r.duration_ms,
+    ]);
+    expect(spans).toHaveLength(4);
+    for (const [start] of spans)
+      expect(spans.filter(([s, e]) => s! <= start! && start! < e!)).toHaveLength(1);
+  }, 60_000);
+
   it('kills a task over its time and says so; the other items of an on-error: finish stage complete', async () => {
     const dir = tempDir('fanout-time');
     const wf = writeFile(
