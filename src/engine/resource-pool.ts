@@ -16,6 +16,7 @@ export function createResourcePool(cpus: number, memory: number) {
   const running = new Map<string, number>();
   const waiting: { need: Need; start: () => void }[] = [];
   const fits = (need: Need) => {
+    if (!need.cpus && !need.memory && !need.limits.length) return true;
     const alone = freeCpus === cpus && freeMemory === memory;
     const limited = need.limits.some(([stage, max]) => (running.get(stage) ?? 0) >= max);
     return !limited && (alone || (need.cpus <= freeCpus && (!memory || need.memory <= freeMemory)));

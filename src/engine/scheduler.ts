@@ -88,14 +88,18 @@ function taskGroups(running: StageState[]): StageState[][] {
   return [...groups.values()];
 }
 
-/** A group's stages run at once: their cpus and memory add up. */
+/**
+ * What a group asks for: the most any of its stages does (stages streaming to each other
+ * mostly wait on one another); a plain stage that declares nothing asks for nothing.
+ */
 function needOf(group: StageState[]): Need {
   const limits = new Map<string, number>();
   for (const s of group)
     if (s.planned.resources.maxParallel) limits.set(s.planned.group, s.planned.resources.maxParallel);
+  const counted = group.filter((s) => s.planned.resources.counted);
   return {
-    cpus: group.reduce((n, s) => n + s.planned.resources.cpus, 0),
-    memory: group.reduce((n, s) => n + s.planned.resources.memory, 0),
+    cpus: counted.reduce((n, s) => Math.max(n, s.planned.resources.cpus), 0),
+    memory: counted.reduce((n, s) => Math.max(n, s.planned.resources.memory), 0),
     limits: [...limits],
   };
 }

@@ -112,7 +112,7 @@ export async function planWorkflow(
     }
     let resources: Resources;
     try {
-      resources = stageResources(spec, (key, message) =>
+      resources = stageResources(spec, fanOuts.has(name), (key, message) =>
         workflow.error([...path, key], `stage "${name}": ${message}`),
       );
     } catch (err) {
@@ -326,6 +326,7 @@ export const sameTask = (producer: PlannedStage, consumer: PlannedStage) =>
 
 function stageResources(
   spec: LoadedWorkflow['spec']['stages'][string],
+  fanned: boolean,
   error: (key: string, message: string) => WorkflowError,
 ): Resources {
   return {
@@ -333,6 +334,7 @@ function stageResources(
     memory: spec.memory === undefined ? 0 : parseMemory(spec.memory, (m) => error('memory', m)),
     time: spec.time === undefined ? 0 : parseTime(spec.time, (m) => error('time', m)),
     maxParallel: spec['max-parallel'] ?? 0,
+    counted: fanned || spec.cpus !== undefined || spec.memory !== undefined,
   };
 }
 

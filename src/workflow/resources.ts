@@ -9,6 +9,11 @@ export interface Resources {
   time: number;
   /** Tasks of this stage running at once; 0 when not limited. */
   maxParallel: number;
+  /**
+   * Whether the cpus and memory bind the scheduler: declared (in the stage or a profile), or a
+   * fan-out's task (1 cpu by default). A plain stage declaring none runs as soon as it can.
+   */
+  counted: boolean;
 }
 
 const memoryUnits: Record<string, number> = { B: 1, KB: 2 ** 10, MB: 2 ** 20, GB: 2 ** 30, TB: 2 ** 40 };
