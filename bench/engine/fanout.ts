@@ -6,7 +6,8 @@ import { benchOut, bestOfInterleaved, fixed, genoflowCli, intArg, measure, print
  * Fan-out: N tasks of a fanned-out `shell.run` (`cat` of a 100-line file), genoflow with the
  * in-process and the process executor vs Snakemake (`--cores 2`, genoflow `--cpus 2`); all
  * cached `--resume` vs `snakemake -n`; plan (`validate`) and `--dry-run` of large fan-outs.
- *   node dist/bench/engine/fanout.js [--tasks 1000] [--plan 10000,100000] [--rounds 1]
+ *   node dist/bench/engine/fanout.js [--tasks 1000] [--plan 10000,100000] [--rounds 1] [--no-process]
+ * (`--no-process` leaves out the process executor: a node process per task, ~0.5 s each.)
  */
 const tasks = intArg('tasks', 1000);
 const rounds = intArg('rounds', 1);
@@ -49,10 +50,13 @@ writeFileSync(
 const gf = (args: string) => `node ${genoflowCli} ${args}`;
 const snakemakeVersion = measure('snakemake --version', { cwd: dir }).stdout.trim();
 
+const withProcess = !process.argv.includes('--no-process');
 const run = bestOfInterleaved(
   {
     inProcess: `rm -rf .gf-in && ${gf(`run ${wf} -q --cpus 2 --work-dir .gf-in`)}`,
-    process: `rm -rf .gf-proc && ${gf(`run ${wf} -q --cpus 2 --executor process --work-dir .gf-proc`)}`,
+    ...(withProcess && {
+      process: `rm -rf .gf-proc && ${gf(`run ${wf} -q --cpus 2 --executor process --work-dir .gf-proc`)}`,
+    }),
     snakemake: 'rm -rf sm .snakemake && snakemake -c2 --quiet >/dev/null 2>&1',
   },
   rounds,
@@ -77,7 +81,9 @@ printTable(
       fixed(run.inProcess!.seconds),
       sm(run.snakemake!.seconds / run.inProcess!.seconds),
     ],
-    ['genoflow process', fixed(run.process!.seconds), sm(run.snakemake!.seconds / run.process!.seconds)],
+    withProcess
+      ? ['genoflow process', fixed(run.process!.seconds), sm(run.snakemake!.seconds / run.process!.seconds)]
+      : ['genoflow process', 'not run (--no-process)', ''],
     [`Snakemake ${snakemakeVersion} -c2`, fixed(run.snakemake!.seconds), ''],
     [
       'genoflow --resume, all cached',
