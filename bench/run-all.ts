@@ -8,6 +8,7 @@ const benches = [
   'engine/integrity.js',
   'engine/scheduler.js',
   'io/vcf.js',
+  'io/bcf.js',
   'io/bam.js',
   'io/bam-reader.js',
   'io/fasta.js',

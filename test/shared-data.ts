@@ -61,3 +61,13 @@ export function sharedDataFiles(relative: string, keep: (path: string) => boolea
     .filter(keep)
     .sort();
 }
+
+/**
+ * What a file or suite reads from the data set while its tests are collected: `read()` where
+ * the data set is here, else `absent` (and the tests that would use it are skipped).
+ */
+export function ifSharedData<T>(read: () => T, absent: T): T {
+  if (hasSharedData || dataRequired) return read();
+  skipWithoutData();
+  return absent;
+}

@@ -10,7 +10,8 @@ import { benchOut, fixed, genoflowCli, intArg, measure, printTable, repoRoot } f
  * contig, 10 samples, REF from the generated reference) on stdin, scored by a CNN bundle
  * trained with workflows/train-variant-classifier.yaml on samples/, VCF on stdout.
  *   node dist/bench/apps/score-variants.js [--records 100000]   (1000000 for the full figure)
- * Prints records/s, peak RSS, and each stage's busy time from the run's trace.
+ * once per tfjs.predict backend of BENCH_BACKENDS (default onnx,wasm; onnx needs onnxruntime-node).
+ * Prints records/s, peak RSS, and each stage's busy time from each run's trace.
  */
 const records = intArg('records', 100_000);
 const dir = benchOut('apps');
@@ -56,27 +57,29 @@ if (!existsSync(join(model, 'model.json'))) {
   );
 }
 
-const trace = join(dir, 'score-trace.tsv');
-const run = measure(
-  `node ${genoflowCli} run workflows/score-variants.yaml -q -p reference=${reference} -p model=${model} --work-dir ${join(dir, 'score-work')} --trace ${trace} < ${vcf} | grep -c GF_SCORE=`,
-  { cwd: repoRoot },
-);
-const scored = Number(run.stdout.trim());
-const rows = parseTrace(readFileSync(trace, 'utf8'));
-const total = Math.max(...rows.map((r) => r.duration_ms));
-printTable(
-  `score-variants: ${records.toLocaleString('en')} records on stdin, CNN bundle, wasm backend`,
-  ['records', 'scored', 'seconds', 'records/s', 'peak RSS MB'],
-  [[records, scored, fixed(run.seconds), fixed(records / run.seconds, 0), fixed(run.maxRssMb, 0)]],
-);
-printTable(
-  'Stages (from the trace; streaming stages overlap, so a stage ends when its slowest consumer lets it)',
-  ['stage', 'uses', 'records out', 'busy s', 'share of the run'],
-  rows.map((r) => [
-    r.stage,
-    r.uses,
-    r.records_out,
-    fixed(r.duration_ms / 1000),
-    `${fixed((100 * r.duration_ms) / total, 0)}%`,
-  ]),
-);
+for (const backend of (process.env.BENCH_BACKENDS ?? 'onnx,wasm').split(',')) {
+  const trace = join(dir, `score-trace-${backend}.tsv`);
+  const run = measure(
+    `node ${genoflowCli} run workflows/score-variants.yaml -q -p reference=${reference} -p model=${model} -p backend=${backend} --work-dir ${join(dir, 'score-work')} --trace ${trace} < ${vcf} | grep -c GF_SCORE=`,
+    { cwd: repoRoot },
+  );
+  const scored = Number(run.stdout.trim());
+  const rows = parseTrace(readFileSync(trace, 'utf8'));
+  const total = Math.max(...rows.map((r) => r.duration_ms));
+  printTable(
+    `score-variants: ${records.toLocaleString('en')} records on stdin, CNN bundle, ${backend} backend`,
+    ['records', 'scored', 'seconds', 'records/s', 'peak RSS MB'],
+    [[records, scored, fixed(run.seconds), fixed(records / run.seconds, 0), fixed(run.maxRssMb, 0)]],
+  );
+  printTable(
+    'Stages (from the trace; streaming stages overlap, so a stage ends when its slowest consumer lets it)',
+    ['stage', 'uses', 'records out', 'busy s', 'share of the run'],
+    rows.map((r) => [
+      r.stage,
+      r.uses,
+      r.records_out,
+      fixed(r.duration_ms / 1000),
+      `${fixed((100 * r.duration_ms) / total, 0)}%`,
+    ]),
+  );
+}

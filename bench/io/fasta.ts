@@ -65,6 +65,7 @@ async function measureGenoflow(
     checkpointDir: join(outDir, 'checkpoint'),
     threads: 1,
     baseDir: process.cwd(),
+    run: { id: 'bench', command: 'bench/io/fasta', genoflowVersion: 'bench' },
     stdin: () => process.stdin,
     stdout: () => process.stdout,
   });

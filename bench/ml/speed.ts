@@ -6,6 +6,8 @@
  * tfjs trains on the main thread and data-parallel on BENCH_THREADS (default 2) worker
  * threads (its second epoch, so the workers' start-up is not counted); it infers on the
  * main thread and, as tfjs.predict does, on a pool of worker threads, a task per 256 rows.
+ * The same trained model, exported as tfjs.train writes model.onnx, infers on onnxruntime-node
+ * (when installed) on 1 and BENCH_THREADS intra-op threads, in batches of 64 as PyTorch does.
  * Run: `node dist/bench/ml/speed.js` (env BENCH_BATCHES = timed training batches,
  * default 6; BENCH_BACKEND = auto | wasm | cpu | node; BENCH_MODELS = a comma-separated subset of
  * lstm,cnn,transformer).
@@ -18,6 +20,8 @@ import { useBackend } from '../../plugins/tfjs/backend.js';
 import { silentHooks } from '../../plugins/tfjs/fixtures.js';
 import { predictProbabilities } from '../../plugins/tfjs/inference.js';
 import { shareModel } from '../../plugins/tfjs/model-artifacts.js';
+import { toOnnx } from '../../plugins/tfjs/onnx-export.js';
+import { createOnnxPredictor, loadOnnxRuntime } from '../../plugins/tfjs/onnx-runtime.js';
 import type { PredictTask } from '../../plugins/tfjs/predict-worker.js';
 import { type TrainSettings, trainModel } from '../../plugins/tfjs/trainer.js';
 import { createPool } from '../../src/plugin-api/pool.js';
@@ -80,9 +84,13 @@ const base: TrainSettings = {
 const hooks = silentHooks();
 const shape = { vocabSize, length, classes: 2 };
 
-async function tfjsSpeed(
-  arch: Partial<TrainSettings>,
-): Promise<{ train: number; parallelTrain: number; infer: number; pooled: number }> {
+async function tfjsSpeed(arch: Partial<TrainSettings>): Promise<{
+  train: number;
+  parallelTrain: number;
+  infer: number;
+  pooled: number;
+  onnx: { one: number; threaded: number } | null;
+}> {
   const settings = { ...base, ...arch };
   const slice = (n: number) => ({
     ids: ids.subarray(0, n * length),
@@ -109,13 +117,51 @@ async function tfjsSpeed(
   predictProbabilities([model], ids, rows, length, batchSize);
   const infer = rows / ((performance.now() - started) / 1000);
   const pooled = await pooledSpeed(model);
+  const onnx = (await loadOnnxRuntime()) ? await onnxSpeed(model) : null;
   model.dispose();
   return {
     train: history[0]!.samplesPerSecond,
     parallelTrain: parallel.history[1]!.samplesPerSecond,
     infer,
     pooled,
+    onnx,
   };
+
+  async function onnxSpeed(trained: typeof model): Promise<{ one: number; threaded: number }> {
+    const bytes = toOnnx([trained], {
+      classes: ['0', '1'],
+      spec: {
+        kind: 'overlapping',
+        k: 6,
+        stride: 1,
+        maxTokens: length,
+        truncate: 'head',
+        ambiguous: 'unk',
+        addCls: false,
+        vocabSize,
+      },
+      training: {
+        length,
+        params: { ...settings, 'validation-split': 0, ensemble: 1 },
+        genoflowVersion: 'bench',
+      },
+    });
+    const speed = async (onnxThreads: number) => {
+      const predictor = await createOnnxPredictor(bytes, {
+        length,
+        classes: 2,
+        batchSize,
+        threads: onnxThreads,
+      });
+      await predictor.predict(ids, batchSize); // warm-up: allocations
+      const t = performance.now();
+      await predictor.predict(ids, rows);
+      const speed = rows / ((performance.now() - t) / 1000);
+      await predictor.dispose();
+      return speed;
+    };
+    return { one: await speed(1), threaded: await speed(threads) };
+  }
 
   async function pooledSpeed(trained: typeof model): Promise<number> {
     const pool = createPool<PredictTask, Float32Array>({
@@ -204,7 +250,7 @@ console.log(
     .join(' ')} on ${availableParallelism()} cores\n`,
 );
 console.log(
-  `model | tfjs train (1 thread) | tfjs train (${threads} workers) | torch train | ratio (1) | ratio (${threads}) | tfjs infer (1 thread) | tfjs infer (${threads} workers) | torch infer | ratio (1) | ratio (${threads}) | load (1 min)`,
+  `model | tfjs train (1 thread) | tfjs train (${threads} workers) | torch train | ratio (1) | ratio (${threads}) | tfjs infer (1 thread) | tfjs infer (${threads} workers) | onnx infer (1 thread) | onnx infer (${threads} threads) | torch infer | ratio (1) | ratio (${threads}) | onnx ratio (1) | onnx ratio (${threads}) | load (1 min)`,
 );
 for (const [name, arch] of Object.entries(architectures)) {
   const ours = await tfjsSpeed(arch);
@@ -220,9 +266,13 @@ for (const [name, arch] of Object.entries(architectures)) {
       (ours.parallelTrain / theirs.train).toFixed(3),
       f(ours.infer),
       f(ours.pooled),
+      ours.onnx ? f(ours.onnx.one) : 'n/a',
+      ours.onnx ? f(ours.onnx.threaded) : 'n/a',
       f(theirs.infer),
       (ours.infer / theirs.infer).toFixed(3),
       (ours.pooled / theirs.infer).toFixed(3),
+      ours.onnx ? (ours.onnx.one / theirs.infer).toFixed(3) : 'n/a',
+      ours.onnx ? (ours.onnx.threaded / theirs.infer).toFixed(3) : 'n/a',
       loadavg()[0]!.toFixed(2),
     ].join(' | '),
   );

@@ -1,8 +1,6 @@
 import { Readable } from 'node:stream';
-import { decompressed, lineBatches } from '../../src/plugin-api/index.js';
+import { decompressed, inflateBgzf, isBgzf, lineBatches, peekBytes } from '../../src/plugin-api/index.js';
 import { bamRecordBatches } from './bam-stream.js';
-import { inflateBgzf } from './bgzf.js';
-import { isBgzf } from './bgzf-block.js';
 import type { BamRecord } from './record.js';
 
 /** What came out of a stream of alignments: BAM record batches or SAM text lines. */
@@ -10,44 +8,18 @@ export type AlignmentSource =
   | { kind: 'bam'; batches: AsyncGenerator<BamRecord[]> }
   | { kind: 'sam'; lines: AsyncGenerator<string[]> };
 
-/** The first `min` bytes of a stream (fewer at its end), and the whole stream again. */
-async function peek(
-  source: AsyncIterable<Buffer>,
-  min: number,
-): Promise<{ head: Buffer; all: AsyncGenerator<Buffer> }> {
-  const chunks = source[Symbol.asyncIterator]();
-  const seen: Buffer[] = [];
-  let length = 0;
-  let done = false;
-  while (length < min) {
-    const next = await chunks.next();
-    if (next.done) {
-      done = true;
-      break;
-    }
-    seen.push(next.value);
-    length += next.value.length;
-  }
-  async function* all(): AsyncGenerator<Buffer> {
-    yield* seen;
-    if (done) return;
-    for (let next = await chunks.next(); !next.done; next = await chunks.next()) yield next.value;
-  }
-  return { head: Buffer.concat(seen), all: all() };
-}
-
 /**
  * Detects the format of `source` by its magic bytes: BAM (BGZF), bgzipped or gzipped or
  * plain SAM. CRAM is refused with a message saying how to convert it.
  */
 export async function openAlignments(source: AsyncIterable<Buffer>, name: string): Promise<AlignmentSource> {
-  const { head, all } = await peek(source, 18);
+  const { head, all } = await peekBytes(source, 18);
   if (!head.length) throw new Error(`${name}: input is empty, expected BAM or SAM`);
   if (head.toString('latin1', 0, 4) === 'CRAM') {
     throw new Error(`${name}: CRAM is not supported: convert with samtools view -b`);
   }
   if (isBgzf(head)) {
-    const inflated = await peek(inflateBgzf(all, name), 4);
+    const inflated = await peekBytes(inflateBgzf(all, name), 4);
     if (inflated.head.toString('latin1', 0, 4) === 'BAM\x01') {
       return { kind: 'bam', batches: bamRecordBatches(inflated.all, name) };
     }

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import {
+  BgzfFile,
   batch,
   defineStage,
   displayName,
@@ -11,7 +12,6 @@ import {
   z,
 } from '../../src/plugin-api/index.js';
 import { readBamIndex } from './bam-index.js';
-import { BgzfFile } from './bgzf.js';
 import { parseFlags } from './flags.js';
 import { type BamHeader, headerFromSamText, parseBamHeader } from './header.js';
 import { openAlignments } from './input.js';
@@ -165,6 +165,7 @@ export const read = defineStage({
     'Alignments of a BAM or SAM file or stdin (-), whole or by indexed regions, with samtools view filters',
   params,
   inputs: {},
+  inputFiles: (p: Params) => ({ path: p.path }),
   output: 'bam-record',
   async *run(ctx: StageContext<Params>) {
     const { path } = ctx.params;

@@ -6,6 +6,19 @@ const BASES = '=ACMGRSVTWYHKDBN';
 const CIGAR_OPS = 'MIDNSHP=X';
 /** Whether each CIGAR op consumes the reference (M D N = X). */
 const CONSUMES_REF = [1, 0, 1, 1, 0, 0, 0, 1, 1];
+/** Whether each CIGAR op consumes the query (M I S = X). */
+const CONSUMES_QUERY = [1, 1, 0, 0, 1, 0, 0, 1, 1];
+
+/** The BAI bin of the 0-based half-open interval [beg, end), as the SAM spec computes it. */
+function reg2bin(beg: number, end: number): number {
+  const last = end - 1;
+  if (beg >> 14 === last >> 14) return ((1 << 15) - 1) / 7 + (beg >> 14);
+  if (beg >> 17 === last >> 17) return ((1 << 12) - 1) / 7 + (beg >> 17);
+  if (beg >> 20 === last >> 20) return ((1 << 9) - 1) / 7 + (beg >> 20);
+  if (beg >> 23 === last >> 23) return ((1 << 6) - 1) / 7 + (beg >> 23);
+  if (beg >> 26 === last >> 26) return ((1 << 3) - 1) / 7 + (beg >> 26);
+  return 0;
+}
 /** Both bases of each packed SEQ byte as a little-endian pair of latin1 codes. */
 const BASE_PAIRS = new Uint16Array(256);
 for (let b = 0; b < 256; b++) BASE_PAIRS[b] = BASES.charCodeAt(b >> 4) | (BASES.charCodeAt(b & 15) << 8);
@@ -194,6 +207,24 @@ export class BamRecord {
     if (refId < -1 || refId >= refs) return `reference id ${refId} is not in the header`;
     const nextRefId = int32(data, start + 20);
     if (nextRefId < -1 || nextRefId >= refs) return `mate reference id ${nextRefId} is not in the header`;
+    // What samtools rejects besides: a CIGAR whose query length is not SEQ's, a wrong bin.
+    const cigarCount = uint16(data, start + 12);
+    let queryLength = 0;
+    for (let i = 0, p = this.cigarStart; i < cigarCount; i++, p += 4) {
+      const op = uint32(data, p);
+      if ((op & 15) > 8) return `CIGAR operation ${op & 15} is not one of ${CIGAR_OPS}`;
+      if (CONSUMES_QUERY[op & 15]) queryLength += op >>> 4;
+    }
+    if (cigarCount && seqLength && queryLength !== seqLength)
+      return `CIGAR ${this.cigar} covers ${queryLength} query bases but SEQ has ${seqLength}, expected equal lengths`;
+    const pos = int32(data, start + 4);
+    const flag = uint16(data, start + 14);
+    if (refId >= 0 && pos >= 0 && !(flag & 4) && cigarCount) {
+      const bin = uint16(data, start + 10);
+      const expected = reg2bin(pos, pos + Math.max(1, this.refLength));
+      if (bin !== expected)
+        return `bin ${bin}, expected ${expected} for ${this.ref}:${pos + 1} and its CIGAR`;
+    }
     return undefined;
   }
 }

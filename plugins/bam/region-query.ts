@@ -1,4 +1,5 @@
 import type { FileHandle } from 'node:fs/promises';
+import type { BgzfFile } from '../../src/plugin-api/index.js';
 import {
   type BamIndex,
   type Chunk,
@@ -6,7 +7,6 @@ import {
   compareOffsets,
   type VirtualOffset,
 } from './bam-index.js';
-import type { BgzfFile } from './bgzf.js';
 import type { BamHeader } from './header.js';
 import { BamRecord } from './record.js';
 import type { Region } from './region.js';

@@ -1,18 +1,16 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { runStageForTest } from '../../src/plugin-api/testing.js';
-import { sharedData } from '../../test/shared-data.js';
+import { sharedData, sharedDataFiles } from '../../test/shared-data.js';
 import type { AlignmentSummary } from './alignment-stats.js';
 import plugin from './index.js';
 
 const { read, stats } = plugin.stages;
 const bamDir = sharedData('bam');
-const bams = readdirSync(bamDir, { recursive: true, encoding: 'utf8' })
-  .filter((f) => f.endsWith('.bam'))
-  .sort();
+const bams = sharedDataFiles('bam', (f) => f.endsWith('.bam')).map((f) => relative(bamDir, f));
 
 async function summary(params: Record<string, unknown>): Promise<AlignmentSummary> {
   const { records } = await runStageForTest(read, { params });

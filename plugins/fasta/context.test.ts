@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runStageForTest, stageFailure } from '../../src/plugin-api/testing.js';
-import { sharedData } from '../../test/shared-data.js';
+import { ifSharedData, sharedData } from '../../test/shared-data.js';
 import { type ContextRecord, context } from './context.js';
 import type { Reference } from './reference.js';
 import { ReferenceCache } from './reference-cache.js';
@@ -16,14 +16,18 @@ const contigLength = 4200;
 const flank = 20;
 
 /** VCF records as the vcf plugin gives them (the fields fasta.context reads), via bcftools query. */
-const variants = execFileSync('bcftools', ['query', '-f', '%CHROM\t%POS\t%ID\t%REF\t%ALT\n', vcf])
-  .toString()
-  .trimEnd()
-  .split('\n')
-  .map((line) => {
-    const [chrom, pos, id, ref, alt] = line.split('\t') as [string, string, string, string, string];
-    return { chrom, pos: Number(pos), id, ref, alt: alt === '.' ? [] : alt.split(','), line };
-  });
+const variants = ifSharedData(
+  () =>
+    execFileSync('bcftools', ['query', '-f', '%CHROM\t%POS\t%ID\t%REF\t%ALT\n', vcf])
+      .toString()
+      .trimEnd()
+      .split('\n')
+      .map((line) => {
+        const [chrom, pos, id, ref, alt] = line.split('\t') as [string, string, string, string, string];
+        return { chrom, pos: Number(pos), id, ref, alt: alt === '.' ? [] : alt.split(','), line };
+      }),
+  [],
+);
 
 function window(pos: number, ref: string): { start: number; end: number } {
   return { start: Math.max(0, pos - 1 - flank), end: Math.min(contigLength, pos - 1 + ref.length + flank) };

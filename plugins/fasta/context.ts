@@ -28,6 +28,7 @@ export const context = defineStage({
     'on-mismatch': z.enum(['error', 'skip']).default('error'),
   }),
   inputs: { in: 'vcf-record' },
+  inputFiles: (p) => ({ reference: p.reference }),
   output: 'sequence',
   async *run(ctx) {
     const { flank } = ctx.params;

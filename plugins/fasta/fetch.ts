@@ -16,6 +16,7 @@ export const fetch = defineStage({
       message: "give exactly one of 'regions' or 'regions-file'",
     }),
   inputs: {},
+  inputFiles: (p) => ({ reference: p.reference, 'regions-file': p['regions-file'] }),
   output: 'sequence',
   async *run(ctx) {
     const reference = await openReference(ctx, ctx.params.reference);

@@ -1,16 +1,18 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { runStageForTest, stageFailure } from '../../src/plugin-api/testing.js';
-import { sharedData } from '../../test/shared-data.js';
+import { ifSharedData, sharedData, sharedDataFiles } from '../../test/shared-data.js';
 import { type ReadRecord, read } from './read.js';
 import { parseFastaText, samtoolsFaidx } from './test-helpers.js';
 
 const fastaDir = sharedData('fasta');
-const fastaFiles = readdirSync(fastaDir).filter((f) => /\.(fa|fna|fasta)(\.gz)?$/.test(f));
+const fastaFiles = sharedDataFiles('fasta', (f) => /\.(fa|fna|fasta)(\.gz)?$/.test(f)).map((f) =>
+  relative(fastaDir, f),
+);
 
 async function readRecords(params: Record<string, unknown>, stdin?: Buffer): Promise<ReadRecord[]> {
   return (await runStageForTest(read, { params, stdin })).records as ReadRecord[];
@@ -63,20 +65,23 @@ describe('fasta.read FASTA', () => {
 describe('fasta.read FASTQ', () => {
   const dir = mkdtempSync(join(tmpdir(), 'fastq-read-'));
   const fastq = join(dir, 'ce.fq');
-  writeFileSync(
-    fastq,
-    execFileSync('samtools', ['fastq', sharedData('bam/htslib-ce/ce_1000.sorted.bam')], {
-      stdio: ['ignore', 'pipe', 'ignore'],
-    }),
+  const bam = sharedData('bam/htslib-ce/ce_1000.sorted.bam');
+  const { lines, sampleNames } = ifSharedData(
+    () => {
+      writeFileSync(fastq, execFileSync('samtools', ['fastq', bam], { stdio: ['ignore', 'pipe', 'ignore'] }));
+      writeFileSync(`${fastq}.gz`, gzipSync(readFileSync(fastq)));
+      execFileSync('samtools', ['fqidx', fastq]);
+      return {
+        lines: Number(execFileSync('sh', ['-c', `wc -l < '${fastq}'`]).toString()),
+        sampleNames: readFileSync(`${fastq}.fai`, 'utf8')
+          .trimEnd()
+          .split('\n')
+          .filter((_, i) => i % 97 === 0)
+          .map((line) => line.split('\t')[0]!),
+      };
+    },
+    { lines: 0, sampleNames: [] as string[] },
   );
-  writeFileSync(`${fastq}.gz`, gzipSync(readFileSync(fastq)));
-  execFileSync('samtools', ['fqidx', fastq]);
-  const lines = Number(execFileSync('sh', ['-c', `wc -l < '${fastq}'`]).toString());
-  const sampleNames = readFileSync(`${fastq}.fai`, 'utf8')
-    .trimEnd()
-    .split('\n')
-    .filter((_, i) => i % 97 === 0)
-    .map((line) => line.split('\t')[0]!);
 
   /** samtools fqidx wraps at 60 columns unless given a longer line length. */
   function fqidx(name: string): { seq: string; qual: string } {
@@ -87,7 +92,7 @@ describe('fasta.read FASTQ', () => {
   for (const [how, params, stdin] of [
     ['plain', { path: fastq }, undefined],
     ['gzipped', { path: `${fastq}.gz` }, undefined],
-    ['gzipped on stdin', { path: '-' }, readFileSync(`${fastq}.gz`)],
+    ['gzipped on stdin', { path: '-' }, ifSharedData(() => readFileSync(`${fastq}.gz`), Buffer.alloc(0))],
   ] as const) {
     it(`reads the ${how} FASTQ: count = wc -l / 4, sequences and qualities = samtools fqidx`, async () => {
       const records = await readRecords(params, stdin);

@@ -31,6 +31,7 @@ export const read = defineStage({
     rejects: z.string().optional(),
   }),
   inputs: {},
+  inputFiles: (p) => ({ path: p.path }),
   output: 'sequence',
   async *run(ctx) {
     const { path, label } = ctx.params;
@@ -43,7 +44,10 @@ export const read = defineStage({
     };
     let succeeded = false;
     try {
-      const { format, bytes } = await detectFormat(decompressed(openBytes(ctx, path), name));
+      const { format, bytes, empty } = await detectFormat(decompressed(openBytes(ctx, path), name));
+      // No record is not an error (a filter may leave none), but it must not pass unsaid.
+      if (empty)
+        ctx.log.warn(`${name}: empty input (no bytes but white space), expected FASTA or FASTQ records`);
       if (format === 'fastq') {
         for await (const events of parseFastq(lineBatches(bytes))) {
           ctx.signal.throwIfAborted();
@@ -75,10 +79,10 @@ export const read = defineStage({
   },
 });
 
-/** FASTQ when the first byte that is not white space is `@`, FASTA otherwise; the bytes are all kept. */
+/** FASTQ when the first byte that is not white space is `@`, FASTA otherwise (`empty` when there is none); the bytes are all kept. */
 async function detectFormat(
   source: AsyncIterable<Buffer>,
-): Promise<{ format: 'fasta' | 'fastq'; bytes: AsyncIterable<Buffer> }> {
+): Promise<{ format: 'fasta' | 'fastq'; bytes: AsyncIterable<Buffer>; empty: boolean }> {
   const chunks = source[Symbol.asyncIterator]();
   const head: Buffer[] = [];
   let first: number | undefined;
@@ -92,5 +96,5 @@ async function detectFormat(
     yield* head;
     for (let next = await chunks.next(); !next.done; next = await chunks.next()) yield next.value;
   }
-  return { format: first === 64 /* @ */ ? 'fastq' : 'fasta', bytes: bytes() };
+  return { format: first === 64 /* @ */ ? 'fastq' : 'fasta', bytes: bytes(), empty: first === undefined };
 }

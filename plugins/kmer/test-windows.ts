@@ -1,8 +1,10 @@
 /** Test helper: a FASTA file's sequences cut into fixed windows, as sequence records. */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import type { SequenceRecord } from '../../src/plugin-api/index.js';
 
 export function fastaSequences(path: string): Array<{ name: string; seq: string }> {
+  // Without the shared data set (its tests are skipped) a file of it reads as empty.
+  if (!existsSync(path)) return [];
   return readFileSync(path, 'latin1')
     .split('>')
     .slice(1)

@@ -107,7 +107,28 @@ describe('seq.audit', () => {
     expect(records).toEqual(inputs);
     expect(counters.invalid).toBe(3);
     expect(messages).toContain(
-      "3 of 4 records invalid (kept, marked invalid): 2 contig '…' is not in ref.fa; 1 REF '…' does not match reference '…'",
+      "3 of 4 records invalid (kept, marked invalid): 2 contig '…' is not in ref.fa (first: chr1:2: contig 'chrX' is not in ref.fa); 1 REF '…' does not match reference '…' (first: chr1:4: REF 'A' does not match reference 'C')",
     );
+  });
+
+  it('fails when every record is invalid, with the real reasons; max-invalid lets them through', async () => {
+    const inputs = [
+      { ...variant('chr1', 2), seq: '', invalid: "contig 'chr1' is not in ref.fa" },
+      { ...variant('chr1', 3), seq: '', invalid: "REF 'A' does not match reference 'C'" },
+    ];
+    expect((await stageError(audit, { inputs: { in: inputs } })).message).toBe(
+      "2 of 2 records invalid (kept, marked invalid): 1 contig '…' is not in ref.fa (first: chr1:2: contig 'chr1' is not in ref.fa); 1 REF '…' does not match reference '…' (first: chr1:3: REF 'A' does not match reference 'C'); expected at least one valid record (set max-invalid: 100% to let them all through)",
+    );
+    expect(
+      (await stageError(audit, { params: { 'max-invalid': '40%' }, inputs: { in: inputs } })).message,
+    ).toMatch(/; expected at most 40% invalid \(/);
+    const { records } = await runStageForTest(audit, {
+      params: { 'max-invalid': '100%' },
+      inputs: { in: inputs },
+    });
+    expect(records).toEqual(inputs);
+    expect(
+      (await runStageForTest(audit, { params: { 'max-invalid': 2 }, inputs: { in: inputs } })).records.length,
+    ).toBe(2);
   });
 });

@@ -29,6 +29,7 @@ export const labelled = defineStage({
       message: "give exactly one of 'path' (a table) or 'classes' (one FASTA per class)",
     }),
   inputs: {},
+  inputFiles: (p) => ({ path: p.path, classes: Object.values(p.classes ?? {}) }),
   output: 'sequence',
   async *run(ctx) {
     const { params } = ctx;

@@ -1,13 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import type { SequenceRecord } from '../../src/plugin-api/index.js';
 import { runStageForTest } from '../../src/plugin-api/testing.js';
-import { sharedData } from '../../test/shared-data.js';
+import { ifSharedData, sharedData } from '../../test/shared-data.js';
 import { labelled } from './labelled.js';
 import { shuffle } from './shuffle.js';
 
-const records = (
-  await runStageForTest(labelled, { params: { path: sharedData('ml/dnabert/dev.sequences.tsv') } })
-).records as SequenceRecord[];
+const records = await ifSharedData(
+  async () =>
+    (await runStageForTest(labelled, { params: { path: sharedData('ml/dnabert/dev.sequences.tsv') } }))
+      .records as SequenceRecord[],
+  Promise.resolve([]),
+);
 
 async function shuffled(seed: number): Promise<SequenceRecord[]> {
   return (await runStageForTest(shuffle, { params: { seed }, inputs: { in: records } }))

@@ -1,23 +1,22 @@
 import { describe, expect, it } from 'vitest';
 import type { SequenceRecord } from '../../src/plugin-api/index.js';
 import { runStageForTest } from '../../src/plugin-api/testing.js';
-import { sharedData } from '../../test/shared-data.js';
+import { ifSharedData, sharedData } from '../../test/shared-data.js';
 import { labelled } from './labelled.js';
 import { split } from './split.js';
 
-const records = (
-  await runStageForTest(labelled, { params: { path: sharedData('ml/dnabert/dev.sequences.tsv') } })
-).records as SequenceRecord[];
-const cnnprom = (
-  await runStageForTest(labelled, {
-    params: {
-      classes: {
-        promoter: sharedData('ml/cnnprom/Bacillus_prom.fa'),
-        other: sharedData('ml/cnnprom/Bacillus_non_prom.fa'),
-      },
-    },
-  })
-).records as SequenceRecord[];
+const labelledRecords = (params: Record<string, unknown>) =>
+  ifSharedData(
+    async () => (await runStageForTest(labelled, { params })).records as SequenceRecord[],
+    Promise.resolve([]),
+  );
+const records = await labelledRecords({ path: sharedData('ml/dnabert/dev.sequences.tsv') });
+const cnnprom = await labelledRecords({
+  classes: {
+    promoter: sharedData('ml/cnnprom/Bacillus_prom.fa'),
+    other: sharedData('ml/cnnprom/Bacillus_non_prom.fa'),
+  },
+});
 
 async function take(input: SequenceRecord[], params: Record<string, unknown>): Promise<SequenceRecord[]> {
   return (await runStageForTest(split, { params, inputs: { in: input } })).records as SequenceRecord[];

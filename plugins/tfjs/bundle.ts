@@ -6,6 +6,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { TokenizerSpec } from '../../src/plugin-api/index.js';
 import './layers.js';
 import type { Metrics } from './metrics.js';
+import { toOnnx } from './onnx-export.js';
 import type { EpochRecord, TrainSettings } from './trainer.js';
 
 /**
@@ -14,6 +15,8 @@ import type { EpochRecord, TrainSettings } from './trainer.js';
  * `training.json` (params, per-epoch history, backend, genoflow version) and `metrics.json`.
  * An ensemble of N (`params.ensemble`) keeps member 1 there and member i in `model-i.json`
  * + `weights-i.bin`, each a model of the same layout; the bundle predicts their mean.
+ * `model.onnx` is the same model (an ensemble's mean) for onnxruntime (see onnx-export.ts);
+ * bundles written before it existed lack it, and `genoflow export BUNDLE` adds it.
  */
 export interface TrainingRecord {
   params: TrainSettings & { 'validation-split': number; ensemble: number };
@@ -40,6 +43,8 @@ export interface Bundle {
   classes: string[];
   spec: TokenizerSpec;
   training: TrainingRecord;
+  /** The bytes of `model.onnx`; null in a bundle written before it existed. */
+  onnx: Uint8Array | null;
 }
 
 /** genoflow's version, from package.json beside src (when run from source) or dist. */
@@ -59,6 +64,8 @@ function memberFiles(i: number): { model: string; weights: string } {
     ? { model: 'model.json', weights: 'weights.bin' }
     : { model: `model-${i + 1}.json`, weights: `weights-${i + 1}.bin` };
 }
+
+export const onnxFile = 'model.onnx';
 
 /** Writes a bundle into a temporary sibling folder, then renames it over `dir`. */
 export async function writeBundle(
@@ -95,6 +102,7 @@ export async function writeBundle(
     await writeFile(join(temp, 'labels.json'), json(contents.classes));
     await writeFile(join(temp, 'training.json'), json(contents.training));
     await writeFile(join(temp, 'metrics.json'), json(contents.metrics));
+    await writeFile(join(temp, onnxFile), toOnnx(models, contents));
     await rm(dir, { recursive: true, force: true });
     await rename(temp, dir);
   } catch (err) {
@@ -142,6 +150,7 @@ export async function readBundle(dir: string): Promise<Bundle> {
       classes: await parse<string[]>('labels.json'),
       spec: await parse<TokenizerSpec>('tokenizer.json'),
       training,
+      onnx: existsSync(join(dir, onnxFile)) ? new Uint8Array(await read(onnxFile)) : null,
     };
   } catch (err) {
     for (const model of models) model.dispose();

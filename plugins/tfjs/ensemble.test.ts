@@ -70,6 +70,7 @@ describe('seed ensembles', () => {
       'metrics.json',
       'model-2.json',
       'model.json',
+      'model.onnx',
       'tokenizer.json',
       'training.json',
       'weights-2.bin',
@@ -166,7 +167,7 @@ describe('tfjs.train with ensemble: 2', () => {
     expect(second).toContain('member 2/2 (seed 10): resuming from checkpoint after epoch 1');
     const epochs = second.filter((l) => / loss /.test(l)).map((l) => l.replace(/ loss .*/, ''));
     expect(epochs).toEqual(['member 2/2 (seed 10): epoch 2/3', 'member 2/2 (seed 10): epoch 3/3']);
-    for (const file of ['weights.bin', 'weights-2.bin', 'metrics.json'])
+    for (const file of ['weights.bin', 'weights-2.bin', 'metrics.json', 'model.onnx'])
       expect(await readFile(join(dir, file))).toEqual(await readFile(join(uninterrupted, file)));
   });
 

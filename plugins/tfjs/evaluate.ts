@@ -1,12 +1,15 @@
 import { mkdir, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
+import type * as tf from '@tensorflow/tfjs';
 import { defineStage, z } from '../../src/plugin-api/index.js';
-import { useBackend } from './backend.js';
 import { collectRows, stratifiedFolds, stratifiedSplit, toDataset } from './dataset.js';
 import { trainEnsemble } from './ensemble.js';
 import { argMaxRows } from './inference.js';
+import { recordInferenceBackend, useInferenceBackend } from './inference-backend.js';
 import { classificationMetrics, type Metrics, summariseFolds } from './metrics.js';
-import { backendParam } from './params.js';
+import { bundleOnnx, toOnnx } from './onnx-export.js';
+import { predictOnnx } from './onnx-runtime.js';
+import { inferenceBackendParam } from './params.js';
 import { predictInWorkers } from './pooled-inference.js';
 import { loadModelFor } from './predict.js';
 import { foldsTsv, metricsTable, metricsTsv } from './report.js';
@@ -23,15 +26,17 @@ export interface MetricsRecord {
 /**
  * What `metrics.json` holds: the headline metrics at the top level (`accuracy`, `f1`,
  * `mcc`, `roc_auc`, ...; for cross-validation their means, with `sd` beside them), then
- * the details.
+ * the details. The model's path is relative to the file's folder, so a moved results
+ * folder still says where its model is.
  */
-function metricsFile(record: MetricsRecord): Record<string, unknown> {
-  if (record.metrics) return { model: record.model, ...record.metrics };
+function metricsFile(record: MetricsRecord, dir: string): Record<string, unknown> {
+  const model = relative(dir, record.model) || '.';
+  if (record.metrics) return { model, ...record.metrics };
   const means = Object.fromEntries(
     Object.entries(record.summary ?? {}).map(([k, v]) => [k, v?.mean ?? null]),
   );
   const sd = Object.fromEntries(Object.entries(record.summary ?? {}).map(([k, v]) => [k, v?.sd ?? null]));
-  return { model: record.model, ...means, sd, folds: record.folds };
+  return { model, ...means, sd, folds: record.folds };
 }
 
 /**
@@ -48,35 +53,44 @@ export const evaluate = defineStage({
     out: z.string(),
     folds: z.coerce.number().int().min(0).default(0),
     'batch-size': z.coerce.number().int().positive().default(256),
-    backend: backendParam,
+    backend: inferenceBackendParam,
   }),
   inputs: { model: 'model', in: 'token-batch' },
   output: 'metrics',
   async *run(ctx) {
-    const backend = await useBackend(ctx.params.backend);
-    ctx.log.info(`tfjs backend: ${backend}`);
-    ctx.progress.count(`backend-${backend}`);
+    const backend = await useInferenceBackend(ctx.params.backend);
+    await recordInferenceBackend(ctx, backend);
     const { path, bundle } = await loadModelFor(ctx, undefined);
-    const pool = { backend, threads: ctx.threads, signal: ctx.signal };
     const rows = await collectRows(ctx.inputs.in!, ctx.signal);
     if (!rows?.ids.length) throw new Error(`stage ${ctx.stageName}: no labelled, valid rows to evaluate on`);
     if (rows.skipped.invalid) ctx.progress.count('skipped-invalid', rows.skipped.invalid);
     if (rows.skipped.unlabelled) ctx.progress.count('skipped-unlabelled', rows.skipped.unlabelled);
     const { classes, training } = bundle;
     const length = training.length;
+    // The bundle's model.onnx (`onnx` null) or the re-trained models of a fold, on the chosen backend.
+    const probabilitiesOf = (
+      models: tf.LayersModel[],
+      onnx: Uint8Array | null,
+      ids: Int32Array,
+      rows: number,
+    ) => {
+      const batchSize = ctx.params['batch-size'];
+      if (backend !== 'onnx')
+        return predictInWorkers(models, ids, rows, length, batchSize, {
+          backend,
+          threads: ctx.threads,
+          signal: ctx.signal,
+        });
+      const options = { length, classes: classes.length, batchSize, threads: ctx.threads };
+      return predictOnnx(onnx ?? toOnnx(models, bundle), ids, rows, options);
+    };
     const outDir = ctx.resolvePath(ctx.params.out);
     await mkdir(outDir, { recursive: true });
     let record: MetricsRecord;
     if (ctx.params.folds < 2) {
       const data = toDataset(rows, classes, length);
-      const probs = await predictInWorkers(
-        bundle.models,
-        data.ids,
-        data.rows,
-        length,
-        ctx.params['batch-size'],
-        pool,
-      );
+      const onnx = backend === 'onnx' ? bundleOnnx(bundle, path, ctx.log) : null;
+      const probs = await probabilitiesOf(bundle.models, onnx, data.ids, data.rows);
       const metrics = classificationMetrics(classes, data.labels, argMaxRows(probs, classes.length), probs);
       for (const line of metricsTable(metrics)) ctx.log.info(line);
       const [headline, perClass] = metricsTables(metrics);
@@ -124,14 +138,7 @@ export const evaluate = defineStage({
           threads: ctx.threads,
         });
         const models = members.map((m) => m.model);
-        const probs = await predictInWorkers(
-          models,
-          testSet.ids,
-          testSet.rows,
-          length,
-          ctx.params['batch-size'],
-          pool,
-        );
+        const probs = await probabilitiesOf(models, null, testSet.ids, testSet.rows);
         for (const model of models) model.dispose();
         const metrics = classificationMetrics(
           classes,
@@ -152,7 +159,10 @@ export const evaluate = defineStage({
       await writeFile(join(outDir, 'metrics.tsv'), foldsTsv(summary));
     }
     for (const model of bundle.models) model.dispose();
-    await writeFile(join(outDir, 'metrics.json'), `${JSON.stringify(metricsFile(record), null, 2)}\n`);
+    await writeFile(
+      join(outDir, 'metrics.json'),
+      `${JSON.stringify(metricsFile(record, outDir), null, 2)}\n`,
+    );
     ctx.declareOutputFile(join(outDir, 'metrics.json'));
     ctx.declareOutputFile(join(outDir, 'metrics.tsv'));
     yield record;

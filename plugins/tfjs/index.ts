@@ -1,5 +1,6 @@
 import { definePlugin } from '../../src/plugin-api/index.js';
 import { evaluate } from './evaluate.js';
+import { exportBundle } from './export.js';
 import { interpret } from './interpret/interpret.js';
 import { motifs } from './interpret/motifs.js';
 import { predict } from './predict.js';
@@ -12,4 +13,5 @@ export default definePlugin({
   description:
     'TensorFlow.js sequence classifiers (LSTM, CNN, transformer) on k-mer token batches, and genotype risk models',
   stages: { train, evaluate, predict, risk, interpret, motifs },
+  export: exportBundle,
 });

@@ -54,6 +54,7 @@ describe('model bundles', () => {
         'labels.json',
         'metrics.json',
         'model.json',
+        'model.onnx',
         'tokenizer.json',
         'training.json',
         'weights.bin',

@@ -1,11 +1,15 @@
 import { z } from '../../src/plugin-api/index.js';
 import { backendChoices } from './backend.js';
+import { inferenceChoices } from './inference-backend.js';
 
 // Numbers are coerced because `${params.x}` substitutions arrive as strings.
 const count = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 
 /** `backend`: auto (tfjs-node, else wasm, else cpu; env GENOFLOW_TF_BACKEND) or one forced. */
 export const backendParam = z.enum(backendChoices).default('auto');
+
+/** `backend` of predicting stages: the same, or onnx (onnxruntime-node); auto prefers tfjs-node, then onnx. */
+export const inferenceBackendParam = z.enum(inferenceChoices).default('auto');
 
 /** Architecture and optimisation params shared by `tfjs.train` and re-training in `tfjs.evaluate`. */
 export const trainingParams = {

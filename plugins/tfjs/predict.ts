@@ -1,11 +1,22 @@
 import { join } from 'node:path';
-import { defineStage, mapInOrder, type Prediction, type TokenBatch, z } from '../../src/plugin-api/index.js';
-import { useBackend } from './backend.js';
-import { type Bundle, bundleFiles, readBundle } from './bundle.js';
+import {
+  createPool,
+  defineStage,
+  mapInOrder,
+  type Prediction,
+  type TokenBatch,
+  workerFile,
+  z,
+} from '../../src/plugin-api/index.js';
+import { type Bundle, bundleFiles, onnxFile, readBundle } from './bundle.js';
 import { fitRow, specDifferences } from './dataset.js';
 import { createEnsemblePredictor, type Predictor } from './inference.js';
+import { recordInferenceBackend, useInferenceBackend } from './inference-backend.js';
 import { type SharedModel, shareModel } from './model-artifacts.js';
-import { backendParam } from './params.js';
+import { bundleOnnx } from './onnx-export.js';
+import type { OnnxPredictTask } from './onnx-predict-worker.js';
+import { createOnnxPredictor, type OnnxPredictor } from './onnx-runtime.js';
+import { inferenceBackendParam } from './params.js';
 import { predictThreads, predictWorker, tinyRows, workerBackend } from './pooled-inference.js';
 import type { PredictTask } from './predict-worker.js';
 import type { ModelRecord } from './train.js';
@@ -27,6 +38,7 @@ export async function loadModelFor(
   if (!path) throw new Error('no model: connect a `model` input or set the `model` param to a bundle folder');
   const bundle = await readBundle(path);
   for (const file of bundleFiles(bundle.models.length)) ctx.declareInputFile(join(path, file));
+  if (bundle.onnx) ctx.declareInputFile(join(path, onnxFile));
   return { path, bundle };
 }
 
@@ -43,14 +55,13 @@ export const predict = defineStage({
   params: z.strictObject({
     model: z.string().optional(),
     'batch-size': z.coerce.number().int().positive().default(256),
-    backend: backendParam,
+    backend: inferenceBackendParam,
   }),
   inputs: { in: 'token-batch', model: 'model?' },
   output: 'prediction',
   async *run(ctx) {
-    const backend = await useBackend(ctx.params.backend);
-    ctx.log.info(`tfjs backend: ${backend}`);
-    ctx.progress.count(`backend-${backend}`);
+    const backend = await useInferenceBackend(ctx.params.backend);
+    await recordInferenceBackend(ctx, backend);
     const { path, bundle } = await loadModelFor(ctx, ctx.params.model);
     const { models, classes, spec } = bundle;
     const length = bundle.training.length;
@@ -74,12 +85,38 @@ export const predict = defineStage({
         yield { batch, rows: valid.length, ids };
       }
     }
-    const threads = predictThreads(backend, ctx.threads);
     let inline: Predictor | undefined;
     let shared: SharedModel[] | undefined;
-    try {
+    let onnx: OnnxPredictor | undefined;
+    // Probabilities in input order: onnxruntime threads itself; tfjs on wasm or cpu predicts on workers.
+    async function* predicted(): AsyncGenerator<{ input: Prepared; result: Float32Array }> {
+      if (backend === 'onnx') {
+        const model = bundleOnnx(bundle, path, ctx.log);
+        const options = { length, classes: k, batchSize };
+        if (ctx.threads === 0) {
+          onnx = await createOnnxPredictor(model, { ...options, threads: 1 });
+          for await (const input of prepared())
+            yield { input, result: await onnx.predict(input.ids, input.rows) };
+          return;
+        }
+        // Sessions in workers, so that this thread reads and writes records meanwhile.
+        const shared = new SharedArrayBuffer(model.byteLength);
+        new Uint8Array(shared).set(model);
+        const key = `${process.pid}:${path}:${Date.now()}`;
+        const pool = createPool<OnnxPredictTask, Float32Array>({
+          worker: workerFile(import.meta.url, './onnx-predict-worker.js'),
+          threads: ctx.threads,
+          signal: ctx.signal,
+        });
+        yield* pool.map(prepared(), ({ ids, rows }) => ({
+          task: { key, model: shared, ...options, ids, rows },
+          transfer: [ids.buffer as ArrayBuffer],
+        }));
+        return;
+      }
+      const threads = predictThreads(backend, ctx.threads);
       if (threads > 0) shared = await Promise.all(models.map(shareModel));
-      const mapped = mapInOrder<Prepared, PredictTask, Float32Array>(prepared(), {
+      yield* mapInOrder<Prepared, PredictTask, Float32Array>(prepared(), {
         worker: predictWorker(),
         threads,
         signal: ctx.signal,
@@ -94,7 +131,9 @@ export const predict = defineStage({
           transfer: [ids.buffer as ArrayBuffer],
         }),
       });
-      for await (const { input, result: probs } of mapped) {
+    }
+    try {
+      for await (const { input, result: probs } of predicted()) {
         const batch = input.batch;
         let next = 0;
         for (let r = 0; r < batch.rows; r++) {
@@ -121,6 +160,7 @@ export const predict = defineStage({
       }
     } finally {
       inline?.dispose();
+      await onnx?.dispose();
       for (const model of models) model.dispose();
     }
   },

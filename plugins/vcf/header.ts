@@ -174,3 +174,24 @@ export function headerFromText(text: string): VcfHeader {
   }
   return header;
 }
+
+/**
+ * The header with one `##genoflowVersion=` and one `##genoflowCommand=` line (the command,
+ * its date and run id, as bcftools writes `##bcftools_viewCommand=`) before `#CHROM`: those
+ * of an earlier pass through genoflow are replaced, so a second pass adds no duplicates.
+ */
+export function withProvenance(
+  text: string,
+  run: { id: string; command: string; genoflowVersion: string },
+  date: Date,
+): string {
+  const kept = text.split('\n').filter((line) => !/^##genoflow(Version|Command)=/.test(line));
+  const columns = kept.findIndex((line) => line.startsWith('#CHROM'));
+  kept.splice(
+    columns < 0 ? kept.length : columns,
+    0,
+    `##genoflowVersion=${run.genoflowVersion}`,
+    `##genoflowCommand=${run.command.replace(/[\r\n]+/g, ' ')}; Date=${date.toISOString()}; run=${run.id}`,
+  );
+  return kept.join('\n');
+}

@@ -1,6 +1,7 @@
 import { copyFileSync, existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { sharedData, sharedDataRoot } from '../../test/shared-data.js';
 import type { VcfRecord } from './record.js';
@@ -105,10 +106,30 @@ describe('vcf.read input forms', () => {
     expect((await readVcf({ path: '-' }, plain)).records.map((r) => queryLine(r))).toEqual(fromFile);
   });
 
-  it('a truncated bgzip stream is an error', async () => {
+  it('a truncated bgzip stream is an error saying the byte where the cut block starts', async () => {
     const bytes = readFileSync(mpileup);
-    const error = await readVcfError({ path: '-' }, bytes.subarray(0, bytes.length >> 1));
-    expect(error.message).toBe('<stdin>: gzip stream is corrupt or truncated (unexpected end of file)');
+    const half = bytes.length >> 1;
+    const error = await readVcfError({ path: '-' }, bytes.subarray(0, half));
+    const where =
+      /^<stdin>: truncated BGZF block at byte (\d+) \(the file was cut short\)(, after line \d+)?$/.exec(
+        error.message,
+      );
+    expect(where, error.message).not.toBeNull();
+    // the cut block starts before the cut, less than one block (64 KiB) before it
+    expect(Number(where![1])).toBeLessThan(half);
+    expect(Number(where![1])).toBeGreaterThan(half - 65536);
+  });
+
+  it('a truncated plain gzip stream says how many bytes and lines it got through', async () => {
+    const plain = Buffer.from(run('gzip', ['-cd', mpileup]));
+    const gzip = gzipSync(plain);
+    const error = await readVcfError({ path: '-' }, gzip.subarray(0, gzip.length >> 1));
+    const where =
+      /^<stdin>: gzip stream is corrupt or truncated \(unexpected end of file\) after (\d+) decompressed bytes(, after line (\d+))?$/.exec(
+        error.message,
+      );
+    expect(where, error.message).not.toBeNull();
+    expect(Number(where![1])).toBeGreaterThan(0);
   });
 
   it('reads INFO lazily with header types, and FORMAT values per sample', async () => {

@@ -1,7 +1,9 @@
 import { defineStage, inputBatches, type Output, openOutput, z } from '../../src/plugin-api/index.js';
+import { bcfEncoder } from './bcf-encode.js';
 import { BgzfCompressor, BLOCK_DATA_SIZE, bgzfBlockSync, EOF_BLOCK } from './bgzf.js';
-import { headerFromText } from './header.js';
+import { headerFromText, withProvenance } from './header.js';
 import { IndexBuilder, TBI_MAX_END } from './index-builder.js';
+import { VcfLineError } from './line-error.js';
 import { LineGatherer } from './line-gatherer.js';
 import { parseRecord, VcfRecord, withAddedInfo } from './record.js';
 import { recordEnd } from './span.js';
@@ -11,12 +13,14 @@ const WRITE_BATCH = 1 << 18;
 
 export const write = defineStage({
   description:
-    'Writes VCF (plain or BGZF with a .tbi/.csi index) to a file or stdout (-), adding INFO fields',
+    'Writes VCF (plain or BGZF with a .tbi/.csi index) or BCF to a file or stdout (-), adding INFO fields',
   params: z.strictObject({
     path: z.string().default('-'),
     /** INFO key -> field of the incoming record, e.g. `{ GF_SCORE: score }`. */
     info: z.record(z.string().regex(/^[A-Za-z_][0-9A-Za-z_.]*$/), z.string()).default({}),
-    /** `auto`: BGZF for paths ending in .gz or .bgz, plain otherwise. */
+    /** `auto`: BCF for paths ending in .bcf, VCF otherwise. */
+    format: z.enum(['auto', 'vcf', 'bcf']).default('auto'),
+    /** `auto`: BGZF for BCF (`bcftools view -Ob`) and for paths ending in .gz or .bgz, plain otherwise. */
     compression: z.enum(['auto', 'none', 'bgzf']).default('auto'),
     /** `auto`: .tbi beside a BGZF file (.csi when positions pass 2^29), none for plain or stdout. */
     index: z.enum(['auto', 'tbi', 'csi', 'none']).default('auto'),
@@ -25,10 +29,14 @@ export const write = defineStage({
   output: null,
   async run(ctx) {
     const { path, info } = ctx.params;
+    const bcf = ctx.params.format === 'bcf' || (ctx.params.format === 'auto' && /\.bcf$/.test(path));
     const bgzf =
-      ctx.params.compression === 'bgzf' || (ctx.params.compression === 'auto' && /\.(gz|bgz)$/.test(path));
+      ctx.params.compression === 'bgzf' ||
+      (ctx.params.compression === 'auto' && (bcf || /\.(gz|bgz)$/.test(path)));
     const indexKind =
-      ctx.params.index === 'auto' ? (bgzf && path !== '-' ? 'auto' : 'none') : ctx.params.index;
+      ctx.params.index === 'auto' ? (bgzf && path !== '-' && !bcf ? 'auto' : 'none') : ctx.params.index;
+    if (bcf && indexKind !== 'none')
+      throw new Error(`vcf.write: index: ${indexKind} is for VCF; index a BCF with bcftools index`);
     if (indexKind !== 'none' && (!bgzf || path === '-')) {
       throw new Error(
         `vcf.write: index: ${indexKind} needs a BGZF file (a path ending in .gz, or compression: bgzf), not ${path === '-' ? 'stdout' : 'plain text'}`,
@@ -42,6 +50,7 @@ export const write = defineStage({
     let offset = 0;
     const gathered = new LineGatherer();
     let count = 0;
+    let encoder: ReturnType<typeof bcfEncoder> | undefined;
     try {
       for await (const items of inputBatches(ctx.inputs.in!)) {
         for (const item of items) {
@@ -57,17 +66,36 @@ export const write = defineStage({
             ? withAddedInfo(record.line, record.infoStart, record.infoEnd, added)
             : record.line;
           if (!headerWritten) {
-            const header = record.header.withInfo(
-              Object.keys(added ?? {}).map((key) => ({
-                id: key,
-                number: '1',
-                type: typeof added![key] === 'string' ? 'String' : 'Float',
-                description: `Added by genoflow${info[key] ? ` from field ${info[key]}` : ''}`,
-              })),
+            const header = withProvenance(
+              record.header.withInfo(
+                Object.keys(added ?? {}).map((key) => ({
+                  id: key,
+                  number: '1',
+                  type: typeof added![key] === 'string' ? 'String' : 'Float',
+                  description: `Added by genoflow${info[key] ? ` from field ${info[key]}` : ''}`,
+                })),
+              ),
+              ctx.run,
+              new Date(),
             );
-            gathered.text(header);
+            if (bcf) {
+              encoder = bcfEncoder(headerFromText(header));
+              await output.write(encoder.headerBytes);
+            } else gathered.text(header);
             offset += Buffer.byteLength(header);
             headerWritten = true;
+          }
+          if (encoder) {
+            try {
+              encoder.add(line);
+            } catch (err) {
+              if (!(err instanceof VcfLineError)) throw err;
+              throw new Error(
+                `vcf.write: ${path}: record ${count} (${record.chrom}:${record.pos}): ${err.message}`,
+              );
+            }
+            if (encoder.size >= WRITE_BATCH) await output.write(encoder.take());
+            continue;
           }
           const bytes = line === record.line ? record.inputBytes : undefined;
           let length: number;
@@ -87,6 +115,7 @@ export const write = defineStage({
         }
       }
       for (const chunk of gathered.take()) await output.write(chunk);
+      if (encoder?.size) await output.write(encoder.take());
       if (!headerWritten) ctx.log.warn(`vcf.write: no records came in, ${path} has no VCF header`);
       await output.commit();
     } catch (err) {

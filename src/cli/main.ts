@@ -3,6 +3,7 @@ import { cpus } from 'node:os';
 import { resolve } from 'node:path';
 import yargs, { type Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
+import { exportCommandModule } from './commands/export.js';
 import { exitWith, reportError } from './exit.js';
 import { translateNextflowFlags } from './nextflow-flags.js';
 
@@ -187,6 +188,7 @@ try {
           .option('all', { type: 'boolean', default: false, describe: 'remove the whole cache' }),
       async (args) => (await command.clean()).cleanCommand({ ...args, workDir: resolve(args.workDir) }),
     )
+    .command(exportCommandModule)
     .demandCommand(1, 'name a command')
     .strict()
     .fail((message, error) => {

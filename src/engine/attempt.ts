@@ -1,10 +1,11 @@
 import { createHash } from 'node:crypto';
-import { rm } from 'node:fs/promises';
+import { rm, rmdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BATCHES, type Batch, batch } from '../plugin-api/batch.js';
 import { stableJson } from './cache.js';
 import { codecOf } from './codec.js';
 import { createLogger } from './logger.js';
+import { genoflowVersion } from './provenance.js';
 import { type Attempt, edge, type RunContext, StageError, type StageState } from './run-state.js';
 import { runStage } from './stage-runner.js';
 import { STDIN_PATH, STDOUT_PATH } from './stdin.js';
@@ -180,6 +181,7 @@ async function runAttempt(run: RunContext, state: StageState, attempt: Attempt, 
       checkpointDir: attempt.checkpointDir,
       threads: attempt.threads,
       baseDir: attempt.baseDir,
+      run: { id: run.id, command: run.options.provenance?.command ?? '', genoflowVersion },
       stdin: () => {
         state.inputFiles.add(STDIN_PATH);
         return run.stdin().open();
@@ -224,6 +226,9 @@ async function runAttempt(run: RunContext, state: StageState, attempt: Attempt, 
     store?.tap.fail(err);
     await store?.stored.catch(() => {});
     await store?.writer.discard();
+    // A failed attempt keeps its scratch and checkpoint dirs for a look or a resume, unless empty.
+    await rmdir(attempt.scratchDir).catch(() => {});
+    await rmdir(attempt.checkpointDir).catch(() => {});
     throw err;
   }
 }

@@ -167,6 +167,7 @@ async function changedFile(
   if (stage.stage.output === null && !record.outputFiles.length) return 'a sink that declared no output file';
   for (const file of record.outputFiles) {
     if (file.path === STDOUT_PATH) return 'writes stdout';
+    if (!file.hash) return `writes ${file.path}, which is not a file`;
     const hash = await options.fingerprints.tryFingerprint(resolve(options.baseDir, file.path));
     if (hash === undefined) return `output ${file.path}: missing`;
     if (hash !== file.hash) return `output ${file.path}: changed since it was written`;

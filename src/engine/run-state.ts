@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import type { Readable, Writable } from 'node:stream';
 import type { ReportSection } from '../plugin-api/types.js';
 import type { Plan, PlannedStage } from '../workflow/plan.js';
@@ -8,6 +9,7 @@ import type { FingerprintStore } from './fingerprint.js';
 import type { createLogger, LogLevel } from './logger.js';
 import type { PluginRegistry } from './plugin-loader.js';
 import type { ProgressReporter, StageProgress } from './progress.js';
+import type { Provenance } from './provenance.js';
 import type { StdinSpool } from './stdin.js';
 import type { StageStatus, TraceRow } from './trace.js';
 
@@ -39,6 +41,8 @@ export interface RunOptions {
   lockWaitMs?: number;
   /** Decide what would run and stop there. */
   dryRun?: boolean;
+  /** How the run was started, kept in run.json and given to stages (`ctx.run`). */
+  provenance?: Provenance;
 }
 
 export interface RunResult {
@@ -59,9 +63,9 @@ export class StageError extends Error {
     readonly cause: unknown,
     readonly scratchDir: string,
   ) {
-    super(
-      `stage "${stage}" failed: ${cause instanceof Error ? cause.message : String(cause)} (scratch dir kept: ${scratchDir})`,
-    );
+    // An empty scratch dir is removed (attempt.ts): only one holding something is named.
+    const kept = existsSync(scratchDir) ? ` (scratch dir kept: ${scratchDir})` : '';
+    super(`stage "${stage}" failed: ${cause instanceof Error ? cause.message : String(cause)}${kept}`);
     this.name = 'StageError';
   }
 }

@@ -30,6 +30,7 @@ export async function runWorkflow(options: RunOptions): Promise<RunResult> {
     status: 'RUNNING',
     counts: { cached: 0, run: 0, failed: 0, aborted: 0 },
     keys: [],
+    provenance: options.provenance,
   };
   try {
     if (!options.dryRun) await saveRun(workDir, record);

@@ -20,6 +20,7 @@ export interface StageRunOptions {
   threads: number;
   /** Directory that relative paths in params are resolved against. */
   baseDir: string;
+  run: StageContext<unknown>['run'];
   stdin: () => Readable;
   stdout: () => Writable;
   onInputFile?: (path: string) => void;
@@ -65,6 +66,7 @@ export async function runStage(options: StageRunOptions): Promise<StageStats> {
     declareOutputFile: (path) => options.onOutputFile?.(path),
     checkpointDir: options.checkpointDir,
     report: (section) => options.onReport?.(section),
+    run: options.run,
   };
   await mkdir(options.scratchDir, { recursive: true });
   await mkdir(options.checkpointDir, { recursive: true });

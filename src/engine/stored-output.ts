@@ -1,4 +1,5 @@
 import { BATCHES, type Batch, batch, lineBlock } from '../plugin-api/batch.js';
+import { isStream } from '../plugin-api/io.js';
 import {
   type EntryWriter,
   type FileFingerprint,
@@ -116,7 +117,8 @@ export async function commitStage(
       const hash =
         path === STDIN_PATH
           ? await run.stdin().hash
-          : path === STDOUT_PATH
+          : // stdout, a device or a pipe cannot be looked at again: no hash, so it always re-runs.
+            path === STDOUT_PATH || isStream(path)
             ? ''
             : await run.fingerprints.fingerprint(path);
       files.push({ path: keyPath(run.options.baseDir, path), hash });

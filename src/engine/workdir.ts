@@ -5,6 +5,7 @@ import { namingPath } from '../plugin-api/fs-error.js';
 import { pidAlive } from '../plugin-api/pid.js';
 import { writeJsonAtomic } from './cache.js';
 import { createLogger } from './logger.js';
+import type { Provenance } from './provenance.js';
 
 /**
  * The layout of a work dir (`.genoflow/` by default, mode 0700):
@@ -28,6 +29,8 @@ export interface RunRecord {
   /** Full cache keys this run used or produced (kept by `clean --keep`). */
   keys: string[];
   error?: string;
+  /** The command line, directory, versions and params the run was made with. */
+  provenance?: Provenance;
 }
 
 /** The folders genoflow makes inside a work dir, parents first. */

@@ -5,6 +5,8 @@
  */
 export { z } from 'zod';
 export { type Batch, batch, batchesOf, fastaBlock, inputBatches, inputBytes, lineBlock } from './batch.js';
+export { BgzfFile, inflateBgzf } from './bgzf.js';
+export { isBgzf } from './bgzf-block.js';
 export { carryingCodec, codecContext } from './carrying-codec.js';
 export { definePlugin, defineStage } from './define.js';
 export { type Delimiter, detectFormat, splitRow } from './delimited.js';
@@ -29,6 +31,7 @@ export {
   type Output,
   openBytes,
   openOutput,
+  peekBytes,
   readLineBatches,
   readLineChunks,
   writeOutput,

@@ -1,5 +1,5 @@
 import { once } from 'node:events';
-import { createReadStream, createWriteStream, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { createReadStream, createWriteStream, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { rename, rm } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { basename, dirname, join } from 'node:path';
@@ -14,6 +14,10 @@ import type { StageContext } from './types.js';
 export function openBytes(ctx: StageContext<unknown>, path: string): Readable {
   if (path === '-') return ctx.stdin();
   const file = ctx.resolvePath(path);
+  // Said here with the path: fs's own errors (a bare EISDIR, ENOENT) name neither.
+  const stat = statSync(file, { throwIfNoEntry: false });
+  if (!stat) throw new Error(`${path}: no such file, expected a readable input file`);
+  if (stat.isDirectory()) throw new Error(`${path}: is a directory, expected a readable input file`);
   ctx.declareInputFile(file);
   return createReadStream(file, { highWaterMark: 1 << 20, signal: ctx.signal });
 }
@@ -48,19 +52,50 @@ async function* decompress(source: Readable, name: string): AsyncGenerator<Buffe
     return;
   }
   const gunzip = createGunzip({ chunkSize: 1 << 18 });
+  // Where it went wrong: zlib's errors say only what.
+  let inflated = 0;
+  const broken = (message: string) =>
+    `${name}: gzip stream is corrupt or truncated (${message}) after ${inflated} decompressed bytes`;
   const piping = pipeline(Readable.from(rest()), gunzip).catch((err: Error) => {
-    gunzip.destroy(new Error(`${name}: gzip stream is corrupt or truncated (${err.message})`));
+    gunzip.destroy(new Error(broken(err.message)));
   });
   try {
-    for await (const chunk of gunzip) yield chunk as Buffer;
+    for await (const chunk of gunzip) {
+      inflated += (chunk as Buffer).length;
+      yield chunk as Buffer;
+    }
   } catch (err) {
     const message = (err as Error).message;
-    throw new Error(
-      message.startsWith(name) ? message : `${name}: gzip stream is corrupt or truncated (${message})`,
-    );
+    throw new Error(message.startsWith(name) ? message : broken(message));
   } finally {
     await piping;
   }
+}
+
+/** The first `min` bytes of a stream (fewer at its end), and the whole stream again: for magic bytes. */
+export async function peekBytes(
+  source: AsyncIterable<Buffer>,
+  min: number,
+): Promise<{ head: Buffer; all: AsyncGenerator<Buffer> }> {
+  const chunks = source[Symbol.asyncIterator]();
+  const seen: Buffer[] = [];
+  let length = 0;
+  let done = false;
+  while (length < min) {
+    const next = await chunks.next();
+    if (next.done) {
+      done = true;
+      break;
+    }
+    seen.push(next.value);
+    length += next.value.length;
+  }
+  async function* all(): AsyncGenerator<Buffer> {
+    yield* seen;
+    if (done) return;
+    for (let next = await chunks.next(); !next.done; next = await chunks.next()) yield next.value;
+  }
+  return { head: Buffer.concat(seen), all: all() };
 }
 
 /**
@@ -132,6 +167,9 @@ export function openOutput(ctx: StageContext<unknown>, path: string, transform?:
   const file = ctx.resolvePath(path);
   // Declared here, so that no stage can forget it: a cached stage whose file is gone re-runs.
   ctx.declareOutputFile(file);
+  // A device or a pipe (/dev/null, /dev/fd/3 of `>(bgzip > x.gz)`) is written as it is:
+  // renaming a temporary file over it would replace it.
+  if (isStream(file)) return streamOutput(createWriteStream(file), transform, true);
   // Results usually go to a fresh output folder.
   mkdirSync(dirname(file), { recursive: true });
   removeDeadTemps(file);
@@ -152,6 +190,12 @@ export function openOutput(ctx: StageContext<unknown>, path: string, transform?:
       await rm(temp, { force: true });
     },
   };
+}
+
+/** Whether `path` exists and is neither a regular file nor a folder (a device, a FIFO, a socket). */
+export function isStream(path: string): boolean {
+  const stats = statSync(path, { throwIfNoEntry: false });
+  return stats !== undefined && !stats.isFile() && !stats.isDirectory();
 }
 
 /** Removes the temporary files that killed runs of this host left beside `file`. */

@@ -117,6 +117,7 @@ async function runOptions<P, Out>(
     checkpointDir: options.checkpointDir ?? join(scratch, 'checkpoint'),
     threads: options.threads ?? 2,
     baseDir: options.baseDir ?? process.cwd(),
+    run: { id: 'test', command: 'genoflow test', genoflowVersion: 'test' },
     stdin: () =>
       options.stdin instanceof Readable ? options.stdin : Readable.from([Buffer.from(options.stdin ?? '')]),
     stdout: () => new PassThrough().resume(),

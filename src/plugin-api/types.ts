@@ -106,6 +106,11 @@ export interface StageContext<P = unknown> {
   readonly checkpointDir: string;
   /** Adds a chart or table to the run's report; kept with the cache entry, so a cached stage still shows it. */
   report(section: ReportSection): void;
+  /**
+   * The run this stage is part of, for outputs that record how they were made (a VCF's
+   * `##genoflowCommand=`). Not part of the cache key: the same inputs give the same records.
+   */
+  readonly run: { readonly id: string; readonly command: string; readonly genoflowVersion: string };
 }
 
 export interface StageDefinition<P = unknown, Out = unknown> {
@@ -136,6 +141,11 @@ export interface StageDefinition<P = unknown, Out = unknown> {
    */
   shell?: { commands: readonly string[]; env: string };
   /**
+   * The files `run` will read, by the param that names each (`-`, stdin, is left out):
+   * `validate`, `--dry-run` and `run` check beforehand that each is a readable file.
+   */
+  inputFiles?(params: P): Readonly<Record<string, string | readonly string[] | undefined>>;
+  /**
    * Does the work: reads `ctx.inputs`, and either returns an async iterable of output
    * records (a generator, which may also yield `batch(records)`) or, for a sink, a promise
    * that settles when done.
@@ -154,4 +164,10 @@ export interface PluginDefinition {
   /** Codecs for the port types this plugin introduces, used to store them in the cache. */
   // biome-ignore lint/suspicious/noExplicitAny: one map holds codecs of every record type
   codecs?: Readonly<Record<PortType, PortCodec<any>>>;
+  /**
+   * `genoflow export PATH`: writes portable forms of something this plugin made at PATH
+   * (tfjs: a model bundle's model.onnx) and returns the files written, or null when PATH is
+   * not one of its own.
+   */
+  export?(path: string, log: Logger): Promise<string[] | null>;
 }

@@ -7,25 +7,28 @@ const hasTmux = spawnSync('tmux', ['-V']).status === 0;
 
 /** Runs `command` in a detached 160x50 tmux terminal until it exits; the rendered screen. */
 function renderedScreen(command: string, cwd: string): string {
-  const session = `genoflow-test-${process.pid}`;
-  execFileSync('tmux', [
+  // A server of its own (-L): nothing another tmux user does can reach it.
+  const socket = `genoflow-test-${process.pid}`;
+  const tmux = (...args: string[]) =>
+    execFileSync('tmux', ['-L', socket, ...args], { encoding: 'utf8', timeout: 120_000 });
+  tmux(
     'new-session',
     '-d',
     '-s',
-    session,
+    'demo',
     '-x',
     '160',
     '-y',
     '50',
     '-c',
     cwd,
-    `${command}; tmux wait-for -S ${session}-done; sleep 60`,
-  ]);
+    `${command}; tmux -L ${socket} wait-for -S done; sleep 60`,
+  );
   try {
-    execFileSync('tmux', ['wait-for', `${session}-done`], { timeout: 120_000 });
-    return execFileSync('tmux', ['capture-pane', '-p', '-t', session], { encoding: 'utf8' });
+    tmux('wait-for', 'done');
+    return tmux('capture-pane', '-p', '-t', 'demo');
   } finally {
-    spawnSync('tmux', ['kill-session', '-t', session]);
+    spawnSync('tmux', ['-L', socket, 'kill-server']);
   }
 }
 

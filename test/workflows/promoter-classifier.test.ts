@@ -23,6 +23,8 @@ describe('workflows/promoter-classifier.yaml (the default job of make demo)', ()
     expect(first.stderr).toMatch(/\[evaluation\] n=160 {2}accuracy /);
     const metrics = JSON.parse(readFileSync(join(out, 'metrics.json'), 'utf8'));
     for (const key of ['accuracy', 'f1', 'mcc', 'roc_auc']) expect(typeof metrics[key]).toBe('number');
+    // The model's path is relative to metrics.json's folder: the results folder can move.
+    expect(metrics.model).toBe('model');
     // Positives carry both promoter boxes; six epochs of the CNN separate most of them
     // (0.8+ accuracy measured here), far from the 0.5 of chance on this balanced set.
     expect(metrics.accuracy).toBeGreaterThan(0.7);

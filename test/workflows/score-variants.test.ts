@@ -49,10 +49,16 @@ describe('workflows/score-variants.yaml', () => {
     const outBody = outLines.filter((l) => !l.startsWith('#'));
     expect(outBody).toHaveLength(4103);
     expect(outBody).toHaveLength(inBody.length);
-    // The header gains exactly the GF_SCORE declaration.
+    // The header gains exactly the GF_SCORE declaration and how the file was made.
     const added = outLines.filter((l) => l.startsWith('#') && !inLines.includes(l));
-    expect(added).toHaveLength(1);
+    expect(added).toHaveLength(3);
     expect(added[0]).toMatch(/^##INFO=<ID=GF_SCORE,Number=1,Type=Float,/);
+    expect(added[1]).toBe(
+      `##genoflowVersion=${JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')).version}`,
+    );
+    expect(added[2]).toMatch(
+      /^##genoflowCommand=genoflow run workflows\/score-variants\.yaml -p model=\S+ -p reference=\S+ --work-dir \S+; Date=\S+Z; run=\d{8}-\d{6}-\w{4}$/,
+    );
 
     // Line by line: the input line, with GF_SCORE appended to INFO where a score exists.
     let missing = 0;

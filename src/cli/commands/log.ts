@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { versionsLine } from '../../engine/provenance.js';
 import { listRuns, runDir } from '../../engine/workdir.js';
 import { WorkflowError } from '../../workflow/errors.js';
 
@@ -9,6 +10,13 @@ export async function logCommand(args: { run?: string; workDir: string }): Promi
   if (args.run) {
     const run = runs.find((r) => r.id === args.run || r.id.startsWith(args.run!));
     if (!run) throw new WorkflowError(`no run "${args.run}" in ${args.workDir}`);
+    // How the run was made, as comment lines above its trace.
+    const made = run.provenance;
+    if (made) {
+      process.stdout.write(
+        `# command: ${made.command}\n# cwd: ${made.cwd}\n# versions: ${versionsLine(made)}\n# params: ${JSON.stringify(made.params)}\n`,
+      );
+    }
     process.stdout.write(await readFile(join(runDir(args.workDir, run.id), 'trace.tsv'), 'utf8'));
     return;
   }

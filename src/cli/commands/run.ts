@@ -2,9 +2,11 @@ import { copyFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createLogger } from '../../engine/logger.js';
 import { createReporter } from '../../engine/progress.js';
+import { provenanceOf } from '../../engine/provenance.js';
 import { runWorkflow } from '../../engine/run.js';
 import { runDir } from '../../engine/workdir.js';
 import { WorkflowError } from '../../workflow/errors.js';
+import { checkInputFiles } from '../../workflow/input-files.js';
 import { parseMemory } from '../../workflow/resources.js';
 import { exitWith } from '../exit.js';
 import { loadPlan, type WorkflowArgs } from '../load.js';
@@ -44,6 +46,7 @@ export async function runCommand(args: RunArgs): Promise<void> {
   process.once('SIGTERM', interrupt('SIGTERM', 143));
   createLogger(args.logLevel).debug('signal handlers installed; loading plugins');
   const { plan, registry, executor } = await loadPlan(args);
+  checkInputFiles(plan);
   if (controller.signal.aborted) exitWith(exitCode);
   // A closed stdout (`| head`) ends the run quietly, as it would for any Unix filter.
   process.stdout.on('error', (err: NodeJS.ErrnoException) => {
@@ -54,6 +57,7 @@ export async function runCommand(args: RunArgs): Promise<void> {
   });
   const quiet = args.logLevel === 'error' || args.logLevel === 'warn';
   const started = new Date();
+  const provenance = provenanceOf(plan, process.argv.slice(2));
   const result = await runWorkflow({
     plan,
     registry,
@@ -71,6 +75,7 @@ export async function runCommand(args: RunArgs): Promise<void> {
     signal: controller.signal,
     reporter: await createReporter(quiet || args.dryRun ? 'off' : process.stderr.isTTY ? 'tty' : 'lines'),
     dryRun: args.dryRun,
+    provenance,
   });
   if (args.dryRun) {
     const width = plan.stages.reduce((w, s) => Math.max(w, s.name.length), 0);
@@ -85,7 +90,7 @@ export async function runCommand(args: RunArgs): Promise<void> {
     // Loaded only when asked for: Vega is large.
     const { writeReport } = await import('../../engine/report/index.js');
     const durationMs = Date.now() - started.getTime();
-    for (const problem of await writeReport(args.report, { plan, result, started, durationMs }))
+    for (const problem of await writeReport(args.report, { plan, result, started, durationMs, provenance }))
       process.stderr.write(`genoflow: report: ${problem}\n`);
     if (!quiet) process.stderr.write(`report: ${args.report}\n`);
   }

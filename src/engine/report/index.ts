@@ -1,6 +1,7 @@
 import { rename, rm, writeFile } from 'node:fs/promises';
 import type { ReportSection } from '../../plugin-api/types.js';
 import type { Plan } from '../../workflow/plan.js';
+import { type Provenance, versionsLine } from '../provenance.js';
 import type { RunResult } from '../run.js';
 import { dagSvg } from './dag-svg.js';
 import { formatDuration, formatValue } from './format.js';
@@ -16,6 +17,7 @@ export interface ReportInput {
   /** When the run started and how long it took, as the CLI measured it. */
   started: Date;
   durationMs: number;
+  provenance: Provenance;
 }
 
 /**
@@ -39,7 +41,7 @@ export async function writeReport(path: string, input: ReportInput): Promise<str
 }
 
 export async function renderReport(
-  { plan, result, started, durationMs }: ReportInput,
+  { plan, result, started, durationMs, provenance }: ReportInput,
   problems: string[],
 ): Promise<string> {
   const { spec } = plan.workflow;
@@ -74,6 +76,8 @@ export async function renderReport(
       `${rows.length}: ${count('COMPLETED')} run, ${count('CACHED')} cached${count('FAILED') ? `, ${count('FAILED')} failed` : ''}${count('ABORTED') ? `, ${count('ABORTED')} aborted` : ''}`,
     ],
     ['workflow file', `<code>${escapeHtml(plan.workflow.path)}</code>`],
+    ['command', `<code data-provenance="command">${escapeHtml(provenance.command)}</code>`],
+    ['versions', `<code data-provenance="versions">${escapeHtml(versionsLine(provenance))}</code>`],
   ];
   const header = `<header>
 <h1>${escapeHtml(spec.name)}</h1>

@@ -1,0 +1,49 @@
+import { execFileSync, spawn } from 'node:child_process';
+import { readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parseTrace } from '../../src/engine/trace.js';
+import { cli, tempDir, writeFile } from '../helpers.js';
+
+const workflow = (output: string) =>
+  `name: to-a-stream\nstages:\n  read:\n    uses: text.read\n    with: { path: lines.txt }\n  write:\n    uses: text.write\n    from: read\n    with: { path: "${output}" }\n`;
+
+/** The status of the sink in the trace of a run. */
+const sinkStatus = (trace: string) =>
+  parseTrace(readFileSync(trace, 'utf8')).find((r) => r.stage === 'write')!.status;
+
+describe('a sink whose output is a device or a pipe', () => {
+  it('writes /dev/null as it is: it stays the null device, and --resume writes it again', async () => {
+    const dir = tempDir('dev-null');
+    writeFile(dir, 'lines.txt', 'a\nb\n');
+    writeFile(dir, 'wf.yaml', workflow('/dev/null'));
+    for (const args of [[], ['--resume']]) {
+      const run = await cli(['run', 'wf.yaml', '--trace', 'trace.tsv', ...args], { cwd: dir });
+      expect(run.code, run.stderr).toBe(0);
+      expect(statSync('/dev/null').isCharacterDevice()).toBe(true);
+      expect(sinkStatus(join(dir, 'trace.tsv'))).toBe('COMPLETED');
+    }
+  });
+
+  it('writes a FIFO straight through (what `-p out=>(bgzip > x.gz)` gives) and re-runs on --resume', async () => {
+    const dir = tempDir('fifo');
+    writeFile(dir, 'lines.txt', 'a\nb\n');
+    const fifo = join(dir, 'out.fifo');
+    execFileSync('mkfifo', [fifo]);
+    writeFile(dir, 'wf.yaml', workflow(fifo));
+    for (const args of [[], ['--resume']]) {
+      const reader = spawn('cat', [fifo]);
+      let got = '';
+      reader.stdout.on('data', (c: Buffer) => {
+        got += c.toString();
+      });
+      const closed = new Promise((r) => reader.on('close', r));
+      const run = await cli(['run', 'wf.yaml', '--trace', 'trace.tsv', ...args], { cwd: dir });
+      await closed;
+      expect(run.code, run.stderr).toBe(0);
+      expect(got).toBe('a\nb\n');
+      expect(statSync(fifo).isFIFO()).toBe(true);
+      expect(sinkStatus(join(dir, 'trace.tsv'))).toBe('COMPLETED');
+    }
+  });
+});
