@@ -1,5 +1,6 @@
 import { dirname } from 'node:path';
 import { PluginRegistry } from '../engine/plugin-loader.js';
+import { applyConfig } from '../workflow/config.js';
 import { loadWorkflow } from '../workflow/load.js';
 import { resolveParams } from '../workflow/params.js';
 import { type Plan, planWorkflow } from '../workflow/plan.js';
@@ -9,16 +10,28 @@ export interface WorkflowArgs {
   workflow: string;
   param?: string[];
   paramsFile?: string;
+  /** A config file of profiles (default: genoflow.config.yaml beside the workflow). */
+  config?: string;
+  /** Profiles of the config to apply, in order. */
+  profile?: string[];
 }
 
 /** Loads, resolves and checks a workflow: everything short of running it. */
-export async function loadPlan(args: WorkflowArgs): Promise<{ plan: Plan; registry: PluginRegistry }> {
+export async function loadPlan(
+  args: WorkflowArgs,
+): Promise<{ plan: Plan; registry: PluginRegistry; executor?: string }> {
   const workflow = await loadWorkflow(args.workflow);
+  const profiles = (args.profile ?? []).flatMap((p) => p.split(',')).filter(Boolean);
+  const config = await applyConfig(workflow, args.config, profiles);
   const registry = await PluginRegistry.create({
     extra: workflow.spec.plugins,
     baseDir: dirname(workflow.path),
     errorAt: (index, message) => workflow.error(['plugins', index], message),
   });
-  const params = await resolveParams(workflow, { set: args.param, file: args.paramsFile });
-  return { plan: await planWorkflow(workflow, params, registry), registry };
+  const params = await resolveParams(workflow, {
+    set: args.param,
+    file: args.paramsFile,
+    profiles: config.params,
+  });
+  return { plan: await planWorkflow(workflow, params, registry), registry, executor: config.executor };
 }

@@ -11,6 +11,7 @@ import { translateNextflowFlags } from './nextflow-flags.js';
 const command = {
   clean: () => import('./commands/clean.js'),
   dag: () => import('./commands/dag.js'),
+  execTask: () => import('./commands/exec-task.js'),
   log: () => import('./commands/log.js'),
   params: () => import('./commands/params.js'),
   plugins: () => import('./commands/plugins.js'),
@@ -30,7 +31,17 @@ const workflowOptions = <T>(y: Argv<T>) =>
       describe:
         'override a param: name=value (repeatable); a string unless exactly a number, true, false or null',
     })
-    .option('params-file', { type: 'string', describe: 'YAML file of param overrides' });
+    .option('params-file', { type: 'string', describe: 'YAML file of param overrides' })
+    .option('config', {
+      type: 'string',
+      describe: 'config file of profiles (default: genoflow.config.yaml beside the workflow)',
+    })
+    .option('profile', {
+      type: 'string',
+      array: true,
+      nargs: 1,
+      describe: "apply the config's profiles, in order: --profile a,b (Nextflow's -profile)",
+    });
 
 const workDirOption = <T>(y: Argv<T>) =>
   y.option('work-dir', { type: 'string', default: '.genoflow', describe: 'cache, runs and spooled stdin' });
@@ -96,6 +107,21 @@ try {
             describe: 'print what would run or be cached, and why',
           })
           .option('threads', { type: 'number', default: cpus().length, describe: 'threads a stage may use' })
+          .option('cpus', {
+            type: 'number',
+            default: cpus().length,
+            describe: 'cpus the tasks running at once may use together (each stage declares cpus:)',
+          })
+          .option('memory', {
+            type: 'string',
+            describe:
+              'memory the tasks running at once may use together, e.g. "16 GB" (default: not limited)',
+          })
+          .option('executor', {
+            choices: ['in-process', 'process'] as const,
+            describe:
+              "where tasks run: in this process (the default), or each as a child genoflow process; overrides the profile's",
+          })
           .option('trace', { type: 'string', describe: 'copy the trace TSV here' })
           .option('report', { type: 'string', describe: 'write an HTML report of the run here' })
           .option('backend', {
@@ -109,6 +135,12 @@ try {
           workDir: resolve(args.workDir),
           logLevel: args.quiet ? 'error' : args.logLevel,
         }),
+    )
+    .command(
+      'exec-task <task>',
+      false, // hidden: the process executor's child
+      (y) => y.positional('task', { type: 'string', demandOption: true }),
+      async (args) => (await command.execTask()).execTaskCommand(args),
     )
     .command(
       'validate <workflow>',

@@ -43,10 +43,15 @@ describe('translateNextflowFlags', () => {
     expect(translateNextflowFlags(argv)).toEqual(argv);
   });
 
-  it('refuses -profile naming what to use, and any other single-dash word', () => {
-    expect(() => translateNextflowFlags(['run', 'wf.yaml', '-profile', 'docker'])).toThrow(
-      /--params-file FILE$/,
-    );
+  it('maps -profile and -c to --profile and --config, and refuses any other single-dash word', () => {
+    expect(translateNextflowFlags(['run', 'wf.yaml', '-profile', 'a,b', '-c', 'my.yaml'])).toEqual([
+      'run',
+      'wf.yaml',
+      '--profile',
+      'a,b',
+      '--config',
+      'my.yaml',
+    ]);
     expect(() => translateNextflowFlags(['run', 'wf.yaml', '-resum'])).toThrow(
       "unknown option -resum: genoflow's options start with two dashes (see genoflow --help)",
     );

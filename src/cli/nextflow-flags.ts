@@ -9,17 +9,16 @@ const withFile: Record<string, [string, string]> = {
 const renamed: Record<string, string> = {
   '-resume': '--resume',
   '-params-file': '--params-file',
+  '-profile': '--profile',
+  '-c': '--config',
+  '-config': '--config',
   '-w': '--work-dir',
   '-work-dir': '--work-dir',
 };
 const refused: Record<string, string> = {
-  '-profile':
-    "genoflow has no profiles yet: put the profile's params in a YAML file and pass it with --params-file FILE",
   '-with-dag':
     'genoflow has no -with-dag: print the DAG with `genoflow dag WORKFLOW` (mermaid, or --format dot)',
   '-with-timeline': 'genoflow has no -with-timeline: the HTML report of --report FILE has the timeline',
-  '-c': 'genoflow has no config files: pass params with --params-file FILE or -p name=value',
-  '-config': 'genoflow has no config files: pass params with --params-file FILE or -p name=value',
 };
 
 /**

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { rm, rmdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { BATCHES, type Batch, batch } from '../plugin-api/batch.js';
 import { stableJson } from './cache.js';
 import { codecOf } from './codec.js';
 import { createLogger } from './logger.js';
@@ -76,10 +77,20 @@ export async function runAttempts(run: RunContext, state: StageState): Promise<v
   for (;;) {
     const attempt = describeAttempt(run, state, state.attempt + 1);
     state.attempt = attempt.number;
+    // A task over its `time` is killed (its signal aborts: a command's process group goes too).
+    const overTime = new AbortController();
+    const { time } = planned.resources;
+    const timer = time
+      ? setTimeout(
+          () => overTime.abort(new Error(`killed: ran past its time limit of ${formatTime(time)}`)),
+          time,
+        )
+      : undefined;
     try {
-      await runAttempt(run, state, attempt, signal);
+      await runAttempt(run, state, attempt, AbortSignal.any([signal, overTime.signal]));
       return;
-    } catch (err) {
+    } catch (caught) {
+      const err = overTime.signal.aborted ? overTime.signal.reason : caught;
       if (state.attempt >= maxAttempts || signal.aborted)
         throw new StageError(planned.name, err, attempt.scratchDir);
       const delay = 200 * 2 ** (state.attempt - 1);
@@ -87,9 +98,13 @@ export async function runAttempts(run: RunContext, state: StageState): Promise<v
         `[${planned.name}] attempt ${state.attempt} failed: ${(err as Error).message}; retrying in ${delay} ms (scratch dir kept: ${attempt.scratchDir})`,
       );
       await new Promise((r) => setTimeout(r, delay));
+    } finally {
+      clearTimeout(timer);
     }
   }
 }
+
+const formatTime = (ms: number) => (ms % 1000 ? `${ms} ms` : `${ms / 1000} s`);
 
 /** The input streams of an attempt: live channels, or replays of committed entries. */
 function attemptInputs(run: RunContext, state: StageState, attempt: Attempt) {
@@ -111,8 +126,42 @@ function attemptInputs(run: RunContext, state: StageState, attempt: Attempt) {
       }, counter);
     }
   }
+  const { gather } = state.planned;
+  for (const [port, parts] of Object.entries(gather?.ports ?? {})) {
+    const streams = parts.map((p) => ({ item: p.item, source: inputs[p.input]! }));
+    for (const p of parts) delete inputs[p.input];
+    inputs[port] = gathered(streams, gather!.tag);
+  }
   return { inputs, recordsIn: () => counters.reduce((sum, c) => sum + c.n, 0) };
 }
+
+/** Every item's stream, one after another in item order; a plain-object record gets its `item`. */
+function gathered(
+  streams: { item: string; source: AsyncIterable<unknown> }[],
+  tag: string,
+): AsyncIterable<unknown> {
+  const batches = async function* () {
+    for (const { item, source } of streams) {
+      for await (const entry of (source as unknown as { [BATCHES]: () => AsyncIterable<Batch<unknown>> })[
+        BATCHES
+      ]()) {
+        yield entry.bytes !== undefined ? entry : batch(entry.records.map((r) => tagged(r, tag, item)));
+      }
+    }
+  };
+  return {
+    [BATCHES]: batches,
+    async *[Symbol.asyncIterator]() {
+      for await (const entry of batches()) yield* entry.records;
+    },
+  } as AsyncIterable<unknown>;
+}
+
+/** A field the record has keeps its place and takes the item's id (`sample` from the sheet). */
+const tagged = (record: unknown, tag: string, item: string) =>
+  record !== null && typeof record === 'object' && Object.getPrototypeOf(record) === Object.prototype
+    ? { [tag]: item, ...record, [tag]: item }
+    : record;
 
 async function runAttempt(run: RunContext, state: StageState, attempt: Attempt, signal: AbortSignal) {
   const { planned } = state;

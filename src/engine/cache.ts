@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { createReadStream, readFileSync } from 'node:fs';
-import { mkdir, open, rename, rm } from 'node:fs/promises';
+import { mkdir, open, readdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import { namingPath } from '../plugin-api/fs-error.js';
@@ -106,12 +106,38 @@ export class StageCache {
   // N stages costs N reads, not N round trips through the thread pool (a chain's lookups
   // wait on each other, and each round trip is slow on a busy machine).
   async lookup(staticKey: string): Promise<KeyRecord | undefined> {
+    if (this.listed && !this.listed.index.has(`${staticKey}.json`)) return undefined;
     return readJsonSync<KeyRecord>(this.indexPath(staticKey));
   }
 
   /** The key record of a stage's most recent completion, for `why`. */
   async last(workflow: string, stage: string): Promise<KeyRecord | undefined> {
+    if (this.listed?.workflow === workflow && !this.listed.last.has(`${encodeURIComponent(stage)}.json`))
+      return undefined;
     return readJsonSync<KeyRecord>(this.lastPath(workflow, stage));
+  }
+
+  private listed?: { workflow: string; index: Set<string>; last: Set<string> };
+
+  /**
+   * Lists the index once, so that deciding 100,000 tasks that never ran opens no file for
+   * them; until `forget()`, what is not listed is taken as not there.
+   */
+  async list(workflow: string): Promise<void> {
+    const names = (dir: string) =>
+      readdir(dir).then(
+        (n) => new Set(n),
+        () => new Set<string>(),
+      );
+    const [index, last] = await Promise.all([
+      names(join(this.dir, 'index')),
+      names(join(this.dir, 'last', encodeURIComponent(workflow))),
+    ]);
+    this.listed = { workflow, index, last };
+  }
+
+  forget(): void {
+    this.listed = undefined;
   }
 
   async remember(workflow: string, record: KeyRecord): Promise<void> {

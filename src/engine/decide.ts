@@ -61,10 +61,15 @@ export const keyPath = (baseDir: string, path: string) =>
 export async function decide(options: DecideOptions): Promise<Map<string, Decision>> {
   const { plan } = options;
   const decisions = new Map<string, Decision>();
-  // Stages whose inputs are all decided are looked up together: their reads overlap.
-  for (const level of levels(plan)) {
-    const decided = await Promise.all(level.map((stage) => decideOne(stage, decisions, options)));
-    for (const decision of decided) decisions.set(decision.stage.name, decision);
+  await options.cache.list(plan.workflow.spec.name);
+  try {
+    // Stages whose inputs are all decided are looked up together: their reads overlap.
+    for (const level of levels(plan)) {
+      const decided = await Promise.all(level.map((stage) => decideOne(stage, decisions, options)));
+      for (const decision of decided) decisions.set(decision.stage.name, decision);
+    }
+  } finally {
+    options.cache.forget();
   }
   // A matched stage whose consumer re-runs is replayed, once its entry is verified whole,
   // or streams again when it is not stored or its entry is corrupt.

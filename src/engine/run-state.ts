@@ -20,6 +20,12 @@ export interface RunOptions {
   /** Relative paths in params resolve against this (the directory genoflow was run from). */
   baseDir: string;
   threads: number;
+  /** Cpus the local scheduler hands out to tasks (default: the machine's). */
+  cpus?: number;
+  /** Bytes of memory it hands out; 0 or unset: not limited. */
+  memory?: number;
+  /** Where tasks run: `in-process` (the default) or `process`. */
+  executor?: string;
   resume: boolean;
   /** On resume, replay the last run's spooled stdin instead of reading stdin. */
   reuseStdin: boolean;
@@ -136,6 +142,10 @@ export interface StageState {
   decision: Decision;
   controller: AbortController;
   status?: StageStatus;
+  /** The id of its task on the executor (a pid, a job id), once submitted. */
+  nativeId?: string;
+  /** Why it failed (its own error, not the StageError around it). */
+  error?: unknown;
   attempt: number;
   start?: number;
   end?: number;

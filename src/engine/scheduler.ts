@@ -1,6 +1,12 @@
-import { runAttempts, scratchDirOf } from './attempt.js';
+import { cpus } from 'node:os';
+import { sameTask } from '../workflow/plan.js';
+import { formatMemory } from '../workflow/resources.js';
+import { scratchDirOf } from './attempt.js';
 import { Channel } from './channel.js';
+import { inProcessExecutor } from './executors/in-process.js';
+import { executorNamed } from './executors/index.js';
 import { stagesToStop, upstreamOf } from './failure-policy.js';
+import { createResourcePool, type Need } from './resource-pool.js';
 import {
   asError,
   deferred,
@@ -53,7 +59,55 @@ export function stageStates(run: Omit<RunContext, 'states'>): Map<string, StageS
   return states;
 }
 
-/** Runs every stage that is not cached at once, streaming through bounded channels. */
+/**
+ * The stages that stream to each other (inside one item) run together as one task group;
+ * only stored edges connect groups.
+ */
+function taskGroups(running: StageState[]): StageState[][] {
+  const byName = new Map(running.map((s) => [s.planned.name, s]));
+  const root = new Map<StageState, StageState>();
+  const find = (s: StageState): StageState => {
+    let r = s;
+    while (root.get(r) !== r) r = root.get(r)!;
+    root.set(s, r);
+    return r;
+  };
+  for (const s of running) root.set(s, s);
+  for (const producer of running) {
+    for (const key of producer.outputs.keys()) {
+      const consumer = byName.get(key.slice(0, key.indexOf('\0')))!;
+      root.set(find(consumer), find(producer));
+    }
+  }
+  const groups = new Map<StageState, StageState[]>();
+  for (const s of running) {
+    const r = find(s);
+    if (!groups.has(r)) groups.set(r, []);
+    groups.get(r)!.push(s);
+  }
+  return [...groups.values()];
+}
+
+/**
+ * What a group asks for: the most any of its stages does (stages streaming to each other
+ * mostly wait on one another); a plain stage that declares nothing asks for nothing.
+ */
+function needOf(group: StageState[]): Need {
+  const limits = new Map<string, number>();
+  for (const s of group)
+    if (s.planned.resources.maxParallel) limits.set(s.planned.group, s.planned.resources.maxParallel);
+  const counted = group.filter((s) => s.planned.resources.counted);
+  return {
+    cpus: counted.reduce((n, s) => Math.max(n, s.planned.resources.cpus), 0),
+    memory: counted.reduce((n, s) => Math.max(n, s.planned.resources.memory), 0),
+    limits: [...limits],
+  };
+}
+
+/**
+ * Runs every task group that is not cached, as many at once as the cpus and memory allow,
+ * streaming inside each group through bounded channels.
+ */
 export async function schedule(run: RunContext): Promise<Omit<RunResult, 'id' | 'decisions'>> {
   const { options, states } = run;
   const capacity = options.channelCapacity ?? 1024;
@@ -61,7 +115,10 @@ export async function schedule(run: RunContext): Promise<Omit<RunResult, 'id' | 
   // Streaming edges: both ends run and neither retries (a retrying stage reads and is read
   // through committed entries, so a retry never re-sends records downstream).
   const streams = (producer: StageState, consumer: StageState) =>
-    producer.decision.action === 'run' && producer.planned.retries === 0 && consumer.planned.retries === 0;
+    producer.decision.action === 'run' &&
+    producer.planned.retries === 0 &&
+    consumer.planned.retries === 0 &&
+    sameTask(producer.planned, consumer.planned);
   for (const consumer of running) {
     for (const [port, upstream] of Object.entries(consumer.planned.inputs)) {
       const producer = states.get(upstream)!;
@@ -103,33 +160,60 @@ export async function schedule(run: RunContext): Promise<Omit<RunResult, 'id' | 
   }, 100);
   sampler.unref();
 
+  const runOne = async (state: StageState, outcome: () => Promise<void>) => {
+    options.reporter.track(state.progress);
+    try {
+      await outcome();
+      state.status = 'COMPLETED';
+    } catch (err) {
+      // A stage whose input failed upstream did not fail by itself: the upstream failure
+      // was recorded before any of its consumers could see it.
+      const aborted = state.controller.signal.aborted || failedUpstream(state);
+      state.status = aborted ? 'ABORTED' : 'FAILED';
+      state.error = err instanceof StageError ? err.cause : err;
+      state.key.reject(err);
+      state.committed.reject(err);
+      if (!aborted) {
+        const error =
+          err instanceof StageError ? err : new StageError(state.planned.name, err, scratchDirOf(run, state));
+        firstError ??= error;
+        run.log.error(error.message);
+        afterFailure(state, error);
+      }
+      for (const channel of state.outputs.values()) channel.fail(err);
+    } finally {
+      state.end = Date.now();
+      state.progress.done = true;
+      state.settled.resolve();
+    }
+  };
+  const executor = executorNamed(options.executor ?? inProcessExecutor.name);
+  const pool = createResourcePool(options.cpus ?? cpus().length, options.memory ?? 0);
+  // A task group starts once every entry it reads is committed, and when its resources fit.
   await Promise.all(
-    running.map(async (state) => {
-      options.reporter.track(state.progress);
+    taskGroups(running).map(async (group) => {
+      const members = new Set(group);
+      const external = group.flatMap((s) =>
+        Object.values(s.planned.inputs)
+          .map((up) => states.get(up)!)
+          .filter((up) => !members.has(up)),
+      );
+      await Promise.allSettled(external.map((up) => up.committed.promise));
+      const release = await pool.acquire(needOf(group));
       try {
-        await runAttempts(run, state);
-        state.status = 'COMPLETED';
-      } catch (err) {
-        // A stage whose input failed upstream did not fail by itself: the upstream failure
-        // was recorded before any of its consumers could see it.
-        const aborted = state.controller.signal.aborted || failedUpstream(state);
-        state.status = aborted ? 'ABORTED' : 'FAILED';
-        state.key.reject(err);
-        state.committed.reject(err);
-        if (!aborted) {
-          const error =
-            err instanceof StageError
-              ? err
-              : new StageError(state.planned.name, err, scratchDirOf(run, state));
-          firstError ??= error;
-          run.log.error(error.message);
-          afterFailure(state, error);
-        }
-        for (const channel of state.outputs.values()) channel.fail(err);
+        const handler = executor.createHandler(run, group);
+        const submitted = handler.submit();
+        await Promise.all(
+          group.map((state) =>
+            runOne(state, async () => {
+              await submitted;
+              state.nativeId = handler.nativeId;
+              await handler.outcome(state);
+            }),
+          ),
+        );
       } finally {
-        state.end = Date.now();
-        state.progress.done = true;
-        state.settled.resolve();
+        release();
       }
     }),
   );
@@ -153,6 +237,11 @@ export async function schedule(run: RunContext): Promise<Omit<RunResult, 'id' | 
       peak_rss_mb: Math.round(state.peakRss / 1048576),
       cache_key: key,
       counters: formatCounters(state.counters),
+      executor: state.nativeId ? executor.name : '',
+      native_id: state.nativeId ?? '',
+      cpus: state.planned.resources.cpus,
+      memory: formatMemory(state.planned.resources.memory),
+      error: state.status === 'FAILED' ? oneLine(state.error) : '',
     });
   }
   const status = options.signal.aborted ? 'ABORTED' : firstError ? 'FAILED' : 'COMPLETED';
@@ -164,3 +253,6 @@ export async function schedule(run: RunContext): Promise<Omit<RunResult, 'id' | 
     error: firstError ?? (options.signal.aborted ? asError(options.signal.reason) : undefined),
   };
 }
+
+const oneLine = (err: unknown) =>
+  (err instanceof Error ? err.message : String(err ?? '')).replace(/\s+/g, ' ').slice(0, 500);

@@ -17,6 +17,13 @@ export interface TraceRow {
   cache_key: string;
   /** `ctx.progress.count` counters, `name=n` by name, comma-separated. */
   counters: string;
+  /** Where the task ran (Nextflow's columns): its executor, the id it had there, what it declared. */
+  executor: string;
+  native_id: string;
+  cpus: number;
+  memory: string;
+  /** Why a task failed, in one line ('' otherwise). */
+  error: string;
 }
 
 export const traceColumns: (keyof TraceRow)[] = [
@@ -32,6 +39,11 @@ export const traceColumns: (keyof TraceRow)[] = [
   'peak_rss_mb',
   'cache_key',
   'counters',
+  'executor',
+  'native_id',
+  'cpus',
+  'memory',
+  'error',
 ];
 
 /** `{ rejected: 2, invalid: 1 }` → `invalid=1,rejected=2`. */
@@ -59,7 +71,15 @@ export function parseTrace(text: string): TraceRow[] {
     const row: Record<string, string | number> = Object.fromEntries(
       columns.map((c, i) => [c, cells[i] ?? '']),
     );
-    for (const n of ['attempt', 'duration_ms', 'records_in', 'records_out', 'bytes_out', 'peak_rss_mb'])
+    for (const n of [
+      'attempt',
+      'cpus',
+      'duration_ms',
+      'records_in',
+      'records_out',
+      'bytes_out',
+      'peak_rss_mb',
+    ])
       row[n] = Number(row[n]);
 
     return row as unknown as TraceRow;

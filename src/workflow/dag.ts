@@ -1,21 +1,52 @@
-import type { Plan } from './plan.js';
+import type { Plan, PlannedStage } from './plan.js';
 
 const id = (name: string) => name.replace(/[^\w]/g, '_');
+
+/** One node per stage of the workflow file (its first task stands for all of its items). */
+interface Node {
+  name: string;
+  stage: PlannedStage;
+  /** `each: sheet samples.tsv: 4`, `gather`, or ''. */
+  fan: string;
+}
+
+function nodesOf(plan: Plan): { nodes: Node[]; edges: { from: string; to: string; label: string }[] } {
+  const nodes = new Map<string, Node>();
+  for (const s of plan.stages) {
+    if (nodes.has(s.group)) continue;
+    const fan = plan.fanOuts.get(s.group);
+    const mark = s.gather
+      ? 'gather'
+      : fan
+        ? `each: ${fan.describe}${fan.stage === s.group ? '' : ` (from ${fan.stage})`}`
+        : '';
+    nodes.set(s.group, { name: s.group, stage: s, fan: mark });
+  }
+  const edges = new Map<string, { from: string; to: string; label: string }>();
+  for (const { name, stage } of nodes.values()) {
+    for (const [input, upstream] of Object.entries(stage.inputs)) {
+      const producer = plan.byName.get(upstream)!;
+      const port = stage.gather ? input.replace(/\[.*\]$/, '') : input;
+      const type = producer.stage.output;
+      edges.set(`${producer.group}\0${name}\0${port}`, {
+        from: producer.group,
+        to: name,
+        label: port === 'in' ? `${type}` : `${port}: ${type}`,
+      });
+    }
+  }
+  return { nodes: [...nodes.values()], edges: [...edges.values()] };
+}
 
 /** The DAG as Mermaid: nodes `name: plugin.stage`, edges labelled with their port type. */
 export function toMermaid(plan: Plan): string {
   const lines = ['flowchart LR'];
-  for (const s of plan.stages) {
-    const label = `${s.name}<br/>${s.uses}${s.store ? '<br/>(stored)' : ''}`;
-    lines.push(`  ${id(s.name)}${s.stage.output === null ? `[/"${label}"/]` : `["${label}"]`}`);
+  const { nodes, edges } = nodesOf(plan);
+  for (const { name, stage: s, fan } of nodes) {
+    const label = `${name}<br/>${s.uses}${fan ? `<br/>(${fan})` : ''}${s.store ? '<br/>(stored)' : ''}`;
+    lines.push(`  ${id(name)}${s.stage.output === null ? `[/"${label}"/]` : `["${label}"]`}`);
   }
-  for (const s of plan.stages) {
-    for (const [port, upstream] of Object.entries(s.inputs)) {
-      const type = plan.byName.get(upstream)!.stage.output;
-      const label = port === 'in' ? `${type}` : `${port}: ${type}`;
-      lines.push(`  ${id(upstream)} -->|${label}| ${id(s.name)}`);
-    }
-  }
+  for (const e of edges) lines.push(`  ${id(e.from)} -->|${e.label}| ${id(e.to)}`);
   return `${lines.join('\n')}\n`;
 }
 
@@ -23,21 +54,14 @@ export function toMermaid(plan: Plan): string {
 export function toDot(plan: Plan): string {
   const q = (s: string) => `"${s.replace(/"/g, '\\"')}"`;
   const lines = [`digraph ${q(plan.workflow.spec.name)} {`, '  rankdir=LR;', '  node [shape=box];'];
-  for (const s of plan.stages) {
+  const { nodes, edges } = nodesOf(plan);
+  for (const { name, stage: s, fan } of nodes) {
     const shape = s.stage.output === null ? ', shape=parallelogram' : '';
     const style = s.store ? ', style=bold' : '';
-    lines.push(
-      `  ${q(s.name)} [label=${q(`${s.name}\\n${s.uses}${s.store ? '\\n(stored)' : ''}`)}${shape}${style}];`,
-    );
+    const label = `${name}\\n${s.uses}${fan ? `\\n(${fan})` : ''}${s.store ? '\\n(stored)' : ''}`;
+    lines.push(`  ${q(name)} [label=${q(label)}${shape}${style}];`);
   }
-  for (const s of plan.stages) {
-    for (const [port, upstream] of Object.entries(s.inputs)) {
-      const type = plan.byName.get(upstream)!.stage.output;
-      lines.push(
-        `  ${q(upstream)} -> ${q(s.name)} [label=${q(port === 'in' ? `${type}` : `${port}: ${type}`)}];`,
-      );
-    }
-  }
+  for (const e of edges) lines.push(`  ${q(e.from)} -> ${q(e.to)} [label=${q(e.label)}];`);
   lines.push('}');
   return `${lines.join('\n')}\n`;
 }

@@ -35,12 +35,12 @@ export function checkInputFiles(plan: Plan, cwd = process.cwd()): void {
         const problem = inputProblem(resolve(cwd, path));
         if (!problem) continue;
         const written = (
-          plan.workflow.spec.stages[planned.name]?.with as Record<string, unknown> | undefined
+          plan.workflow.spec.stages[planned.group]?.with as Record<string, unknown> | undefined
         )?.[param];
         const from = typeof written === 'string' ? /\$\{params\.([^}]+)\}/.exec(written)?.[1] : undefined;
         errors.push(
           plan.workflow.error(
-            ['stages', planned.name, 'with', param],
+            ['stages', planned.group, 'with', param],
             `stage "${planned.name}": ${param}${from ? ` (param ${from})` : ''}: input file ${path} ${problem}, expected a readable file`,
           ),
         );

@@ -11,6 +11,8 @@ export interface ParamOverrides {
   set?: readonly string[];
   /** A YAML file of name: value. */
   file?: string;
+  /** From the config's profiles, applied first: the params file and `-p` override them. */
+  profiles?: { name: string; value: unknown; error: (message: string) => WorkflowError }[];
 }
 
 /**
@@ -31,6 +33,7 @@ export async function resolveParams(workflow: LoadedWorkflow, overrides: ParamOv
     params[name] = value;
     given.add(name);
   };
+  for (const { name, value, error } of overrides.profiles ?? []) assign(name, value, error);
   if (overrides.file) {
     const text = await readFile(overrides.file, 'utf8').catch((err: NodeJS.ErrnoException) => {
       throw new WorkflowError(`cannot read params file ${overrides.file}: ${readProblem(err)}`);
@@ -90,7 +93,12 @@ function expandDefaults(params: Params, given: ReadonlySet<string>, workflow: Lo
         );
       }
       expanding.push(name);
-      params[name] = replaceReferences(params[name], ['params', name], (ref, path, text) => {
+      params[name] = replaceReferences(params[name], ['params', name], (ref, path, text, scope) => {
+        if (scope === 'each')
+          throw workflow.error(
+            path,
+            `"${text}": \${each.${ref}} is only known in a fanned-out stage's with:`,
+          );
         if (!Object.hasOwn(params, ref)) throw unknownParam(workflow, path, ref, text, params);
         return expanded(ref);
       });
@@ -102,17 +110,21 @@ function expandDefaults(params: Params, given: ReadonlySet<string>, workflow: Lo
   for (const name of Object.keys(params)) expanded(name);
 }
 
-const reference = /\$\{params\.([\w-]+)\}/g;
-const wholeReference = /^\$\{params\.([\w-]+)\}$/;
+/** `${params.name}` or, in a fanned-out stage's `with:`, `${each.field}` of its item. */
+const reference = /\$\{(params|each)\.([\w-]+)\}/g;
+const wholeReference = /^\$\{(params|each)\.([\w-]+)\}$/;
 
-type Lookup = (name: string, path: YamlPath, text: string) => unknown;
+type Scope = 'params' | 'each';
+type Lookup = (name: string, path: YamlPath, text: string, scope: Scope) => unknown;
 
 /** `${params.name}` replaced in every string of `value`; a string that is one reference keeps its type. */
 function replaceReferences(value: unknown, path: YamlPath, lookup: Lookup): unknown {
   if (typeof value === 'string') {
     const whole = wholeReference.exec(value);
-    if (whole) return lookup(whole[1]!, path, value);
-    return value.replace(reference, (_, name: string) => paramText(lookup(name, path, value)));
+    if (whole) return lookup(whole[2]!, path, value, whole[1] as Scope);
+    return value.replace(reference, (_, scope: Scope, name: string) =>
+      paramText(lookup(name, path, value, scope)),
+    );
   }
   if (Array.isArray(value)) return value.map((v, i) => replaceReferences(v, [...path, i], lookup));
   if (value !== null && typeof value === 'object') {
@@ -149,9 +161,24 @@ export function substitute(
   return replaceReferences(value, path, paramLookup(params, workflow));
 }
 
-/** A param's value; an unknown name is an error at `path`. */
-function paramLookup(params: Params, workflow: LoadedWorkflow): Lookup {
-  return (name, path, text) => {
+/** The fields of the item a fanned-out stage runs for (`${each.bam}`). */
+export type ItemFields = Record<string, unknown>;
+
+/** A param's (or item field's) value; an unknown name is an error at `path`. */
+function paramLookup(params: Params, workflow: LoadedWorkflow, each?: ItemFields): Lookup {
+  return (name, path, text, scope) => {
+    if (scope === 'each') {
+      if (!each)
+        throw workflow.error(path, `"${text}": \${each.${name}} needs the stage to be fanned out (each:)`);
+      if (!Object.hasOwn(each, name)) {
+        const known = Object.keys(each);
+        throw workflow.error(
+          path,
+          `"${text}": the items have no field "${name}"${didYouMean(name, known)}; their fields are ${known.join(', ')}`,
+        );
+      }
+      return each[name];
+    }
     if (!Object.hasOwn(params, name)) throw unknownParam(workflow, path, name, text, params);
     return params[name];
   };
@@ -176,8 +203,9 @@ export function stageParams(
   workflow: LoadedWorkflow,
   path: YamlPath,
   shell?: ShellParams,
+  each?: ItemFields,
 ): Record<string, unknown> {
-  const lookup = paramLookup(params, workflow);
+  const lookup = paramLookup(params, workflow, each);
   const result = replaceReferences(spec, path, lookup) as Record<string, unknown>;
   const env: Record<string, string> = {};
   const owners = new Map<string, string>();
@@ -197,23 +225,25 @@ export function stageParams(
     let command = '';
     let last = 0;
     matches.forEach((match, i) => {
-      const name = match[1]!;
-      const value = lookup(name, [...path, key], template);
+      const scope = match[1] as Scope;
+      const name = match[2]!;
+      const value = lookup(name, [...path, key], template, scope);
       const context = contexts[i]!;
       if (inLiteralHeredoc(context)) {
         throw workflow.error(
           [...path, key],
-          `${match[0]} in a quoted here-document would not be expanded; read $${paramVariable(name)} in the command that reads it, or unquote the delimiter`,
+          `${match[0]} in a quoted here-document would not be expanded; read $${paramVariable(scope === 'each' ? `each_${name}` : name)} in the command that reads it, or unquote the delimiter`,
         );
       }
-      const variable = paramVariable(name);
-      if (owners.has(variable) && owners.get(variable) !== name) {
+      const variable = paramVariable(scope === 'each' ? `each_${name}` : name);
+      const owner = `${scope}.${name}`;
+      if (owners.has(variable) && owners.get(variable) !== owner) {
         throw workflow.error(
           [...path, key],
-          `params "${owners.get(variable)}" and "${name}" both reach the command as $${variable}; rename one`,
+          `${owners.get(variable)} and ${owner} both reach the command as $${variable}; rename one`,
         );
       }
-      owners.set(variable, name);
+      owners.set(variable, owner);
       env[variable] = paramText(value);
       command += template.slice(last, match.index) + variableReference(variable, context);
       last = match.index + match[0].length;
@@ -238,6 +268,6 @@ const isPlainMap = (value: unknown): value is Record<string, unknown> =>
 /** A string with every reference replaced by its value's text, even one that is wholly a reference. */
 function asText(item: unknown, path: YamlPath, lookup: Lookup): unknown {
   return typeof item === 'string'
-    ? item.replace(reference, (_, name: string) => paramText(lookup(name, path, item)))
+    ? item.replace(reference, (_, scope: Scope, name: string) => paramText(lookup(name, path, item, scope)))
     : item;
 }

@@ -1,12 +1,25 @@
 import type { PluginRegistry } from '../engine/plugin-loader.js';
 import type { PortType, StageDefinition } from '../plugin-api/types.js';
-import { didYouMean, type WorkflowError, WorkflowErrors } from './errors.js';
+import { didYouMean, WorkflowError, WorkflowErrors } from './errors.js';
+import { type FanOut, type Item, resolveItems } from './items.js';
 import { type LoadedWorkflow, schemaErrors } from './load.js';
 import { type Params, stageParams } from './params.js';
+import { parseMemory, parseTime, type Resources } from './resources.js';
 
-/** One stage, resolved and checked, ready to run. */
+/** One stage for one item (a task), or a stage that is not fanned out; resolved and checked. */
 export interface PlannedStage {
+  /** `profile[HG00100]` for an item's task, else the stage's name. */
   name: string;
+  /** The stage of the workflow file this is (its name there). */
+  group: string;
+  /** The item this task runs for, in a fanned-out stage. */
+  item?: Item;
+  /**
+   * A gathering stage: for each port, the inputs (`in[HG00100]`) it reads one after another
+   * in item order, and the field each plain-object record gets its item's id in.
+   */
+  gather?: { tag: string; ports: Record<string, { input: string; item: string }[]> };
+  resources: Resources;
   uses: string;
   pluginName: string;
   pluginVersion: string;
@@ -33,6 +46,8 @@ export interface Plan {
   /** Stages in an order where every stage comes after its inputs. */
   stages: PlannedStage[];
   byName: Map<string, PlannedStage>;
+  /** The fan-out of each fanned-out stage of the workflow file (declared or inherited), by its name. */
+  fanOuts: Map<string, FanOut>;
 }
 
 const portTypes = (port: string | readonly string[]): string[] =>
@@ -53,10 +68,21 @@ export async function planWorkflow(
   workflow: LoadedWorkflow,
   params: Params,
   registry: PluginRegistry,
+  /** Where `each:` sheets, globs and BED files are found from. */
+  baseDir = process.cwd(),
 ): Promise<Plan> {
   const errors: WorkflowError[] = [];
   const stages = new Map<string, PlannedStage>();
   const specs = workflow.spec.stages;
+
+  const fanOuts = resolveFanOuts(workflow, params, baseDir, errors);
+  /** The tasks of each stage of the file, in item order. */
+  const instances = new Map<string, PlannedStage[]>();
+  const seenErrors = new Set<string>();
+  const addError = (err: WorkflowError) => {
+    if (!seenErrors.has(err.message)) errors.push(err);
+    seenErrors.add(err.message);
+  };
 
   for (const [name, spec] of Object.entries(specs)) {
     const path = ['stages', name];
@@ -84,39 +110,67 @@ export async function planWorkflow(
       );
       continue;
     }
-    let rawParams: Record<string, unknown>;
+    let resources: Resources;
     try {
-      rawParams = stageParams(spec.with ?? {}, params, workflow, [...path, 'with'], stage.shell);
+      resources = stageResources(spec, fanOuts.has(name), (key, message) =>
+        workflow.error([...path, key], `stage "${name}": ${message}`),
+      );
     } catch (err) {
       errors.push(err as WorkflowError);
       continue;
     }
-    const parsed = stage.params.safeParse(rawParams);
-    if (!parsed.success) {
-      const known = paramKeys(stage);
-      errors.push(...schemaErrors(parsed.error.issues, workflow, [...path, 'with'], () => known));
-      continue;
+    const fan = fanOuts.get(name);
+    const tasks: PlannedStage[] = [];
+    for (const item of fan ? fan.items : [undefined]) {
+      let rawParams: Record<string, unknown>;
+      try {
+        rawParams = stageParams(
+          spec.with ?? {},
+          params,
+          workflow,
+          [...path, 'with'],
+          stage.shell,
+          item?.fields,
+        );
+      } catch (err) {
+        addError(err as WorkflowError);
+        continue;
+      }
+      const parsed = stage.params.safeParse(rawParams);
+      if (!parsed.success) {
+        const known = paramKeys(stage);
+        for (const err of schemaErrors(parsed.error.issues, workflow, [...path, 'with'], () => known))
+          addError(item ? new WorkflowError(`${err.message} (item ${item.id})`) : err);
+        continue;
+      }
+      const planned: PlannedStage = {
+        name: item ? `${name}[${item.id}]` : name,
+        group: name,
+        item,
+        resources,
+        uses: spec.uses,
+        pluginName,
+        pluginVersion: loaded.plugin.version,
+        stage,
+        rawParams,
+        params: parsed.data,
+        inputs: {},
+        consumers: [],
+        store: false,
+        storeReason: '',
+        retries: spec.retries ?? 0,
+        onError: spec['on-error'] ?? 'terminate',
+      };
+      stages.set(planned.name, planned);
+      tasks.push(planned);
     }
-    stages.set(name, {
-      name,
-      uses: spec.uses,
-      pluginName,
-      pluginVersion: loaded.plugin.version,
-      stage,
-      rawParams,
-      params: parsed.data,
-      inputs: {},
-      consumers: [],
-      store: false,
-      storeReason: '',
-      retries: spec.retries ?? 0,
-      onError: spec['on-error'] ?? 'terminate',
-    });
+    instances.set(name, tasks);
   }
 
   for (const [name, spec] of Object.entries(specs)) {
-    const planned = stages.get(name);
-    if (!planned) continue;
+    const tasks = instances.get(name);
+    const planned = tasks?.[0];
+    if (!planned || tasks.length !== (fanOuts.get(name)?.items.length ?? 1)) continue;
     const ports = planned.stage.inputs;
     const portNames = Object.keys(ports);
     const fromPath = ['stages', name, 'from'];
@@ -152,7 +206,8 @@ export async function planWorkflow(
       }
     }
     for (const [port, upstream, at] of bindings) {
-      const source = stages.get(upstream);
+      const sources = instances.get(upstream);
+      const source = sources?.[0];
       if (!Object.hasOwn(specs, upstream)) {
         errors.push(
           workflow.error(
@@ -162,7 +217,7 @@ export async function planWorkflow(
         );
         continue;
       }
-      if (!source) continue;
+      if (!source || sources.length !== (fanOuts.get(upstream)?.items.length ?? 1)) continue;
       const given = source.stage.output;
       if (given === null) {
         errors.push(
@@ -182,8 +237,36 @@ export async function planWorkflow(
         );
         continue;
       }
-      planned.inputs[port] = upstream;
-      source.consumers.push({ stage: name, port });
+      const fannedUp = fanOuts.has(upstream);
+      if (spec.gather && !fannedUp) {
+        errors.push(
+          workflow.error(
+            ['stages', name, 'gather'],
+            `stage "${name}": gather: true, but "${upstream}" is not fanned out`,
+          ),
+        );
+        continue;
+      }
+      for (const task of tasks) {
+        if (spec.gather) {
+          const gathered = sources.map((s) => ({
+            input: `${port}[${s.item!.id}]`,
+            item: s.item!.id,
+            from: s,
+          }));
+          task.gather ??= { tag: typeof spec.gather === 'object' ? spec.gather.tag : 'item', ports: {} };
+          task.gather.ports[port] = gathered.map(({ input, item }) => ({ input, item }));
+          for (const g of gathered) {
+            task.inputs[g.input] = g.from.name;
+            g.from.consumers.push({ stage: task.name, port: g.input });
+          }
+          continue;
+        }
+        // Same fan-out: each item reads its own item's task; else every item reads the one stage.
+        const from = fannedUp ? stages.get(`${upstream}[${task.item!.id}]`)! : source;
+        task.inputs[port] = from.name;
+        from.consumers.push({ stage: task.name, port });
+      }
     }
     // a port named in from: whose binding failed already has its error: no cascade
     const named = new Set(bindings.map(([port]) => port));
@@ -211,8 +294,9 @@ export async function planWorkflow(
   if (errors.length) throw new WorkflowErrors(errors);
 
   for (const planned of stages.values()) {
-    const explicit = workflow.spec.stages[planned.name]!.store;
+    const explicit = workflow.spec.stages[planned.group]!.store;
     const feedsRetry = planned.consumers.some((c) => (stages.get(c.stage)?.retries ?? 0) > 0);
+    const crossesTasks = planned.consumers.some((c) => !sameTask(planned, stages.get(c.stage)!));
     // The one rule of what is stored: `genoflow dag`, `--dry-run` and the run all read it.
     [planned.store, planned.storeReason] =
       planned.stage.output === null
@@ -220,17 +304,98 @@ export async function planWorkflow(
         : planned.retries > 0 && planned.consumers.length > 0
           ? // Its consumers read its committed entry, so a retry never re-sends records.
             [true, 'retries']
-          : explicit !== undefined
-            ? [explicit, explicit ? 'store: true' : 'store: false']
-            : planned.stage.expensive
-              ? [true, 'expensive']
-              : planned.consumers.length > 1
-                ? [true, 'consumed twice']
-                : feedsRetry
-                  ? [true, 'feeds a stage with retries']
-                  : [false, 'cheap, streamed'];
+          : crossesTasks
+            ? // Only stored edges cross tasks (a gather, or one stage read by every item).
+              [true, 'read by other tasks']
+            : explicit !== undefined
+              ? [explicit, explicit ? 'store: true' : 'store: false']
+              : planned.stage.expensive
+                ? [true, 'expensive']
+                : planned.consumers.length > 1
+                  ? [true, 'consumed twice']
+                  : feedsRetry
+                    ? [true, 'feeds a stage with retries']
+                    : [false, 'cheap, streamed'];
   }
-  return { workflow, params, stages: order, byName: stages };
+  return { workflow, params, stages: order, byName: stages, fanOuts };
+}
+
+/** Whether a consumer streams from its producer inside one task: same item, and not a gather. */
+export const sameTask = (producer: PlannedStage, consumer: PlannedStage) =>
+  !consumer.gather && producer.item?.id === consumer.item?.id;
+
+function stageResources(
+  spec: LoadedWorkflow['spec']['stages'][string],
+  fanned: boolean,
+  error: (key: string, message: string) => WorkflowError,
+): Resources {
+  return {
+    cpus: spec.cpus ?? 1,
+    memory: spec.memory === undefined ? 0 : parseMemory(spec.memory, (m) => error('memory', m)),
+    time: spec.time === undefined ? 0 : parseTime(spec.time, (m) => error('time', m)),
+    maxParallel: spec['max-parallel'] ?? 0,
+    counted: fanned || spec.cpus !== undefined || spec.memory !== undefined,
+  };
+}
+
+/**
+ * The fan-out of every stage: its own `each:`, or the one of the stages it reads, until a
+ * `gather: true`. A stage may not read two different fan-outs, nor fan out again.
+ */
+function resolveFanOuts(
+  workflow: LoadedWorkflow,
+  params: Params,
+  baseDir: string,
+  errors: WorkflowError[],
+): Map<string, FanOut> {
+  const specs = workflow.spec.stages;
+  const fans = new Map<string, FanOut | undefined>();
+  const visiting = new Set<string>();
+  const fanOf = (name: string): FanOut | undefined => {
+    if (fans.has(name)) return fans.get(name);
+    const spec = specs[name];
+    if (!spec || visiting.has(name)) return undefined; // unknown stages and cycles are reported later
+    visiting.add(name);
+    const from =
+      spec.from === undefined ? [] : typeof spec.from === 'string' ? [spec.from] : Object.values(spec.from);
+    const upstream = [...new Set(from.map(fanOf).filter((f): f is FanOut => f !== undefined))];
+    let fan: FanOut | undefined;
+    const at = (key: string) => ['stages', name, key];
+    if (spec.each !== undefined) {
+      if (spec.gather)
+        errors.push(workflow.error(at('gather'), `stage "${name}": each: and gather: true together`));
+      else if (upstream.length)
+        errors.push(
+          workflow.error(
+            at('each'),
+            `stage "${name}": reads "${upstream[0]!.stage}"'s fan-out already; a fan-out inside a fan-out is not supported`,
+          ),
+        );
+      else {
+        try {
+          fan = { stage: name, ...resolveItems(spec.each, params, workflow, at('each'), baseDir) };
+        } catch (err) {
+          errors.push(err as WorkflowError);
+        }
+      }
+    } else if (!spec.gather && upstream.length > 1) {
+      errors.push(
+        workflow.error(
+          at('from'),
+          `stage "${name}": reads two fan-outs (${upstream.map((f) => f.stage).join(', ')}); gather one of them first`,
+        ),
+      );
+    } else if (!spec.gather) fan = upstream[0];
+    visiting.delete(name);
+    fans.set(name, fan);
+    return fan;
+  };
+  const result = new Map<string, FanOut>();
+  for (const name of Object.keys(specs)) {
+    const fan = fanOf(name);
+    if (fan) result.set(name, fan);
+  }
+  return result;
 }
 
 function paramKeys(stage: StageDefinition<unknown, unknown>): string[] {

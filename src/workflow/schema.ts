@@ -10,6 +10,16 @@ export const stageSpecSchema = z.strictObject({
   store: z.boolean().optional(),
   retries: z.number().int().min(0).max(100).optional(),
   'on-error': z.enum(['terminate', 'finish']).optional(),
+  /** Runs the stage once per item (checked where the items are resolved, in items.ts). */
+  each: z.unknown().optional(),
+  /** Receives every item's records of a fanned-out upstream, in item order, tagged `item` (or `tag`). */
+  gather: z
+    .union([z.boolean(), z.strictObject({ tag: z.string().regex(/^[\w-]+$/, 'a field name') })])
+    .optional(),
+  cpus: z.number().int().min(1).max(4096).optional(),
+  memory: z.union([z.string(), z.number().positive()]).optional(),
+  time: z.union([z.string(), z.number().positive()]).optional(),
+  'max-parallel': z.number().int().min(1).optional(),
 });
 
 /** The top level of a workflow file. */

@@ -83,7 +83,11 @@ describe("Nextflow's single-dash flags", () => {
   });
 
   it.each([
-    ['-profile', 'docker', /^genoflow: genoflow has no profiles yet: .*--params-file FILE$/m],
+    [
+      '-profile',
+      'docker',
+      /^genoflow: --profile docker: no genoflow\.config\.yaml beside .*\(or pass --config FILE\)$/m,
+    ],
     [
       '-with-dag',
       'dag.png',

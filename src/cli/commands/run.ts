@@ -5,7 +5,9 @@ import { createReporter } from '../../engine/progress.js';
 import { provenanceOf } from '../../engine/provenance.js';
 import { runWorkflow } from '../../engine/run.js';
 import { runDir } from '../../engine/workdir.js';
+import { WorkflowError } from '../../workflow/errors.js';
 import { checkInputFiles } from '../../workflow/input-files.js';
+import { parseMemory } from '../../workflow/resources.js';
 import { exitWith } from '../exit.js';
 import { loadPlan, type WorkflowArgs } from '../load.js';
 
@@ -15,6 +17,9 @@ export interface RunArgs extends WorkflowArgs {
   reuseStdin: boolean;
   dryRun: boolean;
   threads: number;
+  cpus: number;
+  memory?: string;
+  executor?: string;
   trace?: string;
   report?: string;
   backend?: string;
@@ -40,7 +45,7 @@ export async function runCommand(args: RunArgs): Promise<void> {
   process.once('SIGINT', interrupt('SIGINT', 130));
   process.once('SIGTERM', interrupt('SIGTERM', 143));
   createLogger(args.logLevel).debug('signal handlers installed; loading plugins');
-  const { plan, registry } = await loadPlan(args);
+  const { plan, registry, executor } = await loadPlan(args);
   checkInputFiles(plan);
   if (controller.signal.aborted) exitWith(exitCode);
   // A closed stdout (`| head`) ends the run quietly, as it would for any Unix filter.
@@ -59,6 +64,9 @@ export async function runCommand(args: RunArgs): Promise<void> {
     workDir: args.workDir,
     baseDir: process.cwd(),
     threads: Math.max(1, args.threads),
+    cpus: Math.max(1, args.cpus),
+    executor: args.executor ?? executor,
+    memory: args.memory === undefined ? 0 : parseMemory(args.memory, (m) => new WorkflowError(`--${m}`)),
     resume: args.resume || args.dryRun,
     reuseStdin: args.reuseStdin,
     stdin: process.stdin,
@@ -70,7 +78,7 @@ export async function runCommand(args: RunArgs): Promise<void> {
     provenance,
   });
   if (args.dryRun) {
-    const width = Math.max(...plan.stages.map((s) => s.name.length));
+    const width = plan.stages.reduce((w, s) => Math.max(w, s.name.length), 0);
     for (const d of result.decisions.values()) {
       process.stdout.write(`${d.stage.name.padEnd(width)}  ${d.action.padEnd(6)}  ${d.reason}\n`);
     }
