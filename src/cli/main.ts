@@ -75,6 +75,20 @@ async function workflowHelp(file: string): Promise<string> {
   }
 }
 
+/** The commands again, by what a Nextflow user comes to do (the top-level help's last part). */
+const commandsByTask = `By task:
+  run a pipeline      run WF [-p name=value] [--params-file F] [--profile P] [--executor E]
+  resume after a fix  run WF --resume                   (Nextflow: -resume, accepted)
+  what would run      run WF --dry-run; why WF STAGE    (Nextflow: -preview, accepted)
+  inspect             validate WF; dag WF; params WF (or run WF --help); plugins [STAGE|WF]
+  past runs           log; log RUN                      (Nextflow: nextflow log)
+  housekeeping        clean [--keep N | --all]          (Nextflow: nextflow clean)
+  models              export BUNDLE                     (adds model.onnx)
+Nextflow's -resume, -preview, -profile, -params-file, -c, -w, -with-trace and -with-report are accepted.`;
+
+// The by-task table keeps its lines whole in `genoflow --help`.
+const topLevelHelp = given.length === 0 || (given.length === 1 && ['--help', '-h'].includes(given[0]!));
+
 const runEpilogue = runHelpFor && !runHelpFor.startsWith('-') ? await workflowHelp(runHelpFor) : '';
 
 try {
@@ -82,8 +96,9 @@ try {
     .scriptName('genoflow')
     // The workflow params table after `run WF --help` keeps its lines whole. yargs renders
     // the help of every command it runs; wrapping it costs ~80 ms, so only for --help.
-    .wrap(runEpilogue || !wantsHelp ? null : Math.min(80, process.stdout.columns ?? 80))
+    .wrap(runEpilogue || !wantsHelp || topLevelHelp ? null : Math.min(80, process.stdout.columns ?? 80))
     .usage('$0 <command> [options]')
+    .epilogue(commandsByTask)
     .option('log-level', { choices: ['debug', 'info', 'warn', 'error'] as const, default: 'info' as const })
     .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'only errors on stderr' })
     .command(

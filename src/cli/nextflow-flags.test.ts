@@ -14,6 +14,10 @@ describe('translateNextflowFlags', () => {
     ]);
   });
 
+  it('-preview is --dry-run', () => {
+    expect(translateNextflowFlags(['run', 'wf.yaml', '-preview'])).toEqual(['run', 'wf.yaml', '--dry-run']);
+  });
+
   it('-with-report and -with-trace take an optional file, as in Nextflow', () => {
     expect(translateNextflowFlags(['run', '-with-report', 'wf.yaml'])).toEqual([
       'run',

@@ -8,6 +8,7 @@ const withFile: Record<string, [string, string]> = {
 };
 const renamed: Record<string, string> = {
   '-resume': '--resume',
+  '-preview': '--dry-run',
   '-params-file': '--params-file',
   '-profile': '--profile',
   '-c': '--config',

@@ -68,3 +68,27 @@ describe('genoflow why', () => {
     );
   });
 });
+
+describe('genoflow --help', () => {
+  it('ends with the commands by task, as a Nextflow user looks for them, lines whole', async () => {
+    const run = await cli(['--help'], { cwd: repoRoot });
+    expect(run.code).toBe(0);
+    const out = run.stdout.toString();
+    const byTask = out.slice(out.indexOf('By task:'));
+    expect(
+      byTask
+        .split('\n')
+        .slice(1, 8)
+        .map((l) => l.trim().split(/\s{2,}/)[0]),
+    ).toEqual([
+      'run a pipeline',
+      'resume after a fix',
+      'what would run',
+      'inspect',
+      'past runs',
+      'housekeeping',
+      'models',
+    ]);
+    expect(byTask).toContain('(Nextflow: nextflow log)');
+  });
+});
