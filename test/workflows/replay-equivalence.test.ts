@@ -24,6 +24,7 @@ interface Case {
 }
 const cases: Record<string, Case> = {
   'bam-kmer-profile': { params: [] },
+  'cohort-kmer-profile': { params: [] },
   'disease-risk': { params: ['epochs=20', 'folds=3'] },
   'promoter-classifier': { params: ['epochs=1'] },
   // Explains the model the promoter-classifier case trains (it runs first); gradients, not ISM, for speed.
