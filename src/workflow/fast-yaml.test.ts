@@ -8,6 +8,7 @@ const workflowsDir = join(import.meta.dirname, '../../workflows');
 
 /** Plain YAML the fast reader must read itself, as the yaml package does. */
 const plain = [
+  'cpus: 1\nmemory: 1 GB\ntime: 2.5 h\nsheet: { memory: 8 GB }\n',
   'name: x\nstages:\n  a:\n    uses: text.read\n    with: { path: "-" }\n',
   'a: 1\nb: -2\nc: 0.25\nd: -0.5\ne: true\nf: False\ng: ~\nh: null\ni:\nj: yes\nk: 0\n',
   "s: 'it''s'\nt: \"a\\tb\\n\\\"q\\\" \\\\ \\/\"\nu: don't # comment\nv: a#b\nw: ${params.x}/out\n",

@@ -368,6 +368,8 @@ function plainScalar(text: string, inFlow: boolean): unknown {
   }
   if (/^-?(0|[1-9][0-9]{0,14})$/.test(text)) return Number(text);
   if (/^-?(0|[1-9][0-9]{0,14})\.[0-9]{1,15}$/.test(text)) return Number(text);
+  // A size or a duration (`memory: 1 GB`, `time: 2.5 h`) is text: no number holds a space.
+  if (/^[0-9]+(\.[0-9]+)? [A-Za-z]+$/.test(text)) return text;
   // Other numbers (`+1`, `007`, `1e3`, `.5`, `0x1f`, `.inf`) and near-numbers: the full parser.
   if (/^[-+]?\.?[0-9]/.test(text) || /^[-+]?\.(inf|Inf|INF|nan|NaN|NAN)$/.test(text)) unsupported();
   return text;
