@@ -108,11 +108,11 @@ const formatTime = (ms: number) => (ms % 1000 ? `${ms} ms` : `${ms / 1000} s`);
 
 /** The input streams of an attempt: live channels, or replays of committed entries. */
 function attemptInputs(run: RunContext, state: StageState, attempt: Attempt) {
-  const counters: { n: number }[] = [];
+  const counters: { n: number; waitMs: number }[] = [];
   const inputs: Record<string, AsyncIterable<unknown>> = {};
   for (const [port, input] of Object.entries(attempt.inputs)) {
     const producer = run.states.get(input.stage)!;
-    const counter = { n: 0 };
+    const counter = { n: 0, waitMs: 0 };
     counters.push(counter);
     if (input.via === 'stream') {
       const channel = producer.outputs.get(edge(state.planned.name, port))!;
@@ -132,7 +132,11 @@ function attemptInputs(run: RunContext, state: StageState, attempt: Attempt) {
     for (const p of parts) delete inputs[p.input];
     inputs[port] = gathered(streams, gather!.tag);
   }
-  return { inputs, recordsIn: () => counters.reduce((sum, c) => sum + c.n, 0) };
+  return {
+    inputs,
+    recordsIn: () => counters.reduce((sum, c) => sum + c.n, 0),
+    inputWaitMs: () => counters.reduce((sum, c) => sum + c.waitMs, 0),
+  };
 }
 
 /** Every item's stream, one after another in item order; a plain-object record gets its `item`. */
@@ -171,8 +175,10 @@ async function runAttempt(run: RunContext, state: StageState, attempt: Attempt, 
   state.report = [];
   state.recordsOut = 0;
   state.counters = {};
-  const { inputs, recordsIn } = attemptInputs(run, state, attempt);
+  const { inputs, recordsIn, inputWaitMs } = attemptInputs(run, state, attempt);
   state.recordsIn = recordsIn;
+  let outputWaitMs = 0;
+  state.waitMs = () => inputWaitMs() + outputWaitMs;
   const outputs = [...state.outputs.values()];
   let store: StoreTap | undefined;
   // A failed cache write (a full disk) stops this attempt at once, and is why it failed.
@@ -215,6 +221,7 @@ async function runAttempt(run: RunContext, state: StageState, attempt: Attempt, 
       live: state,
     });
     state.recordsOut = stats.recordsOut;
+    outputWaitMs = stats.outputWaitMs;
     await store?.stored;
     if (stats.truncated) {
       // Every consumer stopped reading: the output is not whole, so it is neither

@@ -150,6 +150,8 @@ export interface StageState {
   start?: number;
   end?: number;
   recordsIn: () => number;
+  /** Time this stage spent waiting for its inputs or for room in its consumers' channels. */
+  waitMs: () => number;
   recordsOut: number;
   bytesOut: number;
   peakRss: number;

@@ -45,6 +45,8 @@ export interface StageStats {
   /** Stopped early because every consumer stopped reading. */
   truncated: boolean;
   counters: Record<string, number>;
+  /** Time spent waiting for room in the consumers' channels (backpressure). */
+  outputWaitMs: number;
 }
 
 /** Runs one stage to completion, pumping its output into its consumers' channels. */
@@ -79,6 +81,7 @@ export async function runStage(options: StageRunOptions): Promise<StageStats> {
   options.signal.throwIfAborted();
   const result = (await implementationOf(options.stage, options.stageName))(ctx);
   let recordsOut = 0;
+  let outputWaitMs = 0;
   let truncated = false;
   if (isAsyncIterable(result)) {
     const records = result[Symbol.asyncIterator]();
@@ -102,7 +105,11 @@ export async function runStage(options: StageRunOptions): Promise<StageStats> {
           if (options.live) options.live.recordsOut++;
           for (const out of outputs) if (!out.push(value)) (full ??= []).push(out);
         }
-        if (full) await Promise.all(full.map((o) => o.room()));
+        if (full) {
+          const waited = performance.now();
+          await Promise.all(full.map((o) => o.room()));
+          outputWaitMs += performance.now() - waited;
+        }
       }
     } finally {
       await records.return?.(undefined);
@@ -111,7 +118,7 @@ export async function runStage(options: StageRunOptions): Promise<StageStats> {
     await result;
   }
   for (const out of options.outputs) out.close();
-  return { recordsOut, truncated, counters };
+  return { recordsOut, truncated, counters, outputWaitMs };
 }
 
 /** The stage's `run`, importing its implementation module first where it gives `load`. */

@@ -42,12 +42,22 @@ export async function* replayBatches(
 /** An input stream that counts what flows through it and hands out whole batches. */
 export function countedInput(
   source: () => AsyncIterable<Batch<unknown>>,
-  counter: { n: number },
+  counter: { n: number; waitMs: number },
 ): AsyncIterable<unknown> {
   const batches = async function* () {
-    for await (const entry of source()) {
-      counter.n += entry.count;
-      yield entry;
+    const entries = source()[Symbol.asyncIterator]();
+    try {
+      for (;;) {
+        // The time until the next batch arrives is time spent waiting for the producer.
+        const asked = performance.now();
+        const next = await entries.next();
+        counter.waitMs += performance.now() - asked;
+        if (next.done) return;
+        counter.n += next.value.count;
+        yield next.value;
+      }
+    } finally {
+      await entries.return?.();
     }
   };
   return {

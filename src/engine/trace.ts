@@ -10,6 +10,8 @@ export interface TraceRow {
   attempt: number;
   start: string;
   duration_ms: number;
+  /** Of duration_ms, the time spent waiting for inputs or for consumers to take the output. */
+  wait_ms: number;
   records_in: number;
   records_out: number;
   bytes_out: number;
@@ -33,6 +35,7 @@ export const traceColumns: (keyof TraceRow)[] = [
   'attempt',
   'start',
   'duration_ms',
+  'wait_ms',
   'records_in',
   'records_out',
   'bytes_out',
@@ -75,6 +78,7 @@ export function parseTrace(text: string): TraceRow[] {
       'attempt',
       'cpus',
       'duration_ms',
+      'wait_ms',
       'records_in',
       'records_out',
       'bytes_out',

@@ -77,3 +77,23 @@ describe('what a run leaves in its work dir', () => {
     expect(empty).toBe('');
   });
 });
+
+describe('time running vs waiting', () => {
+  it('a sink behind a slow producer spends its time waiting, and the trace says so', async () => {
+    const dir = tempDir('waiting');
+    writeFile(
+      dir,
+      'wf.yaml',
+      'name: slow\nstages:\n  slow:\n    uses: shell.run\n    with: { command: "sleep 1.5; echo done" }\n  out:\n    uses: text.write\n    from: slow\n    with: { path: out.txt }\n',
+    );
+    const run = await cli(['run', 'wf.yaml', '-q', '--trace', 'trace.tsv'], { cwd: dir });
+    expect(run.code, run.stderr).toBe(0);
+    const out = parseTrace(readFileSync(join(dir, 'trace.tsv'), 'utf8')).find((r) => r.stage === 'out')!;
+    expect(out.wait_ms).toBeGreaterThanOrEqual(1200);
+    expect(out.wait_ms).toBeLessThanOrEqual(out.duration_ms + 50);
+    // The producer itself waited on nothing.
+    expect(
+      parseTrace(readFileSync(join(dir, 'trace.tsv'), 'utf8')).find((r) => r.stage === 'slow')!.wait_ms,
+    ).toBeLessThan(200);
+  });
+});

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { formatRate, formatValue, throughput } from '../../src/engine/report/format.js';
+import { formatDuration, formatRate, formatValue, throughput } from '../../src/engine/report/format.js';
 import { parseTrace } from '../../src/engine/trace.js';
 import { cli, repoRoot, tempDir } from '../helpers.js';
 import { type Figure, launchChromium, type Opened, openReport } from './browser.js';
@@ -99,9 +99,12 @@ describe('genoflow run --report', () => {
     expect(stageRows.map((r) => r[0])).toEqual(trace.map((r) => r.stage));
     for (const [i, row] of trace.entries()) {
       expect(stageRows[i]![2]).toBe('COMPLETED');
-      expect(stageRows[i]![7]).toBe(formatValue(row.records_out));
-      expect(stageRows[i]![8]).toBe(formatRate(throughput(row.records_out, row.duration_ms)));
-      expect(stageRows[i]![10]).toBe(row.peak_rss_mb > 0 ? formatValue(row.peak_rss_mb) : '');
+      // Running and waiting add up to the duration.
+      expect(stageRows[i]![6]).toBe(formatDuration(row.duration_ms - Math.min(row.wait_ms, row.duration_ms)));
+      expect(stageRows[i]![7]).toBe(formatDuration(Math.min(row.wait_ms, row.duration_ms)));
+      expect(stageRows[i]![9]).toBe(formatValue(row.records_out));
+      expect(stageRows[i]![10]).toBe(formatRate(throughput(row.records_out, row.duration_ms)));
+      expect(stageRows[i]![12]).toBe(row.peak_rss_mb > 0 ? formatValue(row.peak_rss_mb) : '');
     }
 
     // Training curves: loss, val_loss, accuracy, val_accuracy and val_mcc at each of 3 epochs.

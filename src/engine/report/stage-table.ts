@@ -18,6 +18,8 @@ export function stageTable(rows: TraceRow[]): string {
     'attempt',
     'start',
     'duration',
+    'running',
+    'waiting',
     'records in',
     'records out',
     'records/s',
@@ -34,6 +36,10 @@ export function stageTable(rows: TraceRow[]): string {
       num(r.attempt) +
       `<td class="num">${ran ? `+${formatDuration(Date.parse(r.start) - t0)}` : ''}</td>` +
       `<td class="num">${ran ? formatDuration(r.duration_ms) : ''}</td>` +
+      // Waiting: for inputs, or for consumers to take the output (more than the duration when
+      // several inputs are waited on at once).
+      `<td class="num">${ran ? formatDuration(Math.max(0, r.duration_ms - r.wait_ms)) : ''}</td>` +
+      `<td class="num">${ran ? formatDuration(Math.min(r.wait_ms, r.duration_ms)) : ''}</td>` +
       num(r.records_in) +
       num(r.records_out) +
       `<td class="num">${ran ? formatRate(throughput(r.records_out, r.duration_ms)) : ''}</td>` +
