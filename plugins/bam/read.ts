@@ -33,20 +33,28 @@ const flagMask = z.union([z.number(), z.string()]).refine(
 );
 
 const params = z.strictObject({
-  /** BAM or SAM (plain, gzipped or bgzipped) file, or `-` for stdin. */
-  path: z.string(),
-  /** samtools-style regions (`chr17`, `chr17:100-200`); needs a .bai or .csi beside the BAM. */
-  regions: z.union([z.string(), z.array(z.string())]).default([]),
-  /** Keep only records with all these flags (samtools -f). */
-  'require-flags': flagMask.default(0),
-  /** Drop records with any of these flags (samtools -F). */
-  'exclude-flags': flagMask.default(0),
-  /** Drop records with a lower MAPQ (samtools -q). */
-  'min-mapq': z.number().int().min(0).max(255).default(0),
-  /** What to do with a malformed record: stop with an error, or skip and count it. */
-  'on-invalid': z.enum(['error', 'skip']).default('error'),
-  /** Where skipped records go: the SAM line (SAM input) or `record N<TAB>reason` (BAM input). */
-  rejects: z.string().optional(),
+  path: z.string().describe('BAM or SAM (plain, gzipped or bgzipped) file, or `-` for stdin.'),
+  regions: z
+    .union([z.string(), z.array(z.string())])
+    .default([])
+    .describe('samtools-style regions (`chr17`, `chr17:100-200`); needs a .bai or .csi beside the BAM.'),
+  'require-flags': flagMask.default(0).describe('Keep only records with all these flags (samtools -f).'),
+  'exclude-flags': flagMask.default(0).describe('Drop records with any of these flags (samtools -F).'),
+  'min-mapq': z
+    .number()
+    .int()
+    .min(0)
+    .max(255)
+    .default(0)
+    .describe('Drop records with a lower MAPQ (samtools -q).'),
+  'on-invalid': z
+    .enum(['error', 'skip'])
+    .default('error')
+    .describe('What to do with a malformed record: stop with an error, or skip and count it.'),
+  rejects: z
+    .string()
+    .optional()
+    .describe('Where skipped records go: the SAM line (SAM input) or `record N<TAB>reason` (BAM input).'),
 });
 type Params = z.infer<typeof params>;
 

@@ -22,8 +22,12 @@ export interface GcRecord {
 const gc = defineStage({
   description: 'Length and GC fraction of each sequence',
   params: z.strictObject({
-    /** Sequences shorter than this are dropped (and counted as `short`). */
-    'min-length': z.number().int().min(0).default(0),
+    'min-length': z
+      .number()
+      .int()
+      .min(0)
+      .default(0)
+      .describe('Sequences shorter than this are dropped (and counted as `short`).'),
   }),
   inputs: { in: 'sequence' },
   output: 'record',

@@ -1,11 +1,12 @@
 import { defineStage, z } from '../../src/plugin-api/index.js';
 
 const params = z.strictObject({
-  /** Indexed FASTA: plain + .fai, or bgzip + .fai + .gzi. */
-  reference: z.string(),
+  reference: z.string().describe('Indexed FASTA: plain + .fai, or bgzip + .fai + .gzi.'),
   flank: z.number().int().nonnegative().default(50),
-  /** A REF that disagrees with the reference fails the run, or marks the record invalid. */
-  'on-mismatch': z.enum(['error', 'skip']).default('error'),
+  'on-mismatch': z
+    .enum(['error', 'skip'])
+    .default('error')
+    .describe('A REF that disagrees with the reference fails the run, or marks the record invalid.'),
 });
 export type ContextParams = z.output<typeof params>;
 

@@ -3,10 +3,11 @@ import { defineStage, z } from '../../src/plugin-api/index.js';
 const params = z
   .strictObject({
     reference: z.string(),
-    /** `chr:start-end` (1-based, inclusive) or `chr`, as samtools faidx takes them. */
-    regions: z.array(z.string()).optional(),
-    /** A file with one region per line (samtools faidx -r). */
-    'regions-file': z.string().optional(),
+    regions: z
+      .array(z.string())
+      .optional()
+      .describe('`chr:start-end` (1-based, inclusive) or `chr`, as samtools faidx takes them.'),
+    'regions-file': z.string().optional().describe('A file with one region per line (samtools faidx -r).'),
   })
   .refine((p) => (p.regions === undefined) !== (p['regions-file'] === undefined), {
     message: "give exactly one of 'regions' or 'regions-file'",

@@ -24,11 +24,9 @@ export const read = defineStage({
   description: 'FASTA or FASTQ records (detected by > or @) of a plain, gzip or bgzip file, or stdin (-)',
   params: z.strictObject({
     path: z.string(),
-    /** A constant class label given to every record. */
-    label: z.string().optional(),
+    label: z.string().optional().describe('A constant class label given to every record.'),
     'on-invalid': z.enum(['error', 'skip']).default('error'),
-    /** File that receives the raw lines of skipped records. */
-    rejects: z.string().optional(),
+    rejects: z.string().optional().describe('File that receives the raw lines of skipped records.'),
   }),
   inputs: {},
   inputFiles: (p) => ({ path: p.path }),

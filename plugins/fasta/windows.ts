@@ -4,12 +4,22 @@ export const windows = defineStage({
   description: 'Tiles each sequence into windows of `size` every `step` bases, with coordinates',
   params: z.strictObject({
     size: z.number().int().positive(),
-    /** Distance between window starts; defaults to `size` (no overlap). */
-    step: z.number().int().positive().optional(),
-    /** Also give the last, shorter window that reaches the end of a sequence. */
-    'keep-partial': z.boolean().default(false),
-    /** Drop windows whose share of N bases is above this (counted as `too-many-n`). */
-    'max-n-fraction': z.number().min(0).max(1).default(1),
+    step: z
+      .number()
+      .int()
+      .positive()
+      .optional()
+      .describe('Distance between window starts; defaults to `size` (no overlap).'),
+    'keep-partial': z
+      .boolean()
+      .default(false)
+      .describe('Also give the last, shorter window that reaches the end of a sequence.'),
+    'max-n-fraction': z
+      .number()
+      .min(0)
+      .max(1)
+      .default(1)
+      .describe('Drop windows whose share of N bases is above this (counted as `too-many-n`).'),
   }),
   inputs: { in: 'sequence' },
   output: 'sequence',

@@ -10,12 +10,17 @@ const CHART_KMERS = 64;
 const params = z.strictObject({
   k: z.coerce.number().int().min(1).max(MAX_PROFILE_K).default(4),
   canonical: z.boolean().default(false).describe('count a k-mer and its reverse complement as one'),
-  /** `sample`: by the SM of each read's read group; `read-group`: by RG ID; `all`: one group. */
-  per: z.enum(['sample', 'read-group', 'all']).default('sample'),
-  /** The group of reads without a read group (and of `sequence` input); a path is reduced to its file name. */
-  'default-sample': z.string().default('unknown'),
-  /** A TSV of every non-zero count: sample, kmer, count, frequency. */
-  spectrum: z.string().optional(),
+  per: z
+    .enum(['sample', 'read-group', 'all'])
+    .default('sample')
+    .describe("`sample`: by the SM of each read's read group; `read-group`: by RG ID; `all`: one group."),
+  'default-sample': z
+    .string()
+    .default('unknown')
+    .describe(
+      'The group of reads without a read group (and of `sequence` input); a path is reduced to its file name.',
+    ),
+  spectrum: z.string().optional().describe('A TSV of every non-zero count: sample, kmer, count, frequency.'),
 });
 type ProfileParams = z.infer<typeof params>;
 

@@ -14,10 +14,14 @@ export const audit = defineStage({
   description:
     'Passes sequences through unchanged; counts those marked invalid (no sequence could be built), logs a summary by reason and can list them',
   params: z.strictObject({
-    /** A TSV of the invalid records (`id`, `reason`), written when given. */
-    rejects: z.string().optional(),
-    /** What the summary calls an invalid record's fate downstream. */
-    outcome: z.string().default('kept, marked invalid'),
+    rejects: z
+      .string()
+      .optional()
+      .describe('A TSV of the invalid records (`id`, `reason`), written when given.'),
+    outcome: z
+      .string()
+      .default('kept, marked invalid')
+      .describe("What the summary calls an invalid record's fate downstream."),
     /**
      * The most invalid records the stage lets through: a count, or a share like `5%`.
      * Default: all but one, so a run where no record is usable (a wrong genome build) fails;

@@ -9,10 +9,12 @@ export const label = defineStage({
   description:
     'Labels sequences from a field of their source record (e.g. VCF INFO/CLNSIG) through a value -> label map; drops and counts the rest',
   params: z.strictObject({
-    /** The INFO key of the record's `source` (e.g. `CLNSIG`). */
-    field: z.string().min(1),
-    /** Source value -> label, e.g. `{ Pathogenic: pathogenic, Likely_benign: benign }`; values not listed are dropped. */
-    map: z.record(z.string(), z.string().min(1)),
+    field: z.string().min(1).describe("The INFO key of the record's `source` (e.g. `CLNSIG`)."),
+    map: z
+      .record(z.string(), z.string().min(1))
+      .describe(
+        'Source value -> label, e.g. `{ Pathogenic: pathogenic, Likely_benign: benign }`; values not listed are dropped.',
+      ),
   }),
   inputs: { in: 'sequence' },
   output: 'sequence',

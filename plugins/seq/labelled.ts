@@ -9,19 +9,28 @@ export const labelled = defineStage({
   description: 'Labelled sequences from a TSV/CSV table, or from one FASTA file per class',
   params: z
     .strictObject({
-      /** A TSV/CSV table with a sequence and a label column. */
-      path: z.string().optional(),
+      path: z.string().optional().describe('A TSV/CSV table with a sequence and a label column.'),
       format: z.enum(['auto', 'tsv', 'csv']).default('auto'),
-      /** Whether the first row names the columns; `auto` decides from the columns given and the row. */
-      header: z.enum(['auto', 'yes', 'no']).default('auto'),
+      header: z
+        .enum(['auto', 'yes', 'no'])
+        .default('auto')
+        .describe(
+          'Whether the first row names the columns; `auto` decides from the columns given and the row.',
+        ),
       /** Columns by header name or 0-based index. */
       'sequence-column': column.default('sequence'),
       'label-column': column.default('label'),
       'id-column': column.optional(),
-      /** One FASTA per class, e.g. `{ promoter: prom.fa, other: non_prom.fa }`: the key is the label. */
-      classes: z.record(z.string(), z.string()).optional(),
-      /** Upper-case the bases (soft-masked or lower-case sets become one alphabet). */
-      uppercase: z.boolean().default(true),
+      classes: z
+        .record(z.string(), z.string())
+        .optional()
+        .describe(
+          'One FASTA per class, e.g. `{ promoter: prom.fa, other: non_prom.fa }`: the key is the label.',
+        ),
+      uppercase: z
+        .boolean()
+        .default(true)
+        .describe('Upper-case the bases (soft-masked or lower-case sets become one alphabet).'),
       'on-invalid': z.enum(['error', 'skip']).default('error'),
       rejects: z.string().optional(),
     })

@@ -6,20 +6,33 @@ export const split = defineStage({
     'Deterministic train/test (or K-fold) split: stratified by label, or by region (whole chromosomes, held-out regions); buffers its input',
   params: z
     .strictObject({
-      /** Share of each class that goes to the test side. */
-      fraction: z.number().gt(0).lt(1).default(0.2),
+      fraction: z
+        .number()
+        .gt(0)
+        .lt(1)
+        .default(0.2)
+        .describe('Share of each class that goes to the test side.'),
       seed: z.number().int().default(1),
       take: z.enum(['train', 'test']),
-      /** K-fold instead of `fraction`: fold `fold` (0-based) of `folds` is the test side. */
-      folds: z.number().int().min(2).optional(),
+      folds: z
+        .number()
+        .int()
+        .min(2)
+        .optional()
+        .describe('K-fold instead of `fraction`: fold `fold` (0-based) of `folds` is the test side.'),
       fold: z.number().int().nonnegative().optional(),
       /**
        * `chrom`: whole chromosomes go to one side (no positional leakage between train and
        * test); `record`: each record on its own, stratified by label.
        */
       by: z.enum(['record', 'chrom']).default('record'),
-      /** Regions held out as the test side (`chr2`, or `chr2:1000-5000` for a gene); implies a region split. */
-      holdout: z.array(z.string()).min(1).optional(),
+      holdout: z
+        .array(z.string())
+        .min(1)
+        .optional()
+        .describe(
+          'Regions held out as the test side (`chr2`, or `chr2:1000-5000` for a gene); implies a region split.',
+        ),
     })
     .refine((p) => p.holdout === undefined || p.folds === undefined, {
       message: "'holdout' names the test side itself: give it without 'folds'",

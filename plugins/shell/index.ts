@@ -19,10 +19,16 @@ const run = defineStage({
      * run by `sh -c` (each embedded param reaches it as $GENOFLOW_PARAM_name, never as code).
      */
     command: z.union([z.string().min(1), z.array(z.string()).min(1)]),
-    /** Extra environment variables (and the GENOFLOW_PARAM_ ones the command refers to). */
-    env: z.record(z.string(), z.string()).default({}),
-    /** Lines of the command's stderr quoted when it fails. */
-    'stderr-lines': z.number().int().min(0).default(20),
+    env: z
+      .record(z.string(), z.string())
+      .default({})
+      .describe('Extra environment variables (and the GENOFLOW_PARAM_ ones the command refers to).'),
+    'stderr-lines': z
+      .number()
+      .int()
+      .min(0)
+      .default(20)
+      .describe("Lines of the command's stderr quoted when it fails."),
   }),
   shell: { commands: ['command'], env: 'env' },
   inputs: { in: 'any?' },

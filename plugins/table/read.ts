@@ -16,16 +16,24 @@ export const read = defineStage({
   description: 'Rows of a TSV/CSV file (or stdin) with a header line, as records keyed by column name',
   params: z.strictObject({
     path: z.string(),
-    /** `auto`: by extension (.tsv/.csv), else by the header line's separators. */
-    format: z.enum(['auto', 'tsv', 'csv']).default('auto'),
-    /** Cells that read as numbers become numbers; `false` keeps every cell a string. */
-    numbers: z.boolean().default(true),
-    /** Lines starting with this are skipped (before and after the header). */
-    comment: z.string().min(1).default('#'),
-    /** A row with the wrong number of cells fails the run, or is skipped and counted. */
-    'on-invalid': z.enum(['error', 'skip']).default('error'),
-    /** Where skipped rows go (with `on-invalid: skip`). */
-    rejects: z.string().optional(),
+    format: z
+      .enum(['auto', 'tsv', 'csv'])
+      .default('auto')
+      .describe("`auto`: by extension (.tsv/.csv), else by the header line's separators."),
+    numbers: z
+      .boolean()
+      .default(true)
+      .describe('Cells that read as numbers become numbers; `false` keeps every cell a string.'),
+    comment: z
+      .string()
+      .min(1)
+      .default('#')
+      .describe('Lines starting with this are skipped (before and after the header).'),
+    'on-invalid': z
+      .enum(['error', 'skip'])
+      .default('error')
+      .describe('A row with the wrong number of cells fails the run, or is skipped and counted.'),
+    rejects: z.string().optional().describe('Where skipped rows go (with `on-invalid: skip`).'),
   }),
   inputs: {},
   output: 'record',

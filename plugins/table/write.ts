@@ -16,8 +16,10 @@ export const write = defineStage({
   params: z.strictObject({
     path: z.string(),
     format: z.enum(['tsv', 'jsonl']).default('tsv'),
-    /** Picks and orders fields; by default the fields of the first record. */
-    columns: z.array(z.string()).optional(),
+    columns: z
+      .array(z.string())
+      .optional()
+      .describe('Picks and orders fields; by default the fields of the first record.'),
   }),
   inputs: { in: 'any' },
   output: null,

@@ -34,12 +34,20 @@ export const genotypes = defineStage({
   params: z.strictObject({
     'min-maf': z.number().min(0).max(0.5).default(0.01),
     'min-call-rate': z.number().min(0).max(1).default(0.9),
-    /** `mean`: a missing genotype gets the variant's mean dosage; `zero`: 0. */
-    impute: z.enum(['mean', 'zero']).default('mean'),
-    /** More kept variants than this is an error: the matrix must fit in memory. */
-    'max-variants': z.number().int().positive().default(200_000),
-    /** Drop (and count) sites with more than one ALT allele. */
-    'biallelic-only': z.boolean().default(true),
+    impute: z
+      .enum(['mean', 'zero'])
+      .default('mean')
+      .describe("`mean`: a missing genotype gets the variant's mean dosage; `zero`: 0."),
+    'max-variants': z
+      .number()
+      .int()
+      .positive()
+      .default(200_000)
+      .describe('More kept variants than this is an error: the matrix must fit in memory.'),
+    'biallelic-only': z
+      .boolean()
+      .default(true)
+      .describe('Drop (and count) sites with more than one ALT allele.'),
   }),
   inputs: { in: 'vcf-record' },
   output: 'genotype-matrix',

@@ -8,8 +8,7 @@ import { formatIndex, sampleColumns, valueEnd, valueStart } from './sample-colum
 export const query = defineStage({
   description: 'Each record as one line formatted like bcftools query -f (e.g. %CHROM\\t%POS[\\t%GT]\\n)',
   params: z.strictObject({
-    /** bcftools query syntax; must end in \n (each record becomes one line). */
-    format: z.string(),
+    format: z.string().describe('bcftools query syntax; must end in \\n (each record becomes one line).'),
   }),
   inputs: { in: 'vcf-record' },
   output: 'line',

@@ -16,14 +16,24 @@ export const write = defineStage({
     'Writes VCF (plain or BGZF with a .tbi/.csi index) or BCF to a file or stdout (-), adding INFO fields',
   params: z.strictObject({
     path: z.string().default('-'),
-    /** INFO key -> field of the incoming record, e.g. `{ GF_SCORE: score }`. */
-    info: z.record(z.string().regex(/^[A-Za-z_][0-9A-Za-z_.]*$/), z.string()).default({}),
-    /** `auto`: BCF for paths ending in .bcf, VCF otherwise. */
-    format: z.enum(['auto', 'vcf', 'bcf']).default('auto'),
-    /** `auto`: BGZF for BCF (`bcftools view -Ob`) and for paths ending in .gz or .bgz, plain otherwise. */
-    compression: z.enum(['auto', 'none', 'bgzf']).default('auto'),
-    /** `auto`: .tbi beside a BGZF file (.csi when positions pass 2^29), none for plain or stdout. */
-    index: z.enum(['auto', 'tbi', 'csi', 'none']).default('auto'),
+    info: z
+      .record(z.string().regex(/^[A-Za-z_][0-9A-Za-z_.]*$/), z.string())
+      .default({})
+      .describe('INFO key -> field of the incoming record, e.g. `{ GF_SCORE: score }`.'),
+    format: z
+      .enum(['auto', 'vcf', 'bcf'])
+      .default('auto')
+      .describe('`auto`: BCF for paths ending in .bcf, VCF otherwise.'),
+    compression: z
+      .enum(['auto', 'none', 'bgzf'])
+      .default('auto')
+      .describe(
+        '`auto`: BGZF for BCF (`bcftools view -Ob`) and for paths ending in .gz or .bgz, plain otherwise.',
+      ),
+    index: z
+      .enum(['auto', 'tbi', 'csi', 'none'])
+      .default('auto')
+      .describe('`auto`: .tbi beside a BGZF file (.csi when positions pass 2^29), none for plain or stdout.'),
   }),
   inputs: { in: ['vcf-record', 'prediction', 'sequence'] },
   output: null,

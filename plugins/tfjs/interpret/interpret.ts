@@ -4,17 +4,22 @@ import { backendParam } from '../params.js';
 const params = z.strictObject({
   model: z.string().optional(),
   method: z.enum(['ism', 'saliency', 'gradient-x-input', 'integrated-gradients']).default('ism'),
-  /** The class whose probability is explained; default the last (positive) one. */
-  class: z.string().optional(),
-  /** ISM: fast recomputes only what a substitution reaches (CNNs); auto is fast where it can be. */
-  ism: z.enum(['auto', 'fast', 'naive']).default('auto'),
+  class: z
+    .string()
+    .optional()
+    .describe('The class whose probability is explained; default the last (positive) one.'),
+  ism: z
+    .enum(['auto', 'fast', 'naive'])
+    .default('auto')
+    .describe('ISM: fast recomputes only what a substitution reaches (CNNs); auto is fast where it can be.'),
   steps: z.coerce.number().int().positive().default(64),
   baseline: z.enum(['unk', 'shuffle']).default('unk'),
   seed: z.coerce.number().int().default(1),
-  /** Directory for ism.tsv, attributions.tsv and attributions.bedgraph.gz(.tbi). */
-  out: z.string(),
-  /** The sequence whose ISM matrix the report shows; default the best-scoring one. */
-  show: z.string().optional(),
+  out: z.string().describe('Directory for ism.tsv, attributions.tsv and attributions.bedgraph.gz(.tbi).'),
+  show: z
+    .string()
+    .optional()
+    .describe('The sequence whose ISM matrix the report shows; default the best-scoring one.'),
   'batch-size': z.coerce.number().int().positive().default(256),
   backend: backendParam,
 });

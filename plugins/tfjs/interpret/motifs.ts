@@ -1,18 +1,26 @@
 import { defineStage, z } from '../../../src/plugin-api/index.js';
 
 const params = z.strictObject({
-  /** Directory for motifs.meme, motifs.tsv, matches.tsv and logos/. */
-  out: z.string(),
-  /** A MEME file of known motifs to match the found ones against. */
-  known: z.string().optional(),
-  /** Seqlet window, in bases. */
-  width: z.coerce.number().int().min(3).default(8),
-  /** Bases either side of a seqlet that alignment may shift it by. */
-  flank: z.coerce.number().int().min(0).default(3),
-  /** A window is a seqlet when its attribution sum is above median + z robust SDs. */
-  z: z.coerce.number().positive().default(3),
-  /** Cosine similarity for a seqlet to join a cluster. */
-  similarity: z.coerce.number().min(0).max(1).default(0.7),
+  out: z.string().describe('Directory for motifs.meme, motifs.tsv, matches.tsv and logos/.'),
+  known: z.string().optional().describe('A MEME file of known motifs to match the found ones against.'),
+  width: z.coerce.number().int().min(3).default(8).describe('Seqlet window, in bases.'),
+  flank: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .default(3)
+    .describe('Bases either side of a seqlet that alignment may shift it by.'),
+  z: z.coerce
+    .number()
+    .positive()
+    .default(3)
+    .describe('A window is a seqlet when its attribution sum is above median + z robust SDs.'),
+  similarity: z.coerce
+    .number()
+    .min(0)
+    .max(1)
+    .default(0.7)
+    .describe('Cosine similarity for a seqlet to join a cluster.'),
   trim: z.coerce.number().min(0).max(1).default(0.3),
   'min-support': z.coerce.number().int().positive().default(5),
   'max-motifs': z.coerce.number().int().positive().default(10),
