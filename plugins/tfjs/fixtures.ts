@@ -133,7 +133,12 @@ export function embeddingConvModel(
   model.add(tf.layers.globalMaxPooling1d({}));
   model.add(tf.layers.dense({ units: 3, activation: 'softmax' }));
   // Larger than initial weights, so that a wrong tap or offset changes the output visibly.
-  const rng = new Rng(5);
+  return withRandomWeights(model, 5);
+}
+
+/** `model` with every weight drawn uniformly from -1 … 1 (seeded): a wrong gate, axis or tap shows. */
+export function withRandomWeights<M extends tf.LayersModel>(model: M, seed: number): M {
+  const rng = new Rng(seed);
   model.setWeights(
     model.getWeights().map((w) =>
       tf.tensor(

@@ -3,9 +3,8 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { Rng } from '../../src/plugin-api/random.js';
 import { tf, useBackend } from './backend.js';
-import { motifDataset } from './fixtures.js';
+import { motifDataset, withRandomWeights } from './fixtures.js';
 import { predictProbabilities } from './inference.js';
 import { type ArchitectureParams, buildModel } from './models.js';
 import { readOnnxMetadata, toOnnx } from './onnx-export.js';
@@ -43,17 +42,7 @@ const cases: [string, Partial<ArchitectureParams>][] = [
 
 /** A seeded model whose weights are larger than initial ones, so that a wrong gate or axis shows. */
 function randomModel(arch: Partial<ArchitectureParams>, seed: number): tf.LayersModel {
-  const model = buildModel({ ...architecture, ...arch }, shape, seed);
-  const rng = new Rng(seed);
-  model.setWeights(
-    model.getWeights().map((w) =>
-      tf.tensor(
-        w.dataSync().map(() => rng.next() * 2 - 1),
-        w.shape,
-      ),
-    ),
-  );
-  return model;
+  return withRandomWeights(buildModel({ ...architecture, ...arch }, shape, seed), seed);
 }
 
 function onnxOf(models: tf.LayersModel[], arch: Partial<ArchitectureParams>): Uint8Array {
