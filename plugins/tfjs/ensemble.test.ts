@@ -11,7 +11,14 @@ import { readBundle, writeBundle } from './bundle.js';
 import { collectRows, toDataset } from './dataset.js';
 import { trainEnsemble } from './ensemble.js';
 import type { MetricsRecord } from './evaluate-run.js';
-import { kmerBatches, motifDataset, motifSequences, silentHooks, toySettings } from './fixtures.js';
+import {
+  kmerBatches,
+  motifDataset,
+  motifSequences,
+  silentHooks,
+  smallCnnTrainParams,
+  toySettings,
+} from './fixtures.js';
 import plugin from './index.js';
 import { predictProbabilities } from './inference.js';
 import { predictInWorkers } from './pooled-inference.js';
@@ -119,20 +126,7 @@ describe('seed ensembles', () => {
 describe('tfjs.train with ensemble: 2', () => {
   const { train, predict, evaluate } = plugin.stages;
   const stageBatches = kmerBatches(motifSequences(120, 30, 21), 3, 32);
-  const params = {
-    model: 'cnn',
-    'embedding-dim': 16,
-    filters: 16,
-    'kernel-size': 5,
-    epochs: 3,
-    'batch-size': 16,
-    'learning-rate': 0.005,
-    patience: 0,
-    'validation-split': 0.25,
-    seed: 9,
-    ensemble: 2,
-    backend: 'wasm',
-  };
+  const params = { ...smallCnnTrainParams, ensemble: 2 };
   const scratch = () => mkdtemp(join(tmpdir(), 'tfjs-ensemble-stage-'));
   let uninterrupted = '';
 

@@ -115,6 +115,21 @@ export function toySettings(model: ArchitectureParams['model'], epochs: number):
   };
 }
 
+/** `tfjs.train` params of a small seeded CNN that learns the motif set in seconds (stage tests). */
+export const smallCnnTrainParams = {
+  model: 'cnn',
+  'embedding-dim': 16,
+  filters: 16,
+  'kernel-size': 5,
+  epochs: 3,
+  'batch-size': 16,
+  'learning-rate': 0.005,
+  patience: 0,
+  'validation-split': 0.25,
+  seed: 9,
+  backend: 'wasm',
+};
+
 /**
  * Embedding (6 dims) -> Conv1D (5 filters) -> global max pool -> softmax of 3, with random
  * weights larger than initial ones: the model the Embedding -> Conv1D fold is checked on.

@@ -5,7 +5,7 @@ import type { Prediction } from '../../src/plugin-api/index.js';
 import { collectingLogger, runStageForTest } from '../../src/plugin-api/testing.js';
 import { cli, tempDir } from '../../test/helpers.js';
 import type { MetricsRecord } from './evaluate-run.js';
-import { kmerBatches, motifSequences } from './fixtures.js';
+import { kmerBatches, motifSequences, smallCnnTrainParams } from './fixtures.js';
 import plugin from './index.js';
 import { readOnnxMetadata } from './onnx-export.js';
 import { loadOnnxRuntime } from './onnx-runtime.js';
@@ -13,23 +13,13 @@ import { loadOnnxRuntime } from './onnx-runtime.js';
 const { train, predict, evaluate } = plugin.stages;
 const ort = await loadOnnxRuntime();
 const batches = kmerBatches(motifSequences(120, 30, 21), 3, 32);
-const trainParams = {
-  model: 'cnn',
-  'embedding-dim': 16,
-  filters: 16,
-  'kernel-size': 5,
-  epochs: 3,
-  'batch-size': 16,
-  'learning-rate': 0.005,
-  patience: 0,
-  'validation-split': 0.25,
-  seed: 9,
-  backend: 'wasm',
-};
 
 async function trained(params: Record<string, unknown>): Promise<string> {
   const dir = join(tempDir('onnx-bundle'), 'model');
-  await runStageForTest(train, { params: { ...trainParams, ...params, out: dir }, inputs: { in: batches } });
+  await runStageForTest(train, {
+    params: { ...smallCnnTrainParams, ...params, out: dir },
+    inputs: { in: batches },
+  });
   return dir;
 }
 

@@ -45,6 +45,20 @@ const rowsOf = (file: string) =>
     .map((l) => l.split('\t'));
 const statusOf = (rows: TraceRow[]) => Object.fromEntries(rows.map((r) => [r.stage, r.status]));
 
+/** `genoflow run WORKFLOW` over `sheet`, outputs and work dir under `dir`, the trace in `dir/trace`. */
+const cohortRun = (workflow: string, sheet: string, dir: string, trace: string) => [
+  'run',
+  workflow,
+  '-p',
+  `samplesheet=${sheet}`,
+  '-p',
+  `outdir=${dir}/out`,
+  '--work-dir',
+  join(dir, 'work'),
+  '--trace',
+  join(dir, trace),
+];
+
 describe('workflows/cohort-kmer-profile.yaml', () => {
   const bams = Object.fromEntries(Object.entries(cohort).map(([s, p]) => [s, sharedData(p)]));
   const extra = Object.fromEntries(Object.entries(added).map(([s, p]) => [s, sharedData(p)]));
@@ -53,18 +67,7 @@ describe('workflows/cohort-kmer-profile.yaml', () => {
     const dir = tempDir('cohort');
     const sheet = join(dir, 'sheet.tsv');
     writeSheet(sheet, bams);
-    const args = (trace: string) => [
-      'run',
-      'workflows/cohort-kmer-profile.yaml',
-      '-p',
-      `samplesheet=${sheet}`,
-      '-p',
-      `outdir=${dir}/out`,
-      '--work-dir',
-      join(dir, 'work'),
-      '--trace',
-      join(dir, trace),
-    ];
+    const args = (trace: string) => cohortRun('workflows/cohort-kmer-profile.yaml', sheet, dir, trace);
     const first = await cli(args('t1.tsv'), { cwd: repoRoot });
     expect(first.code, first.stderr).toBe(0);
     const summary = rowsOf(join(dir, 'out/summary.tsv'));
@@ -124,18 +127,7 @@ describe('workflows/cohort-kmer-profile.yaml', () => {
         '    uses: bam.read\n    on-error: finish\n',
       ),
     );
-    const args = (trace: string) => [
-      'run',
-      workflow,
-      '-p',
-      `samplesheet=${sheet}`,
-      '-p',
-      `outdir=${dir}/out`,
-      '--work-dir',
-      join(dir, 'work'),
-      '--trace',
-      join(dir, trace),
-    ];
+    const args = (trace: string) => cohortRun(workflow, sheet, dir, trace);
     const failed = await cli(args('t1.tsv'), { cwd: repoRoot });
     expect(failed.code).toBe(1);
     expect(failed.stderr).toMatch(/stage "reads\[broken\]" failed: .*broken\.bam/);
