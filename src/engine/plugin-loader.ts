@@ -2,6 +2,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { PluginDefinition, PortCodec, PortType, StageDefinition } from '../plugin-api/types.js';
+import { nearestPackageDir } from '../workflow/project-dir.js';
 
 /** A plugin and where it came from (for messages and `genoflow plugins`). */
 export interface LoadedPlugin {
@@ -141,13 +142,9 @@ function packageEntry(dir: string): string {
 
 /** The node_modules beside the nearest package.json at or above `from`, if there is one. */
 function projectModules(from: string): string | undefined {
-  for (let dir = resolve(from); ; dir = dirname(dir)) {
-    if (existsSync(join(dir, 'package.json'))) {
-      const modules = join(dir, 'node_modules');
-      return existsSync(modules) ? modules : undefined;
-    }
-    if (dirname(dir) === dir) return undefined;
-  }
+  const project = nearestPackageDir(from);
+  const modules = project && join(project, 'node_modules');
+  return modules && existsSync(modules) ? modules : undefined;
 }
 
 /** `genoflow-plugin-*` and `@scope/genoflow-plugin-*` packages in one node_modules folder. */
