@@ -177,16 +177,16 @@ export async function saveRun(workDir: string, record: RunRecord): Promise<void>
   await writeJsonAtomic(join(runDir(workDir, record.id), 'run.json'), record, false);
 }
 
-/** All runs, oldest first. */
+/** All runs, oldest first: by start time, as ids made in the same second sort by their random tail. */
 export async function listRuns(workDir: string): Promise<RunRecord[]> {
   const ids = await readdir(join(workDir, 'runs')).catch(() => [] as string[]);
   const runs: RunRecord[] = [];
-  for (const id of ids.sort()) {
+  for (const id of ids) {
     try {
       runs.push(JSON.parse(await readFile(join(runDir(workDir, id), 'run.json'), 'utf8')));
     } catch {
       // a run killed before it wrote run.json has nothing to list
     }
   }
-  return runs;
+  return runs.sort((a, b) => Date.parse(a.start) - Date.parse(b.start) || a.id.localeCompare(b.id));
 }
