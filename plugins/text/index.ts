@@ -12,6 +12,7 @@ const read = defineStage({
   description: 'Lines of a text file or stdin (-); gzip and bgzip are detected by their magic bytes',
   params: z.strictObject({ path: z.string() }),
   inputs: {},
+  inputFiles: (p) => ({ path: p.path }),
   output: 'line',
   async *run(ctx) {
     for await (const chunk of readLineChunks(ctx, ctx.params.path)) yield lineBlock(chunk);

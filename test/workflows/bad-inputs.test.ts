@@ -36,6 +36,19 @@ describe('an input file that is missing or a directory', () => {
     );
   });
 
+  it('text.read declares its file too: validate names it', async () => {
+    const textWorkflow = writeFile(
+      dir,
+      'text.yaml',
+      `name: text-copy\nstages:\n  read:\n    uses: text.read\n    with: { path: lines.txt }\n  out:\n    uses: text.write\n    from: read\n    with: { path: out.txt }\n`,
+    );
+    const result = await cli(['validate', textWorkflow], { cwd: dir });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toBe(
+      'text.yaml:5:19: stage "read": path: input file lines.txt does not exist, expected a readable file\n',
+    );
+  });
+
   it('--dry-run fails the same way, before planning anything', async () => {
     const result = await run(['run', vcfWorkflow, '-p', 'vcf=nothere.vcf', '--dry-run']);
     expect(result.code).toBe(2);
