@@ -3,15 +3,18 @@ import type { Plan, PlannedStage } from './plan.js';
 const id = (name: string) => name.replace(/[^\w]/g, '_');
 
 /** One node per stage of the workflow file (its first task stands for all of its items). */
-interface Node {
+export interface DagNode {
   name: string;
   stage: PlannedStage;
   /** `each: sheet samples.tsv: 4`, `gather`, or ''. */
   fan: string;
 }
 
-function nodesOf(plan: Plan): { nodes: Node[]; edges: { from: string; to: string; label: string }[] } {
-  const nodes = new Map<string, Node>();
+export function nodesOf(plan: Plan): {
+  nodes: DagNode[];
+  edges: { from: string; to: string; label: string }[];
+} {
+  const nodes = new Map<string, DagNode>();
   for (const s of plan.stages) {
     if (nodes.has(s.group)) continue;
     const fan = plan.fanOuts.get(s.group);

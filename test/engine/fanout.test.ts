@@ -139,8 +139,13 @@ stages:
     expect(dag.code, dag.stderr).toBe(0);
     expect(dag.stdout.toString()).toContain('lines["lines<br/>table.read<br/>(each: sheet sheet.csv: 2)');
     expect(dag.stdout.toString()).toContain('all[/"all<br/>table.write<br/>(gather)"/]');
-    const run = await cli(['run', wf], { cwd: dir });
+    const run = await cli(['run', wf, '--report', 'report.html'], { cwd: dir });
     expect(run.code, run.stderr).toBe(0);
+    // the report's DAG: a box per stage of the file, its tasks summed up
+    const report = readFileSync(join(dir, 'report.html'), 'utf8');
+    expect(report.match(/class="dag-node"/g)).toHaveLength(2);
+    expect(report).toContain('>(each: sheet sheet.csv: 2)</text>');
+    expect(report).toContain('>2 tasks: 2 COMPLETED · 2 out</text>');
     // each record tagged with its item, in item order
     expect(readFileSync(join(dir, 'out.tsv'), 'utf8')).toBe('item\tv\nS1\tx\nS2\ty\n');
     writeFile(dir, 'b.tsv', 'v\nz\n');

@@ -91,7 +91,7 @@ ${result.error ? `<p class="error">${escapeHtml(result.error.message)}</p>` : ''
     typeof v === 'string' ? v : JSON.stringify(v),
   ]);
   const dag = `<section id="dag"><h2>Workflow</h2><div class="charts">
-<figure data-chart="dag"><figcaption>DAG: stage, plugin.stage, status; arrows carry the port type</figcaption>${dagSvg(plan.stages, rows)}</figure>
+<figure data-chart="dag"><figcaption>DAG: stage, plugin.stage, status; arrows carry the port type</figcaption>${dagSvg(plan, rows)}</figure>
 ${params.length ? `<div><figcaption>params</figcaption>${htmlTable(['param', 'value'], params)}</div>` : ''}
 </div></section>`;
 
