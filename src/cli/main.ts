@@ -187,7 +187,7 @@ try {
     )
     .command(
       'why <workflow> <stage>',
-      'say why a stage would re-run on --resume',
+      'say why a stage (each of its tasks, if fanned out) would re-run on --resume',
       (y) => workDirOption(workflowOptions(y)).positional('stage', { type: 'string', demandOption: true }),
       async (args) => (await command.why()).whyCommand({ ...args, workDir: resolve(args.workDir) }),
     )

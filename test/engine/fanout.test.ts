@@ -149,6 +149,8 @@ stages:
     // each record tagged with its item, in item order
     expect(readFileSync(join(dir, 'out.tsv'), 'utf8')).toBe('item\tv\nS1\tx\nS2\ty\n');
     writeFile(dir, 'b.tsv', 'v\nz\n');
+    const why = await cli(['why', wf, 'lines'], { cwd: dir });
+    expect(why.stdout.toString()).toBe('lines[S1]: cached\nlines[S2]: runs: input b.tsv: content changed\n');
     const dry = await cli(['run', wf, '--dry-run'], { cwd: dir });
     expect(dry.stdout.toString()).toMatch(
       /^lines\[S1\] +cached +unchanged\nlines\[S2\] +run +input b\.tsv: content changed\nall +run +upstream stage lines\[S2\] changed\n$/,

@@ -8,17 +8,24 @@ import { listRuns } from '../../engine/workdir.js';
 import { didYouMean, WorkflowError } from '../../workflow/errors.js';
 import { loadPlan, type WorkflowArgs } from '../load.js';
 
-/** Says whether `--resume` would reuse STAGE, and if not which part of its key changed. */
+/**
+ * Says whether `--resume` would reuse STAGE, and if not which part of its key changed: a
+ * line per task for a fanned-out stage named without its item (`profile` for `profile[S1]`...).
+ */
 export async function whyCommand(args: WorkflowArgs & { stage: string; workDir: string }): Promise<void> {
   const { plan } = await loadPlan(args);
-  if (!plan.byName.has(args.stage)) {
+  const tasks = plan.byName.has(args.stage)
+    ? [args.stage]
+    : plan.stages.filter((s) => s.group === args.stage).map((s) => s.name);
+  if (!tasks.length) {
     throw new WorkflowError(
-      `no stage "${args.stage}" in ${plan.workflow.file}${didYouMean(args.stage, plan.byName.keys())}`,
+      `no stage "${args.stage}" in ${plan.workflow.file}${didYouMean(args.stage, new Set(plan.stages.map((s) => s.group)))}`,
     );
   }
   const name = plan.workflow.spec.name;
   if (!(await listRuns(args.workDir)).some((r) => r.workflow === name)) {
-    process.stdout.write(`${args.stage}: runs: workflow ${name} has never run in ${args.workDir}\n`);
+    for (const task of tasks)
+      process.stdout.write(`${task}: runs: workflow ${name} has never run in ${args.workDir}\n`);
     return;
   }
   const last = await StdinSpool.last(args.workDir);
@@ -32,8 +39,8 @@ export async function whyCommand(args: WorkflowArgs & { stage: string; workDir: 
     dryRun: true,
     log: createLogger('warn'),
   });
-  const d = decisions.get(args.stage)!;
-  process.stdout.write(
-    d.action === 'cached' ? `${args.stage}: cached\n` : `${args.stage}: runs: ${d.reason}\n`,
-  );
+  for (const task of tasks) {
+    const d = decisions.get(task)!;
+    process.stdout.write(d.action === 'cached' ? `${task}: cached\n` : `${task}: runs: ${d.reason}\n`);
+  }
 }
