@@ -35,7 +35,7 @@ describe('${projectDir}', () => {
     const given = await cli(['run', join(dir, 'wf.yaml'), '-q', '-p', 'input=${projectDir}/data.txt'], {
       cwd: tmpdir(),
     });
-    expect(given.code).toBe(1);
-    expect(given.stderr).toContain('${projectDir}/data.txt');
+    expect(given.code).toBe(2);
+    expect(given.stderr).toContain('input file ${projectDir}/data.txt does not exist');
   });
 });
