@@ -15,7 +15,7 @@ import { type SharedModel, shareModel } from './model-artifacts.js';
 import { bundleOnnx } from './onnx-export.js';
 import type { OnnxPredictTask } from './onnx-predict-worker.js';
 import { createOnnxPredictor, type OnnxPredictor } from './onnx-runtime.js';
-import { predictThreads, predictWorker, tinyRows, workerBackend } from './pooled-inference.js';
+import { predictThreads, predictWorker, tinyRows } from './pooled-inference.js';
 import type { PredictParams } from './predict.js';
 import type { PredictTask } from './predict-worker.js';
 import type { ModelRecord } from './train-run.js';
@@ -116,7 +116,7 @@ export async function* run(ctx: StageContext<PredictParams>) {
         return inline.predict(ids, rows);
       },
       toTask: ({ ids, rows }) => ({
-        task: { models: shared!, backend: workerBackend[backend], length, batchSize, ids, rows },
+        task: { models: shared!, backend, length, batchSize, ids, rows },
         transfer: [ids.buffer as ArrayBuffer],
       }),
     });

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { Rng } from '../../src/plugin-api/index.js';
 import { Adam } from './adam.js';
-import type { BackendName } from './backend.js';
+import { currentBackend } from './backend.js';
 import { readCheckpoint, writeCheckpoint } from './checkpoint.js';
 import { classWeights, type Dataset, shiftRow } from './dataset.js';
 import { type FoldedModel, foldEmbeddingConv } from './embedding-conv.js';
@@ -114,8 +114,8 @@ export async function trainModel(
   // per batch whatever costs fewer products.
   const fold = foldEmbeddingConv(model);
   const batchRows = Math.min(settings['batch-size'], train.rows);
-  const backend = tf.getBackend() as BackendName;
-  const threads = backend === 'tensorflow' ? 0 : (hooks.threads ?? 0);
+  const backend = currentBackend();
+  const threads = backend === 'node' ? 0 : (hooks.threads ?? 0);
   const partRows = threads > 1 && batchRows >= 2 * threads ? Math.ceil(batchRows / threads) : batchRows;
   const parallel =
     partRows < batchRows
