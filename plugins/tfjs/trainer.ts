@@ -162,6 +162,8 @@ export async function trainModel(
       }
       history.push(record);
       const eta = (settings.epochs - epoch) * (history.reduce((a, h) => a + h.seconds, 0) / history.length);
+      // Stopping is news only when epochs were left to run.
+      if (stopped && epoch === settings.epochs) stopped = false;
       const line = describeEpoch(
         record,
         settings.epochs,
@@ -169,6 +171,10 @@ export async function trainModel(
       );
       hooks.log(line);
       hooks.status(line);
+      if (stopped)
+        hooks.log(
+          `stopping early after epoch ${epoch} of ${settings.epochs}: validation loss has not gone below epoch ${best.epoch}'s ${best.valLoss.toFixed(4)} for ${settings.patience} epochs (patience ${settings.patience})`,
+        );
       if (hooks.checkpointDir) {
         const state: CheckpointState = {
           fingerprint: hooks.fingerprint,
@@ -194,6 +200,7 @@ export async function trainModel(
     await parallel?.close();
   }
   adam.dispose();
+  hooks.log(keptWeights(history, best.weights ? best.epoch : null));
   if (best.weights) {
     const current = model.getWeights();
     tf.tidy(() => model.setWeights(current.map((w, i) => tf.tensor(best.weights![i]!, w.shape))));
@@ -278,4 +285,13 @@ function describeEpoch(r: EpochRecord, epochs: number, tail: string): string {
       ? ''
       : ` val_loss ${r.valLoss.toFixed(4)} val_acc ${r.valAccuracy!.toFixed(4)} val_mcc ${r.valMcc!.toFixed(4)}`;
   return `epoch ${r.epoch}/${epochs} loss ${r.loss.toFixed(4)} acc ${r.accuracy.toFixed(4)}${valid} ${r.samplesPerSecond.toFixed(0)} samples/s ${tail}`;
+}
+
+/** Which epoch's weights the model keeps, and why. */
+export function keptWeights(history: EpochRecord[], bestEpoch: number | null): string {
+  const last = history.length;
+  if (bestEpoch === null)
+    return `keeping the weights of the last epoch (${last}): no validation rows to choose another by`;
+  const best = history[bestEpoch - 1]!;
+  return `keeping the weights of epoch ${bestEpoch} of ${last} run: the lowest validation loss (${best.valLoss!.toFixed(4)}, val_mcc ${best.valMcc!.toFixed(4)})${bestEpoch === last ? ', the last epoch' : `; epochs ${bestEpoch + 1}-${last} did not improve on it`}`;
 }
