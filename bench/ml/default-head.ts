@@ -4,7 +4,8 @@
  * runs them (4-mer tokens, 12 epochs): stratified 3-fold CV (fold seed 7), model seeds 1 and 2,
  * on the B. subtilis (81 bp) and DNABERT dev (101 bp) promoter sets. Prints MCC mean ± sample
  * sd over the 6 fold × seed runs. Nothing is tuned here on a test fold: each setting is run
- * once as written. Run: `npx tsx bench/ml/default-head.ts` (env BENCH_SETS=subtilis|dnabert).
+ * once as written. Run: `npx tsx bench/ml/default-head.ts` (env BENCH_SETS=subtilis|dnabert, BENCH_HEADS=0,1 picks
+ * heads by index).
  */
 import { readFileSync } from 'node:fs';
 import { useBackend } from '../../plugins/tfjs/backend.js';
@@ -20,7 +21,10 @@ const defaults = z.object(trainingParams).parse({ epochs: 12 }) as TrainSettings
 const heads: [string, Partial<TrainSettings>][] = [
   ['global max pool', { 'pool-size': 0, 'dense-units': 0 }],
   ['pool 8 + dense 64', { 'pool-size': 8, 'dense-units': 64 }],
+  ['global max pool + dense 64', { 'pool-size': 0, 'dense-units': 64 }],
+  ['pool 8 + dense 64, dropout 0.5', { 'pool-size': 8, 'dense-units': 64, dropout: 0.5 }],
 ];
+const only = process.env.BENCH_HEADS?.split(',').map(Number);
 const dnabert = readFileSync(sharedData('ml/dnabert/dev.sequences.tsv'), 'utf8')
   .trim()
   .split('\n')
@@ -41,7 +45,8 @@ const sampleSd = (xs: number[]) => {
 console.log(`backend ${backend}; 3 folds × seeds 1, 2; MCC mean ± sample sd (n = 6)`);
 for (const [name, sequences, classes] of sets) {
   if (process.env.BENCH_SETS && !name.toLowerCase().includes(process.env.BENCH_SETS)) continue;
-  for (const [head, override] of heads) {
+  for (const [i, [head, override]] of heads.entries()) {
+    if (only && !only.includes(i)) continue;
     const mccs: number[] = [];
     const started = performance.now();
     for (const seed of [1, 2]) {

@@ -33,8 +33,7 @@ export async function recordInferenceBackend(
 ): Promise<void> {
   const library =
     backend === 'onnx' ? `onnxruntime-node ${await onnxRuntimeVersion()}` : `TensorFlow.js (${backend})`;
-  const threads =
-    backend === 'onnx' ? ctx.threads : backend === 'node' ? 'native' : `${ctx.threads} workers`;
+  const threads = backend === 'onnx' ? ctx.threads : backend === 'node' ? 'native' : `${ctx.threads} workers`;
   ctx.log.info(
     backend === 'onnx'
       ? `inference backend: onnx (${library}, ${threads} threads)`
