@@ -172,7 +172,7 @@ async function tfjsSpeed(arch: Partial<TrainSettings>): Promise<{
     const run = (from: number, count: number) =>
       pool.run({
         models: [shared],
-        backend: backend === 'tensorflow' ? 'node' : backend,
+        backend,
         length,
         batchSize,
         ids: ids.slice(from * length, (from + count) * length),

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { SequenceRecord } from '../../src/plugin-api/index.js';
-import { runStageForTest, stageError } from '../../src/plugin-api/testing.js';
+import { collectingLogger, runStageForTest, stageError } from '../../src/plugin-api/testing.js';
 import { audit } from './audit.js';
 import { label } from './label.js';
 import { split } from './split.js';
@@ -24,9 +24,13 @@ describe('seq.label', () => {
       variant('chr1', 60, ['Pathogenic', 'Benign']),
       { ...variant('chr1', 70, 'Benign'), seq: '', invalid: 'contig missing' },
     ];
+    const lines: string[] = [];
     const { records, counters } = await runStageForTest(label, {
       params: { field: 'CLNSIG', map },
-      inputs: { in: inputs },
+      inputs: {
+        in: [...inputs, variant('chr1', 80, 'Uncertain_significance'), variant('chr1', 90, 'not_provided')],
+      },
+      log: collectingLogger(lines),
     });
     expect((records as SequenceRecord[]).map((r) => [r.id, r.label])).toEqual([
       ['chr1:10', 'pathogenic'],
@@ -34,11 +38,19 @@ describe('seq.label', () => {
       ['chr1:50', 'pathogenic'],
     ]);
     expect(counters).toMatchObject({
-      'dropped-unmapped': 1,
+      'dropped-unmapped': 3,
       'dropped-missing': 1,
       'dropped-conflicting': 1,
       'dropped-invalid': 1,
     });
+    // The audit names each reason with the real values behind it, the most frequent first.
+    expect(lines).toEqual([
+      'labelled by CLNSIG: pathogenic 2, benign 1; dropped: unmapped 3, missing 1, conflicting 1, invalid 1',
+      'dropped 3 unmapped (CLNSIG value not in the map): Uncertain_significance ×2, not_provided ×1',
+      'dropped 1 missing (no CLNSIG in INFO; record ids): chr1:40',
+      'dropped 1 conflicting (CLNSIG values mapped to different labels): Pathogenic,Benign ×1',
+      'dropped 1 invalid (no sequence could be built): contig missing ×1',
+    ]);
   });
 });
 

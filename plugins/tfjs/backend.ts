@@ -4,16 +4,18 @@ import { dirname } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { registerFastKernels } from './kernels.js';
-import { type BackendChoice, backendChoices } from './params.js';
+import { type BackendChoice, type InferenceChoice, inferenceChoices } from './params.js';
 
-/** The tfjs name of a backend that is in use. */
-export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
+/** A tfjs backend in use, by the name users write (`node` is tfjs's `tensorflow`). */
+export type BackendName = Exclude<BackendChoice, 'auto'>;
 
-const tfjsName: Record<Exclude<BackendChoice, 'auto'>, BackendName> = {
-  node: 'tensorflow',
-  wasm: 'wasm',
-  cpu: 'cpu',
-};
+const tfjsName: Record<BackendName, string> = { node: 'tensorflow', wasm: 'wasm', cpu: 'cpu' };
+
+/** The backend tfjs computes on now, by the name users write. */
+export function currentBackend(): BackendName {
+  const name = tf.getBackend();
+  return name === 'tensorflow' ? 'node' : (name as BackendName);
+}
 
 /**
  * Selects the TensorFlow.js backend: the param, else env GENOFLOW_TF_BACKEND, else the
@@ -30,28 +32,32 @@ export function useBackend(choice: BackendChoice = 'auto'): Promise<BackendName>
 let selecting: Promise<unknown> = Promise.resolve();
 
 async function selectBackend(choice: BackendChoice): Promise<BackendName> {
-  const wanted = choice === 'auto' ? parseChoice(process.env.GENOFLOW_TF_BACKEND) : choice;
+  const fromEnv = envBackend();
+  // onnx in the environment picks what predicts; tfjs itself (training, reading bundles) stays auto.
+  const wanted = choice === 'auto' && fromEnv !== 'onnx' ? fromEnv : choice;
   tf.enableProdMode();
   if (wanted !== 'auto') {
-    const name = tfjsName[wanted];
-    if (!(await tryBackend(name))) throw new Error(`tfjs backend "${wanted}" could not be loaded`);
-    return name;
+    if (!(await tryBackend(wanted))) throw new Error(`tfjs backend "${wanted}" could not be loaded`);
+    return wanted;
   }
-  for (const name of ['tensorflow', 'wasm', 'cpu'] as const) if (await tryBackend(name)) return name;
+  for (const name of ['node', 'wasm', 'cpu'] as const) if (await tryBackend(name)) return name;
   throw new Error('no tfjs backend could be loaded');
 }
 
-function parseChoice(value: string | undefined): BackendChoice {
+/** GENOFLOW_TF_BACKEND, checked: the names `--backend` and the stage params take. */
+export function envBackend(): InferenceChoice {
+  const value = process.env.GENOFLOW_TF_BACKEND;
   if (!value) return 'auto';
-  if ((backendChoices as readonly string[]).includes(value)) return value as BackendChoice;
-  throw new Error(`GENOFLOW_TF_BACKEND="${value}": expected one of ${backendChoices.join(', ')}`);
+  if ((inferenceChoices as readonly string[]).includes(value)) return value as InferenceChoice;
+  throw new Error(`GENOFLOW_TF_BACKEND="${value}": expected one of ${inferenceChoices.join(', ')}`);
 }
 
-async function tryBackend(name: BackendName): Promise<boolean> {
+async function tryBackend(backend: BackendName): Promise<boolean> {
+  const name = tfjsName[backend];
   if (tf.getBackend() === name) return true;
   try {
-    if (name === 'tensorflow') await loadNativeBinding();
-    if (name === 'wasm') pointWasmAtPackage();
+    if (backend === 'node') await loadNativeBinding();
+    if (backend === 'wasm') pointWasmAtPackage();
     if (!(await withoutNewProcessHandlers(() => tf.setBackend(name)))) return false;
   } catch {
     return false;

@@ -12,7 +12,8 @@ import type { EpochRecord, TrainSettings } from './trainer.js';
 /**
  * A model bundle folder: `model.json` + `weights.bin` in the layout tfjs-node and browsers
  * load (custom layers need `layers.ts` registered), `tokenizer.json`, `labels.json`,
- * `training.json` (params, per-epoch history, backend, genoflow version) and `metrics.json`.
+ * `task.json` (labels and the positive class), `training.json` (params, per-epoch history,
+ * backend, genoflow version) and `metrics.json`.
  * An ensemble of N (`params.ensemble`) keeps member 1 there and member i in `model-i.json`
  * + `weights-i.bin`, each a model of the same layout; the bundle predicts their mean.
  * `model.onnx` is the same model (an ensemble's mean) for onnxruntime (see onnx-export.ts);
@@ -41,6 +42,8 @@ export interface Bundle {
   /** The members (one without an ensemble), whose mean probabilities are the bundle's. */
   models: tf.LayersModel[];
   classes: string[];
+  /** The class the score is the probability of: the last of `classes` (`task.json`; bundles without one: the last). */
+  positive: string;
   spec: TokenizerSpec;
   training: TrainingRecord;
   /** The bytes of `model.onnx`; null in a bundle written before it existed. */
@@ -66,12 +69,20 @@ function memberFiles(i: number): { model: string; weights: string } {
 }
 
 export const onnxFile = 'model.onnx';
+/** What the model is for: its labels and the class it scores. */
+export const taskFile = 'task.json';
 
 /** Writes a bundle into a temporary sibling folder, then renames it over `dir`. */
 export async function writeBundle(
   dir: string,
   models: readonly tf.LayersModel[],
-  contents: { classes: string[]; spec: TokenizerSpec; training: TrainingRecord; metrics: Metrics | null },
+  contents: {
+    classes: string[];
+    positive: string;
+    spec: TokenizerSpec;
+    training: TrainingRecord;
+    metrics: Metrics | null;
+  },
 ): Promise<void> {
   if (models.length !== contents.training.params.ensemble)
     throw new Error(`${models.length} models for an ensemble of ${contents.training.params.ensemble}`);
@@ -100,6 +111,7 @@ export async function writeBundle(
     const json = (value: unknown) => `${JSON.stringify(value, null, 2)}\n`;
     await writeFile(join(temp, 'tokenizer.json'), json(contents.spec));
     await writeFile(join(temp, 'labels.json'), json(contents.classes));
+    await writeFile(join(temp, taskFile), json({ labels: contents.classes, positive: contents.positive }));
     await writeFile(join(temp, 'training.json'), json(contents.training));
     await writeFile(join(temp, 'metrics.json'), json(contents.metrics));
     await writeFile(join(temp, onnxFile), toOnnx(models, contents));
@@ -145,9 +157,16 @@ export async function readBundle(dir: string): Promise<Bundle> {
         ),
       );
     }
+    const classes = await parse<string[]>('labels.json');
+    const task = existsSync(join(dir, taskFile)) ? await parse<{ positive: string }>(taskFile) : null;
+    if (task && !classes.includes(task.positive))
+      throw new Error(
+        `${join(dir, taskFile)}: positive class "${task.positive}" is not one of labels.json's ${classes.join(', ')}`,
+      );
     return {
       models,
-      classes: await parse<string[]>('labels.json'),
+      classes,
+      positive: task?.positive ?? classes.at(-1)!,
       spec: await parse<TokenizerSpec>('tokenizer.json'),
       training,
       onnx: existsSync(join(dir, onnxFile)) ? new Uint8Array(await read(onnxFile)) : null,

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type * as tf from '@tensorflow/tfjs';
@@ -71,13 +71,20 @@ describe('seed ensembles', () => {
       backend: 'wasm',
       genoflowVersion: '0.1.0',
     };
-    await writeBundle(dir, models, { classes, spec: rows.spec, training, metrics: null });
+    await writeBundle(dir, models, {
+      classes,
+      positive: classes.at(-1)!,
+      spec: rows.spec,
+      training,
+      metrics: null,
+    });
     expect((await readdir(dir)).sort()).toEqual([
       'labels.json',
       'metrics.json',
       'model-2.json',
       'model.json',
       'model.onnx',
+      'task.json',
       'tokenizer.json',
       'training.json',
       'weights-2.bin',
@@ -99,7 +106,13 @@ describe('seed ensembles', () => {
     expect(worstFromMean(own, pooled.subarray(2 * before.length))).toBeLessThan(1e-6);
     for (const m of [...models, ...loaded.models]) m.dispose();
     await expect(
-      writeBundle(dir, models.slice(1), { classes, spec: rows.spec, training, metrics: null }),
+      writeBundle(dir, models.slice(1), {
+        classes,
+        positive: classes.at(-1)!,
+        spec: rows.spec,
+        training,
+        metrics: null,
+      }),
     ).rejects.toThrow('1 models for an ensemble of 2');
   });
 
@@ -109,10 +122,18 @@ describe('seed ensembles', () => {
     const dir = join(await mkdtemp(join(tmpdir(), 'tfjs-ensemble-')), 'model');
     const params = { ...settings, epochs: 1, 'validation-split': 0, ensemble: 1 };
     const training = { params, length, history, bestEpoch: 1, backend: 'wasm', genoflowVersion: '0.1.0' };
-    await writeBundle(dir, [model], { classes, spec: rows.spec, training, metrics: null });
+    await writeBundle(dir, [model], {
+      classes,
+      positive: classes.at(-1)!,
+      spec: rows.spec,
+      training,
+      metrics: null,
+    });
     const { ensemble: _, shift: __, ...older } = params;
     await writeFile(join(dir, 'training.json'), JSON.stringify({ ...training, params: older }));
+    await rm(join(dir, 'task.json'));
     const loaded = await readBundle(dir);
+    expect(loaded.positive).toBe(classes.at(-1));
     expect(loaded.training.params.ensemble).toBe(1);
     expect(loaded.training.params.shift).toBe(0);
     expect(loaded.models).toHaveLength(1);
@@ -159,7 +180,7 @@ describe('tfjs.train with ensemble: 2', () => {
     const second = await resume();
     expect(second).toContain('member 1/2 (seed 9): resuming from checkpoint after epoch 3');
     expect(second).toContain('member 2/2 (seed 10): resuming from checkpoint after epoch 1');
-    const epochs = second.filter((l) => / loss /.test(l)).map((l) => l.replace(/ loss .*/, ''));
+    const epochs = second.filter((l) => /epoch \d+\/\d+ loss /.test(l)).map((l) => l.replace(/ loss .*/, ''));
     expect(epochs).toEqual(['member 2/2 (seed 10): epoch 2/3', 'member 2/2 (seed 10): epoch 3/3']);
     for (const file of ['weights.bin', 'weights-2.bin', 'metrics.json', 'model.onnx'])
       expect(await readFile(join(dir, file))).toEqual(await readFile(join(uninterrupted, file)));

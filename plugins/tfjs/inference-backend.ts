@@ -1,5 +1,5 @@
 import type { StageContext } from '../../src/plugin-api/index.js';
-import { type BackendName, useBackend } from './backend.js';
+import { type BackendName, envBackend, useBackend } from './backend.js';
 import { loadOnnxRuntime, onnxMissing, onnxRuntimeVersion } from './onnx-runtime.js';
 import type { InferenceChoice } from './params.js';
 
@@ -9,11 +9,11 @@ export type InferenceBackend = BackendName | 'onnx';
 /**
  * Selects what predicts: `auto` is tfjs-node when it loads, else onnxruntime-node when it
  * is installed, else tfjs on wasm, else pure JS (env GENOFLOW_TF_BACKEND, when set, forces
- * a tfjs backend as for training). tfjs is loaded in every case: it reads the bundle.
+ * one, as `--backend` does). tfjs is loaded in every case: it reads the bundle.
  */
 export async function useInferenceBackend(choice: InferenceChoice): Promise<InferenceBackend> {
-  let wanted = choice;
-  if (wanted === 'auto' && !process.env.GENOFLOW_TF_BACKEND) {
+  let wanted = choice === 'auto' ? envBackend() : choice;
+  if (wanted === 'auto') {
     const native = await useBackend('node').then(
       () => true,
       () => false,
@@ -33,8 +33,7 @@ export async function recordInferenceBackend(
 ): Promise<void> {
   const library =
     backend === 'onnx' ? `onnxruntime-node ${await onnxRuntimeVersion()}` : `TensorFlow.js (${backend})`;
-  const threads =
-    backend === 'onnx' ? ctx.threads : backend === 'tensorflow' ? 'native' : `${ctx.threads} workers`;
+  const threads = backend === 'onnx' ? ctx.threads : backend === 'node' ? 'native' : `${ctx.threads} workers`;
   ctx.log.info(
     backend === 'onnx'
       ? `inference backend: onnx (${library}, ${threads} threads)`

@@ -48,13 +48,20 @@ describe('model bundles', () => {
         backend: 'wasm',
         genoflowVersion: '0.1.0',
       };
-      await writeBundle(dir, [trained], { classes, spec: rows.spec, training, metrics: null });
+      await writeBundle(dir, [trained], {
+        classes,
+        positive: classes.at(-1)!,
+        spec: rows.spec,
+        training,
+        metrics: null,
+      });
       trained.dispose();
       expect((await readdir(dir)).sort()).toEqual([
         'labels.json',
         'metrics.json',
         'model.json',
         'model.onnx',
+        'task.json',
         'tokenizer.json',
         'training.json',
         'weights.bin',

@@ -3,7 +3,6 @@ import { createPool, type Rng, type WorkerPool, workerFile } from '../../src/plu
 import type { BackendName } from './backend.js';
 import type { BatchRows } from './loss.js';
 import { shareModel } from './model-artifacts.js';
-import { workerBackend } from './pooled-inference.js';
 import type { GradientResult, GradientTask } from './train-worker.js';
 
 /** Dropout seeds sent per step: more than any model here draws in one forward pass. */
@@ -38,7 +37,7 @@ export class ParallelSteps {
     });
     const task = {
       model: await shareModel(model),
-      backend: workerBackend[options.backend],
+      backend: options.backend,
     };
     return new ParallelSteps(pool, task, variables);
   }

@@ -3,25 +3,17 @@ import { mapInOrder, workerFile } from '../../src/plugin-api/index.js';
 import type { BackendName } from './backend.js';
 import { createEnsemblePredictor, type Predictor } from './inference.js';
 import { shareModel } from './model-artifacts.js';
-import type { BackendChoice } from './params.js';
 import type { PredictTask } from './predict-worker.js';
 
 /** Fewer rows than this, alone, are predicted in this thread (workers would load the model first). */
 export const tinyRows = 256;
-
-/** The backend a worker should load to compute what this thread does. */
-export const workerBackend: Record<BackendName, BackendChoice> = {
-  tensorflow: 'node',
-  wasm: 'wasm',
-  cpu: 'cpu',
-};
 
 /** The worker module of predicting pools. */
 export const predictWorker = (): string => workerFile(import.meta.url, './predict-worker.js');
 
 /** Threads to predict on: native TensorFlow runs its own, wasm and cpu one batch per worker. */
 export function predictThreads(backend: BackendName, threads: number): number {
-  return backend === 'tensorflow' ? 0 : threads;
+  return backend === 'node' ? 0 : threads;
 }
 
 /**
@@ -66,7 +58,7 @@ export async function predictInWorkers(
         },
         toTask: ({ from, count }) => {
           const task = ids.slice(from * length, (from + count) * length);
-          const backend = workerBackend[options.backend];
+          const backend = options.backend;
           return {
             task: { models: shared!, backend, length, batchSize, ids: task, rows: count },
             transfer: [task.buffer],

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   createPool,
@@ -7,7 +8,7 @@ import {
   type TokenBatch,
   workerFile,
 } from '../../src/plugin-api/index.js';
-import { type Bundle, bundleFiles, onnxFile, readBundle } from './bundle.js';
+import { type Bundle, bundleFiles, onnxFile, readBundle, taskFile } from './bundle.js';
 import { fitRow, specDifferences } from './dataset.js';
 import { createEnsemblePredictor, type Predictor } from './inference.js';
 import { recordInferenceBackend, useInferenceBackend } from './inference-backend.js';
@@ -15,7 +16,7 @@ import { type SharedModel, shareModel } from './model-artifacts.js';
 import { bundleOnnx } from './onnx-export.js';
 import type { OnnxPredictTask } from './onnx-predict-worker.js';
 import { createOnnxPredictor, type OnnxPredictor } from './onnx-runtime.js';
-import { predictThreads, predictWorker, tinyRows, workerBackend } from './pooled-inference.js';
+import { predictThreads, predictWorker, tinyRows } from './pooled-inference.js';
 import type { PredictParams } from './predict.js';
 import type { PredictTask } from './predict-worker.js';
 import type { ModelRecord } from './train-run.js';
@@ -38,6 +39,7 @@ export async function loadModelFor(
   const bundle = await readBundle(path);
   for (const file of bundleFiles(bundle.models.length)) ctx.declareInputFile(join(path, file));
   if (bundle.onnx) ctx.declareInputFile(join(path, onnxFile));
+  if (existsSync(join(path, taskFile))) ctx.declareInputFile(join(path, taskFile));
   return { path, bundle };
 }
 
@@ -56,6 +58,12 @@ export async function* run(ctx: StageContext<PredictParams>) {
   const length = bundle.training.length;
   const batchSize = ctx.params['batch-size'];
   const k = classes.length;
+  const scored = ctx.params.positive ?? bundle.positive;
+  const scoredIndex = classes.indexOf(scored);
+  if (scoredIndex < 0)
+    throw new Error(
+      `${path}: the model has no class "${scored}" to score: its labels are ${classes.join(', ')} (positive class ${bundle.positive}); train one on ${scored}-labelled data`,
+    );
   async function* prepared(): AsyncGenerator<Prepared> {
     for await (const record of ctx.inputs.in!) {
       ctx.signal.throwIfAborted();
@@ -116,7 +124,7 @@ export async function* run(ctx: StageContext<PredictParams>) {
         return inline.predict(ids, rows);
       },
       toTask: ({ ids, rows }) => ({
-        task: { models: shared!, backend: workerBackend[backend], length, batchSize, ids, rows },
+        task: { models: shared!, backend, length, batchSize, ids, rows },
         transfer: [ids.buffer as ArrayBuffer],
       }),
     });
@@ -144,7 +152,7 @@ export async function* run(ctx: StageContext<PredictParams>) {
         next++;
         let best = 0;
         for (let c = 1; c < k; c++) if (p[c]! > p[best]!) best = c;
-        yield { ...base, predicted: classes[best]!, probabilities: p, score: p[k - 1]! } as Prediction;
+        yield { ...base, predicted: classes[best]!, probabilities: p, score: p[scoredIndex]! } as Prediction;
       }
     }
   } finally {

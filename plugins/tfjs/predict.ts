@@ -3,6 +3,13 @@ import { inferenceBackendParam } from './params.js';
 
 const params = z.strictObject({
   model: z.string().optional(),
+  positive: z
+    .string()
+    .min(1)
+    .optional()
+    .describe(
+      "The class to score (`score` is its probability); a model without it is refused, naming its labels. Default: the bundle's positive class",
+    ),
   'batch-size': z.coerce.number().int().positive().default(256),
   backend: inferenceBackendParam,
 });

@@ -117,6 +117,41 @@ describe('tfjs.train, predict and evaluate stages', () => {
     }
   });
 
+  it('a bundle knows its task: predict scores the class asked for, and refuses one the model lacks', async () => {
+    expect(JSON.parse(await readFile(join(uninterrupted.dir, 'task.json'), 'utf8'))).toEqual({
+      labels: ['neg', 'pos'],
+      positive: 'pos',
+    });
+    expect(uninterrupted.record.positive).toBe('pos');
+    const { records } = await runStageForTest(predict, {
+      params: { model: uninterrupted.dir, backend: 'wasm', positive: 'neg' },
+      inputs: { in: batches.slice(0, 1) },
+    });
+    for (const p of records as Prediction[]) expect(p.score).toBe(p.probabilities[0]);
+    const refused = await stageError(predict, {
+      params: { model: uninterrupted.dir, backend: 'wasm', positive: 'pathogenic' },
+      inputs: { in: batches.slice(0, 1) },
+    });
+    expect(refused.message).toBe(
+      `${uninterrupted.dir}: the model has no class "pathogenic" to score: its labels are neg, pos (positive class pos); train one on pathogenic-labelled data`,
+    );
+  });
+
+  it('train puts the positive class it is given last, and refuses one not among the labels', async () => {
+    const dir = join(await scratch(), 'model');
+    const { records } = await runStageForTest(train, {
+      params: { ...trainParams, epochs: 1, positive: 'neg', out: dir },
+      inputs: { in: batches },
+    });
+    expect((records[0] as ModelRecord).classes).toEqual(['pos', 'neg']);
+    expect(JSON.parse(await readFile(join(dir, 'labels.json'), 'utf8'))).toEqual(['pos', 'neg']);
+    const refused = await stageError(train, {
+      params: { ...trainParams, epochs: 1, positive: 'pathogenic', out: dir },
+      inputs: { in: batches },
+    });
+    expect(refused.message).toContain('positive class "pathogenic" is not among the labels found: neg, pos');
+  });
+
   it("predict on two worker threads gives the main thread's probabilities, in input order", async () => {
     const run = async (threads: number) =>
       (

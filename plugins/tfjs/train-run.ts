@@ -13,13 +13,22 @@ import type { TrainParams } from './train.js';
 export interface ModelRecord {
   path: string;
   classes: string[];
+  /** The class the score is the probability of (the last of `classes`). */
+  positive: string;
   spec: TokenizerSpec;
   backend: string;
   metrics?: Metrics;
 }
 
 export async function* run(ctx: StageContext<TrainParams>) {
-  const { out, backend: choice, 'validation-split': validationSplit, ensemble, ...settings } = ctx.params;
+  const {
+    out,
+    backend: choice,
+    positive: wanted,
+    'validation-split': validationSplit,
+    ensemble,
+    ...settings
+  } = ctx.params;
   const backend = await useBackend(choice);
   ctx.log.info(`tfjs backend: ${backend}`);
   ctx.progress.count(`backend-${backend}`);
@@ -33,9 +42,16 @@ export async function* run(ctx: StageContext<TrainParams>) {
     if (differences.length)
       throw new Error(`valid input uses another tokenizer than in: ${differences.join('; ')}`);
   }
-  const classes = [...new Set(rows.labels)].sort();
-  if (classes.length < 2)
-    throw new Error(`stage ${ctx.stageName}: need at least two classes, found ${classes.join(', ')}`);
+  const found = [...new Set(rows.labels)].sort();
+  if (found.length < 2)
+    throw new Error(`stage ${ctx.stageName}: need at least two classes, found ${found.join(', ')}`);
+  if (wanted !== undefined && !found.includes(wanted))
+    throw new Error(
+      `stage ${ctx.stageName}: positive class "${wanted}" is not among the labels found: ${found.join(', ')}`,
+    );
+  // The positive class goes last: scores and the binary metrics take the last class.
+  const positive = wanted ?? found.at(-1)!;
+  const classes = [...found.filter((c) => c !== positive), positive];
   const length = Math.max(rows.length, given?.length ?? 0);
   const split = given ? null : stratifiedSplit(rows.labels, validationSplit, settings.seed);
   const trainSet = toDataset(rows, classes, length, split?.train);
@@ -45,7 +61,7 @@ export async function* run(ctx: StageContext<TrainParams>) {
       ? toDataset(rows, classes, length, split!.valid)
       : null;
   ctx.log.info(
-    `training ${settings.model} on ${trainSet.rows} rows, validating on ${validSet?.rows ?? 0}, classes ${classes.join(', ')}`,
+    `training ${settings.model} on ${trainSet.rows} rows, validating on ${validSet?.rows ?? 0}, classes ${classes.join(', ')} (positive: ${positive})`,
   );
   const shape = { vocabSize: rows.spec.vocabSize, length, classes: classes.length };
   const members = await trainEnsemble(settings, ensemble, shape, trainSet, validSet, {
@@ -70,6 +86,7 @@ export async function* run(ctx: StageContext<TrainParams>) {
   }));
   await writeBundle(path, models, {
     classes,
+    positive,
     spec: rows.spec,
     metrics,
     training: {
@@ -88,7 +105,14 @@ export async function* run(ctx: StageContext<TrainParams>) {
     ctx.report(
       trainingCurves(history, bestEpoch, ensemble > 1 ? `Training curves, member seed ${seed}` : undefined),
     );
-  const record: ModelRecord = { path, classes, spec: rows.spec, backend, ...(metrics ? { metrics } : {}) };
+  const record: ModelRecord = {
+    path,
+    classes,
+    positive,
+    spec: rows.spec,
+    backend,
+    ...(metrics ? { metrics } : {}),
+  };
   yield record;
 }
 

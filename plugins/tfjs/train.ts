@@ -1,7 +1,18 @@
 import { defineStage, z } from '../../src/plugin-api/index.js';
 import { backendParam, trainingParams } from './params.js';
 
-const params = z.strictObject({ out: z.string(), backend: backendParam, ...trainingParams });
+const params = z.strictObject({
+  out: z.string(),
+  backend: backendParam,
+  positive: z
+    .string()
+    .min(1)
+    .optional()
+    .describe(
+      'The class whose probability is the score (and the positive class of the binary metrics); it must be among the labels. Default: the last label in sorted order',
+    ),
+  ...trainingParams,
+});
 export type TrainParams = z.output<typeof params>;
 
 export const train = defineStage({

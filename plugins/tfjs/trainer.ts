@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { Rng } from '../../src/plugin-api/index.js';
 import { Adam } from './adam.js';
-import type { BackendName } from './backend.js';
+import { currentBackend } from './backend.js';
 import { readCheckpoint, writeCheckpoint } from './checkpoint.js';
 import { classWeights, type Dataset, shiftRow } from './dataset.js';
 import { type FoldedModel, foldEmbeddingConv } from './embedding-conv.js';
@@ -114,8 +114,8 @@ export async function trainModel(
   // per batch whatever costs fewer products.
   const fold = foldEmbeddingConv(model);
   const batchRows = Math.min(settings['batch-size'], train.rows);
-  const backend = tf.getBackend() as BackendName;
-  const threads = backend === 'tensorflow' ? 0 : (hooks.threads ?? 0);
+  const backend = currentBackend();
+  const threads = backend === 'node' ? 0 : (hooks.threads ?? 0);
   const partRows = threads > 1 && batchRows >= 2 * threads ? Math.ceil(batchRows / threads) : batchRows;
   const parallel =
     partRows < batchRows
@@ -162,6 +162,8 @@ export async function trainModel(
       }
       history.push(record);
       const eta = (settings.epochs - epoch) * (history.reduce((a, h) => a + h.seconds, 0) / history.length);
+      // Stopping is news only when epochs were left to run.
+      if (stopped && epoch === settings.epochs) stopped = false;
       const line = describeEpoch(
         record,
         settings.epochs,
@@ -169,6 +171,10 @@ export async function trainModel(
       );
       hooks.log(line);
       hooks.status(line);
+      if (stopped)
+        hooks.log(
+          `stopping early after epoch ${epoch} of ${settings.epochs}: validation loss has not gone below epoch ${best.epoch}'s ${best.valLoss.toFixed(4)} for ${settings.patience} epochs (patience ${settings.patience})`,
+        );
       if (hooks.checkpointDir) {
         const state: CheckpointState = {
           fingerprint: hooks.fingerprint,
@@ -194,6 +200,7 @@ export async function trainModel(
     await parallel?.close();
   }
   adam.dispose();
+  hooks.log(keptWeights(history, best.weights ? best.epoch : null));
   if (best.weights) {
     const current = model.getWeights();
     tf.tidy(() => model.setWeights(current.map((w, i) => tf.tensor(best.weights![i]!, w.shape))));
@@ -278,4 +285,13 @@ function describeEpoch(r: EpochRecord, epochs: number, tail: string): string {
       ? ''
       : ` val_loss ${r.valLoss.toFixed(4)} val_acc ${r.valAccuracy!.toFixed(4)} val_mcc ${r.valMcc!.toFixed(4)}`;
   return `epoch ${r.epoch}/${epochs} loss ${r.loss.toFixed(4)} acc ${r.accuracy.toFixed(4)}${valid} ${r.samplesPerSecond.toFixed(0)} samples/s ${tail}`;
+}
+
+/** Which epoch's weights the model keeps, and why. */
+export function keptWeights(history: EpochRecord[], bestEpoch: number | null): string {
+  const last = history.length;
+  if (bestEpoch === null)
+    return `keeping the weights of the last epoch (${last}): no validation rows to choose another by`;
+  const best = history[bestEpoch - 1]!;
+  return `keeping the weights of epoch ${bestEpoch} of ${last} run: the lowest validation loss (${best.valLoss!.toFixed(4)}, val_mcc ${best.valMcc!.toFixed(4)})${bestEpoch === last ? ', the last epoch' : `; epochs ${bestEpoch + 1}-${last} did not improve on it`}`;
 }

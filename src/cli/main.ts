@@ -140,8 +140,9 @@ try {
           .option('trace', { type: 'string', describe: 'copy the trace TSV here' })
           .option('report', { type: 'string', describe: 'write an HTML report of the run here' })
           .option('backend', {
-            choices: ['tensorflow', 'wasm', 'cpu'] as const,
-            describe: 'TensorFlow.js backend',
+            choices: ['auto', 'node', 'wasm', 'cpu', 'onnx', 'tensorflow'] as const,
+            describe:
+              'backend of the tfjs stages, as their backend param and env GENOFLOW_TF_BACKEND take it (onnx: predicting only; tensorflow: deprecated name of node)',
           })
           .epilogue(runEpilogue),
       async (args) =>

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, symlinkSync } from 'node:fs';
+import { cpSync, existsSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { cli, repoRoot, tempDir } from '../helpers.js';
@@ -24,6 +24,13 @@ describe('workflows/train-variant-classifier.yaml, then score-variants.yaml with
     expect(train.stderr).toContain(
       '[labelled] labelled by CLNSIG: pathogenic 360, benign 360; dropped: unmapped 80',
     );
+    expect(train.stderr).toContain(
+      '[labelled] dropped 80 unmapped (CLNSIG value not in the map): Uncertain_significance ×80',
+    );
+    expect(JSON.parse(readFileSync(join(out, 'model/task.json'), 'utf8'))).toEqual({
+      labels: ['benign', 'pathogenic'],
+      positive: 'pathogenic',
+    });
     expect(train.stderr).toContain('[train-set] train 360 of 720 records (held out: chr2)');
     expect(train.stderr).toContain('[test-set] test 360 of 720 records (held out: chr2)');
     const metrics = JSON.parse(readFileSync(join(out, 'metrics.json'), 'utf8'));
@@ -46,5 +53,25 @@ describe('workflows/train-variant-classifier.yaml, then score-variants.yaml with
     expect(body).toHaveLength(300);
     expect(body.every((l) => /\tGF_SCORE=0\.\d+|\tGF_SCORE=1$/.test(l))).toBe(true);
     expect(score.stderr).toContain('[checked] 0 of 300 records invalid');
+
+    // A model of another task (here the same network relabelled as a promoter model) is refused.
+    const other = join(home, 'promoter-model');
+    cpSync(join(out, 'model'), other, { recursive: true });
+    writeFileSync(join(other, 'labels.json'), JSON.stringify(['other', 'promoter']));
+    writeFileSync(
+      join(other, 'task.json'),
+      JSON.stringify({ labels: ['other', 'promoter'], positive: 'promoter' }),
+    );
+    const refused = await cli(
+      ['run', join(repoRoot, 'workflows/score-variants.yaml'), '-p', `model=${other}`],
+      {
+        cwd: home,
+        input: calls,
+      },
+    );
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toContain(
+      `${other}: the model has no class "pathogenic" to score: its labels are other, promoter (positive class promoter)`,
+    );
   }, 120_000);
 });

@@ -31,6 +31,10 @@ export async function runCommand(args: RunArgs): Promise<void> {
     throw Object.assign(new Error('--reuse-stdin needs --resume\nRun genoflow --help for usage.'), {
       exitCode: 2,
     });
+  if (args.backend === 'tensorflow') {
+    process.stderr.write('genoflow: --backend tensorflow is deprecated: it is called node\n');
+    args.backend = 'node';
+  }
   if (args.backend) process.env.GENOFLOW_TF_BACKEND = args.backend;
   // Installed before the plugins load (TensorFlow.js takes a second or more), so an early
   // Ctrl-C is handled: the run then stops before it takes the work dir's lock.
