@@ -23,10 +23,10 @@ export const labelled = defineStage({
       'id-column': column.optional(),
       where: z
         .string()
-        .regex(/^[^=]+=/, 'COLUMN=VALUE, e.g. task=splice')
+        .regex(/^$|^[^=]+=/, 'COLUMN=VALUE, e.g. task=splice (empty: every row)')
         .optional()
         .describe(
-          'Keep only the table rows whose COLUMN (a header name) equals VALUE, e.g. `task=splice`.',
+          'Keep only the table rows whose COLUMN (a header name) equals VALUE, e.g. `task=splice`; empty keeps every row.',
         ),
       classes: z
         .record(z.string(), z.string())
@@ -44,7 +44,7 @@ export const labelled = defineStage({
     .refine((p) => (p.path === undefined) !== (p.classes === undefined), {
       message: "give exactly one of 'path' (a table) or 'classes' (one FASTA per class)",
     })
-    .refine((p) => p.where === undefined || p.path !== undefined, {
+    .refine((p) => !p.where || p.path !== undefined, {
       message: "'where' filters the rows of a table ('path'), not FASTA classes",
     }),
   inputs: {},
@@ -93,7 +93,7 @@ export const labelled = defineStage({
         sequence: params['sequence-column'],
         label: params['label-column'],
         id: params['id-column'],
-        where: params.where === undefined ? undefined : whereFilter(params.where),
+        where: params.where ? whereFilter(params.where) : undefined,
         uppercase: params.uppercase,
       });
     }
