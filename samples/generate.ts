@@ -16,6 +16,10 @@
  *   reads/sampleA.bam, sampleB.bam (+ .bai)  3,000 simulated 100 bp reads each from chr1,
  *       sample B from a region of chr1 that is GC-rich.
  *   reads/merged.bam (+ .bai)  both samples in one BAM, told apart by read group (@RG SM).
+ *   classes/three-class.tsv  columns task, sequence, label: 3 x 60 rows of 60 bp (task
+ *       `motif`) whose class is the planted motif (TATAAT -> tata, CACGTG -> ebox, none ->
+ *       background, a third of those with a one-base-off decoy), each base mutated with
+ *       p=0.08, at a random position; plus 30 rows of task `decoy` to be filtered out.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -241,7 +245,24 @@ function reads(chr1: string): void {
   execFileSync('samtools', ['index', merged]);
 }
 
+/** Three classes for the multi-class path of sequence-classifier (appended last: the other samples keep their bytes). */
+function threeClasses(): void {
+  const motifs: Record<string, string | null> = { tata: 'TATAAT', ebox: 'CACGTG', background: null };
+  const rows = ['task\tsequence\tlabel'];
+  for (let i = 0; i < 60; i++) {
+    for (const [label, motif] of Object.entries(motifs)) {
+      const decoy = pick(['TATTAT', 'CACCTG']);
+      const planted = motif ?? (i % 3 === 0 ? decoy : null);
+      const seq = background(60, 0.5);
+      rows.push(`motif\t${planted ? plant(seq, Math.floor(random() * 54), mutate(planted, 0.08)) : seq}\t${label}`);
+    }
+  }
+  for (let i = 0; i < 30; i++) rows.push(`decoy\t${background(60)}\t${pick(Object.keys(motifs))}`);
+  write('classes/three-class.tsv', `${rows.join('\n')}\n`);
+}
+
 promoters();
 genomeAndVariants();
 cohort();
+threeClasses();
 console.error(`samples written to ${root}`);

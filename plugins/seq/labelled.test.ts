@@ -71,4 +71,28 @@ describe('seq.labelled', () => {
     expect(counters).toMatchObject({ rejected: 3, 'class:1': 1 });
     expect(readFileSync(rejects, 'utf8')).toBe('AC-GT\t0\nACGT\nACGT\t\n');
   });
+
+  it('keeps only the rows a where=COLUMN=VALUE filter names; an unknown column names file:line', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'seq-labelled-'));
+    const path = join(dir, 'tasks.csv');
+    writeFileSync(path, 'task,sequence,label\nsplice,ACGT,a\npromoter,TTTT,b\nsplice,GGGG,c\nsplice\n');
+    const { records, counters } = await load({
+      path,
+      where: 'task=splice',
+      'on-invalid': 'skip',
+      rejects: join(dir, 'rejects.tsv'),
+    });
+    expect(records.map((r) => `${r.id} ${r.seq} ${r.label}`)).toEqual([
+      'tasks.csv:2 ACGT a',
+      'tasks.csv:4 GGGG c',
+    ]);
+    expect(counters).toMatchObject({ rejected: 1, 'class:a': 1, 'class:c': 1 });
+    expect(await stageFailure(labelled, { path, where: 'task=splice' })).toBe(
+      `${path}:5: 1 columns, expected at least 3`,
+    );
+    expect(await stageFailure(labelled, { path, where: 'set=splice' })).toBe(
+      `${path}:1: no column 'set' for where, expected one of task, sequence, label`,
+    );
+    expect(await stageFailure(labelled, { path, where: 'task' })).toMatch(/COLUMN=VALUE/);
+  });
 });

@@ -21,6 +21,13 @@ export const labelled = defineStage({
       'sequence-column': column.default('sequence'),
       'label-column': column.default('label'),
       'id-column': column.optional(),
+      where: z
+        .string()
+        .regex(/^$|^[^=]+=/, 'COLUMN=VALUE, e.g. task=splice (empty: every row)')
+        .optional()
+        .describe(
+          'Keep only the table rows whose COLUMN (a header name) equals VALUE, e.g. `task=splice`; empty keeps every row.',
+        ),
       classes: z
         .record(z.string(), z.string())
         .optional()
@@ -36,6 +43,9 @@ export const labelled = defineStage({
     })
     .refine((p) => (p.path === undefined) !== (p.classes === undefined), {
       message: "give exactly one of 'path' (a table) or 'classes' (one FASTA per class)",
+    })
+    .refine((p) => !p.where || p.path !== undefined, {
+      message: "'where' filters the rows of a table ('path'), not FASTA classes",
     }),
   inputs: {},
   inputFiles: (p) => ({ path: p.path, classes: Object.values(p.classes ?? {}) }),
@@ -83,8 +93,15 @@ export const labelled = defineStage({
         sequence: params['sequence-column'],
         label: params['label-column'],
         id: params['id-column'],
+        where: params.where ? whereFilter(params.where) : undefined,
         uppercase: params.uppercase,
       });
     }
   },
 });
+
+/** `task=splice` → column `task`, value `splice` (the first `=` splits; the value may hold more). */
+function whereFilter(where: string): { column: string; value: string } {
+  const at = where.indexOf('=');
+  return { column: where.slice(0, at).trim(), value: where.slice(at + 1).trim() };
+}

@@ -51,6 +51,10 @@ describe('seq.split', () => {
       promoter: 75,
       other: 200,
     });
+    // one fold (a one-item `each: { folds: 1 }`) is the plain `fraction` split
+    expect(await take(cnnprom, { take: 'test', fraction: 0.2, folds: 1, fold: 0 })).toEqual(
+      await take(cnnprom, { take: 'test', fraction: 0.2 }),
+    );
   });
 
   it('gives different splits for different seeds', async () => {

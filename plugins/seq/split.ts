@@ -17,9 +17,11 @@ export const split = defineStage({
       folds: z
         .number()
         .int()
-        .min(2)
+        .min(1)
         .optional()
-        .describe('K-fold instead of `fraction`: fold `fold` (0-based) of `folds` is the test side.'),
+        .describe(
+          'K-fold instead of `fraction`: fold `fold` (0-based) of `folds` is the test side; `folds: 1` is the one `fraction` split (a workflow whose `each: { folds: K }` is given K = 1).',
+        ),
       fold: z.number().int().nonnegative().optional(),
       /**
        * `chrom`: whole chromosomes go to one side (no positional leakage between train and
@@ -44,7 +46,8 @@ export const split = defineStage({
   inputs: { in: 'sequence' },
   output: 'sequence',
   async *run(ctx) {
-    const { seed, take, folds, fold, fraction } = ctx.params;
+    const { seed, take, fraction } = ctx.params;
+    const [folds, fold] = ctx.params.folds === 1 ? [undefined, undefined] : [ctx.params.folds, ctx.params.fold];
     const records: SequenceRecord[] = [];
     for await (const record of ctx.inputs.in!) records.push(record as SequenceRecord);
     ctx.signal.throwIfAborted();

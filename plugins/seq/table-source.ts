@@ -20,6 +20,8 @@ export interface TableOptions {
   sequence: Column;
   label: Column;
   id?: Column;
+  /** Keep only rows whose `column` cell equals `value` (e.g. a `task` column). */
+  where?: { column: Column; value: string };
   uppercase: boolean;
 }
 
@@ -34,7 +36,7 @@ export async function* tableRecords(
   const name = displayName(options.path);
   const fallbackId = basename(options.path);
   let format: Delimiter | undefined = options.format === 'auto' ? undefined : options.format;
-  let indices: { sequence: number; label: number; id?: number } | undefined;
+  let indices: { sequence: number; label: number; id?: number; where?: number } | undefined;
   let lineNo = 0;
   for await (const lines of readLineBatches(ctx, options.path)) {
     const events: LabelledEvent[] = [];
@@ -53,13 +55,14 @@ export async function* tableRecords(
         if (isHeader) continue;
       }
       const where = `${name}:${lineNo}`;
-      const width = Math.max(indices.sequence, indices.label, indices.id ?? 0) + 1;
+      const width = Math.max(indices.sequence, indices.label, indices.id ?? 0, indices.where ?? 0) + 1;
       if (cells.length < width) {
         events.push({
           rejection: { where, reason: `${cells.length} columns, expected at least ${width}`, lines: [line] },
         });
         continue;
       }
+      if (indices.where !== undefined && cells[indices.where] !== options.where!.value) continue;
       const seq = cells[indices.sequence]!;
       if (!isNucleotides(seq)) {
         events.push({ rejection: { where, reason: invalidSequenceReason(seq), lines: [line] } });
@@ -84,7 +87,7 @@ export async function* tableRecords(
 
 function hasHeader(options: TableOptions, cells: string[]): boolean {
   if (options.header !== 'auto') return options.header === 'yes';
-  const columns = [options.sequence, options.label, options.id];
+  const columns = [options.sequence, options.label, options.id, options.where?.column];
   if (columns.some((c) => typeof c === 'string')) return true;
   const seq = cells[options.sequence as number];
   return seq === undefined || !isNucleotides(seq);
@@ -104,5 +107,6 @@ function resolveColumns(options: TableOptions, header: string[] | undefined, whe
     sequence: find(options.sequence, 'sequence-column'),
     label: find(options.label, 'label-column'),
     id: options.id === undefined ? undefined : find(options.id, 'id-column'),
+    where: options.where === undefined ? undefined : find(options.where.column, 'where'),
   };
 }

@@ -272,18 +272,22 @@ export const scalarMetrics = [
   'specificity',
 ] as const;
 
-/** Mean and (population) standard deviation of the scalar metrics over folds. */
+/**
+ * Mean and sample standard deviation (n-1 in the denominator, as numpy's `std(ddof=1)`):
+ * folds are a sample of the splits that could have been drawn. Needs at least two values.
+ */
+export function meanAndSd(xs: number[]): { mean: number; sd: number } {
+  if (xs.length < 2) throw new Error(`a sample sd needs at least 2 values, got ${xs.length}`);
+  const mean = xs.reduce((a, b) => a + b, 0) / xs.length;
+  return { mean, sd: Math.sqrt(xs.reduce((a, x) => a + (x - mean) ** 2, 0) / (xs.length - 1)) };
+}
+
+/** Mean and sample sd (see `meanAndSd`) of the scalar metrics over folds. */
 export function summariseFolds(folds: Metrics[]): Record<string, { mean: number; sd: number } | null> {
   const out: Record<string, { mean: number; sd: number } | null> = {};
   for (const name of scalarMetrics) {
     const values = folds.map((f) => f[name]);
-    if (values.some((v) => v === null || v === undefined)) {
-      out[name] = null;
-      continue;
-    }
-    const xs = values as number[];
-    const mean = xs.reduce((a, b) => a + b, 0) / xs.length;
-    out[name] = { mean, sd: Math.sqrt(xs.reduce((a, x) => a + (x - mean) ** 2, 0) / xs.length) };
+    out[name] = values.some((v) => v === null || v === undefined) ? null : meanAndSd(values as number[]);
   }
   return out;
 }

@@ -2,7 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Rng, type StageContext, writeOutput } from '../../src/plugin-api/index.js';
 import { useBackend } from './backend.js';
-import { averagePrecision, roc_auc } from './metrics.js';
+import { averagePrecision, meanAndSd, roc_auc } from './metrics.js';
 import type { RiskParams } from './risk.js';
 import { columnScales, fitRiskModel, type RiskFitOptions, standardised } from './risk-model.js';
 import { outcomes, stratifiedFolds } from './risk-phenotypes.js';
@@ -118,12 +118,7 @@ export async function* run(ctx: StageContext<RiskParams>) {
   const truth = Array.from(found.y, (v) => v === 1);
   const summary = (name: 'roc_auc' | 'pr_auc') => {
     const values = perFold.map((f) => f[name]!);
-    const mean = values.reduce((a, b) => a + b, 0) / values.length;
-    return {
-      mean,
-      sd: Math.sqrt(values.reduce((a, v) => a + (v - mean) ** 2, 0) / values.length),
-      folds: values,
-    };
+    return { ...meanAndSd(values), folds: values };
   };
   const metrics = {
     model: ctx.params.model,

@@ -223,7 +223,7 @@ describe('tfjs.train, predict and evaluate stages', () => {
     expect(record.folds!.map((f) => f.confusion[1]![0]! + f.confusion[1]![1]!)).toEqual([30, 30]); // stratified
     const mccs = record.folds!.map((f) => f.mcc);
     expect(record.summary!.mcc!.mean).toBeCloseTo((mccs[0]! + mccs[1]!) / 2, 12);
-    expect(record.summary!.mcc!.sd).toBeCloseTo(Math.abs(mccs[0]! - mccs[1]!) / 2, 12);
+    expect(record.summary!.mcc!.sd).toBeCloseTo(Math.abs(mccs[0]! - mccs[1]!) / Math.SQRT2, 12); // sample sd (n-1)
     expect(await readFile(join(out, 'metrics.tsv'), 'utf8')).toMatch(/^metric\tmean\tsd\naccuracy\t/);
   });
 });

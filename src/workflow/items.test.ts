@@ -43,8 +43,9 @@ describe('each: items', () => {
       { fold: 1, folds: 3, index: 1 },
       { fold: 2, folds: 3, index: 2 },
     ]);
-    await expect(itemsOf('{ folds: 1 }')).rejects.toThrow(
-      /wf\.yaml:5:20: each\.folds: expected a whole number of folds from 2 to 1000, got 1/,
+    expect((await itemsOf('{ folds: 1 }')).items.map((i) => i.fields)).toEqual([{ fold: 0, folds: 1, index: 0 }]);
+    await expect(itemsOf('{ folds: 0 }')).rejects.toThrow(
+      /wf\.yaml:5:20: each\.folds: expected a whole number of folds from 1 to 1000, got 0/,
     );
     await expect(itemsOf('{ sheet: s.csv }', { 's.csv': 'id,x\nA,1\nA,2\n' })).rejects.toThrow(
       's.csv:3: id "A" is also on line 2',

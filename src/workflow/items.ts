@@ -57,10 +57,10 @@ export function resolveItems(
   const at = [...path, kind];
   if (kind === 'folds') {
     const k = typeof arg === 'string' ? Number(arg) : arg;
-    if (typeof k !== 'number' || !Number.isInteger(k) || k < 2 || k > 1000)
+    if (typeof k !== 'number' || !Number.isInteger(k) || k < 1 || k > 1000)
       throw workflow.error(
         at,
-        `each.folds: expected a whole number of folds from 2 to 1000, got ${JSON.stringify(arg)}`,
+        `each.folds: expected a whole number of folds from 1 to 1000, got ${JSON.stringify(arg)}`,
       );
     const items = Array.from({ length: k }, (_, fold) => ({ id: String(fold), fields: { fold, folds: k } }));
     return { describe: `${k} folds`, items: unique(items, workflow, at) };
