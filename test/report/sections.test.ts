@@ -102,7 +102,8 @@ describe('tfjs report sections, drawn by the report renderer', () => {
     expect(table.rows[2]!.slice(0, 3)).toEqual([
       'mean ± sd',
       18,
-      `${mean.toFixed(4)} ± ${(1 - mean).toFixed(4)}`,
+      // the sample sd (n-1) of two folds: |a - b| / sqrt(2)
+      `${mean.toFixed(4)} ± ${((1 - 8 / 9) / Math.SQRT2).toFixed(4)}`,
     ]);
   });
 });
