@@ -1,4 +1,5 @@
 import { dirname } from 'node:path';
+import type { SlurmOptions } from '../engine/executors/slurm/options.js';
 import { PluginRegistry } from '../engine/plugin-loader.js';
 import { applyConfig } from '../workflow/config.js';
 import { loadWorkflow } from '../workflow/load.js';
@@ -19,7 +20,7 @@ export interface WorkflowArgs {
 /** Loads, resolves and checks a workflow: everything short of running it. */
 export async function loadPlan(
   args: WorkflowArgs,
-): Promise<{ plan: Plan; registry: PluginRegistry; executor?: string }> {
+): Promise<{ plan: Plan; registry: PluginRegistry; executor?: string; slurm?: SlurmOptions }> {
   const workflow = await loadWorkflow(args.workflow);
   const profiles = (args.profile ?? []).flatMap((p) => p.split(',')).filter(Boolean);
   const config = await applyConfig(workflow, args.config, profiles);
@@ -33,5 +34,6 @@ export async function loadPlan(
     file: args.paramsFile,
     profiles: config.params,
   });
-  return { plan: await planWorkflow(workflow, params, registry), registry, executor: config.executor };
+  const plan = await planWorkflow(workflow, params, registry);
+  return { plan, registry, executor: config.executor, slurm: config.slurm };
 }

@@ -133,9 +133,9 @@ try {
               'memory the tasks running at once may use together, e.g. "16 GB" (default: not limited)',
           })
           .option('executor', {
-            choices: ['in-process', 'process'] as const,
+            choices: ['in-process', 'process', 'slurm'] as const,
             describe:
-              "where tasks run: in this process (the default), or each as a child genoflow process; overrides the profile's",
+              "where tasks run: in this process (the default), each as a child genoflow process, or each as a SLURM job (sbatch); overrides the profile's",
           })
           .option('trace', { type: 'string', describe: 'copy the trace TSV here' })
           .option('report', { type: 'string', describe: 'write an HTML report of the run here' })

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { createReadStream, readFileSync } from 'node:fs';
 import { mkdir, open, readdir, rename, rm } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import { namingPath } from '../plugin-api/fs-error.js';
@@ -197,12 +198,12 @@ export class StageCache {
     await rm(this.entryDir(key), { recursive: true, force: true });
   }
 
-  /** Starts writing an entry under a temporary name. */
+  /** Starts writing an entry under a temporary name that names its writer (host and pid). */
   async createWriter(stage: string, uses: string): Promise<EntryWriter> {
     const temp = join(
       this.dir,
       'entries',
-      `.partial-${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2)}`,
+      `${partialPrefix()}${process.pid}.${Date.now()}-${Math.random().toString(36).slice(2)}`,
     );
     await mkdir(temp).catch((err) => {
       throw namingPath(err, temp);
@@ -346,6 +347,9 @@ function readJsonSync<T>(path: string): T | undefined {
     return undefined;
   }
 }
+
+/** How an uncommitted entry of this host is named: then its writer's pid. */
+export const partialPrefix = () => `.partial-${hostname()}.`;
 
 /** Writes JSON to a temp file (fsynced when `durable`) and renames it over `path`. */
 export async function writeJsonAtomic(path: string, value: unknown, durable = true): Promise<void> {

@@ -23,7 +23,7 @@ export const genoflowVersion: string = (() => {
 })();
 
 /** Quotes a word for sh only where it needs it. */
-const shellWord = (word: string) =>
+export const shellWord = (word: string) =>
   /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
 
 /** The provenance of a run of `plan` started with `argv` (the arguments after `genoflow`). */

@@ -5,6 +5,7 @@ import type { Plan, PlannedStage } from '../workflow/plan.js';
 import type { StageCache } from './cache.js';
 import type { Channel } from './channel.js';
 import type { Decision } from './decide.js';
+import type { SlurmOptions } from './executors/slurm/options.js';
 import type { FingerprintStore } from './fingerprint.js';
 import type { createLogger, LogLevel } from './logger.js';
 import type { PluginRegistry } from './plugin-loader.js';
@@ -24,8 +25,10 @@ export interface RunOptions {
   cpus?: number;
   /** Bytes of memory it hands out; 0 or unset: not limited. */
   memory?: number;
-  /** Where tasks run: `in-process` (the default) or `process`. */
+  /** Where tasks run: `in-process` (the default), `process` or `slurm`. */
   executor?: string;
+  /** The `slurm:` options of the profile, for the slurm executor. */
+  slurm?: SlurmOptions;
   resume: boolean;
   /** On resume, replay the last run's spooled stdin instead of reading stdin. */
   reuseStdin: boolean;

@@ -3,8 +3,7 @@ import { sameTask } from '../workflow/plan.js';
 import { formatMemory } from '../workflow/resources.js';
 import { scratchDirOf } from './attempt.js';
 import { Channel } from './channel.js';
-import { inProcessExecutor } from './executors/in-process.js';
-import { executorNamed } from './executors/index.js';
+import { createExecutor } from './executors/index.js';
 import { stagesToStop, upstreamOf } from './failure-policy.js';
 import { createResourcePool, type Need } from './resource-pool.js';
 import {
@@ -188,8 +187,9 @@ export async function schedule(run: RunContext): Promise<Omit<RunResult, 'id' | 
       state.settled.resolve();
     }
   };
-  const executor = executorNamed(options.executor ?? inProcessExecutor.name);
+  const executor = createExecutor(options.executor ?? 'in-process', run);
   const pool = createResourcePool(options.cpus ?? cpus().length, options.memory ?? 0);
+  const nothing: Need = { cpus: 0, memory: 0, limits: [] };
   // A task group starts once every entry it reads is committed, and when its resources fit.
   await Promise.all(
     taskGroups(running).map(async (group) => {
@@ -200,9 +200,9 @@ export async function schedule(run: RunContext): Promise<Omit<RunResult, 'id' | 
           .filter((up) => !members.has(up)),
       );
       await Promise.allSettled(external.map((up) => up.committed.promise));
-      const release = await pool.acquire(needOf(group));
+      const release = await pool.acquire(executor.placesTasks ? nothing : needOf(group));
       try {
-        const handler = executor.createHandler(run, group);
+        const handler = executor.createHandler(group);
         const submitted = handler.submit();
         await Promise.all(
           group.map((state) =>
@@ -218,6 +218,7 @@ export async function schedule(run: RunContext): Promise<Omit<RunResult, 'id' | 
       }
     }),
   );
+  await executor.close?.();
   clearInterval(sampler);
   options.signal.removeEventListener('abort', onAbort);
   options.reporter.stop();

@@ -3,7 +3,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { namingPath } from '../plugin-api/fs-error.js';
 import { pidAlive } from '../plugin-api/pid.js';
-import { writeJsonAtomic } from './cache.js';
+import { partialPrefix, writeJsonAtomic } from './cache.js';
 import { createLogger } from './logger.js';
 import type { Provenance } from './provenance.js';
 
@@ -69,8 +69,9 @@ export async function ownDir(path: string): Promise<void> {
 }
 
 /**
- * Clears what dead runs left: uncommitted `.partial-*` entries and half-written JSON
- * temp files. Only called with the lock held, so no live run can own any of them.
+ * Clears what dead runs left: uncommitted entries whose writer on this host is gone (a
+ * cluster job of a dead run may still be writing one: it goes on and commits it) and
+ * half-written JSON temp files. Only called with the lock held.
  */
 async function sweepStale(workDir: string): Promise<void> {
   const cache = join(workDir, 'cache');
@@ -79,7 +80,11 @@ async function sweepStale(workDir: string): Promise<void> {
       if (test(name)) await rm(join(dir, name), { recursive: true, force: true });
   };
   await stale(workDir, (name) => name.startsWith('fingerprints.json.') && name.endsWith('.tmp'));
-  await stale(join(cache, 'entries'), (name) => name.startsWith('.partial-'));
+  const partial = partialPrefix();
+  await stale(join(cache, 'entries'), (name) => {
+    const pid = name.startsWith(partial) && /^(\d+)\./.exec(name.slice(partial.length))?.[1];
+    return pid !== false && pid !== undefined && !pidAlive(Number(pid));
+  });
   await stale(join(cache, 'index'), (name) => name.endsWith('.tmp'));
   for (const workflow of await readdir(join(cache, 'last')).catch(() => [] as string[]))
     await stale(join(cache, 'last', workflow), (name) => name.endsWith('.tmp'));

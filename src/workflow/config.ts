@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import { z } from 'zod';
+import { defaultSlurmOptions, type SlurmOptions } from '../engine/executors/slurm/options.js';
 import { didYouMean, WorkflowError, WorkflowErrors } from './errors.js';
 import {
   type LoadedWorkflow,
@@ -19,8 +20,20 @@ const resources = z.strictObject({
   'max-parallel': z.number().int().min(1).optional(),
 });
 
+/** Where and how the slurm executor submits (`sbatch` options), and how often it polls. */
+const slurm = z.strictObject({
+  partition: z.string().optional(),
+  account: z.string().optional(),
+  qos: z.string().optional(),
+  /** More sbatch options, space-separated: `--constraint=avx2 --exclusive`. */
+  'cluster-options': z.string().optional(),
+  /** Between two `squeue` calls (one for all of the run's jobs). */
+  'poll-interval': z.union([z.string(), z.number().positive()]).optional(),
+});
+
 const profile = z.strictObject({
-  executor: z.enum(['in-process', 'process']).optional(),
+  executor: z.enum(['in-process', 'process', 'slurm']).optional(),
+  slurm: slurm.optional(),
   /** Resources of every stage that declares none of its own. */
   resources: resources.optional(),
   /** Per stage of the workflow: resources over what the stage declares. */
@@ -36,6 +49,8 @@ type StageResources = z.infer<typeof resources>;
 /** What the chosen profiles add up to, applied in the order given. */
 export interface AppliedConfig {
   executor?: string;
+  /** The slurm executor's options, the later profile's over the earlier's. */
+  slurm?: SlurmOptions;
   /** Params from the profiles, with where each was set (for errors). */
   params: { name: string; value: unknown; error: (message: string) => WorkflowError }[];
 }
@@ -85,6 +100,26 @@ export async function applyConfig(
     }
     const at = ['profiles', name];
     if (chosen.executor) applied.executor = chosen.executor;
+    if (chosen.slurm) {
+      const given = chosen.slurm;
+      const before = applied.slurm ?? defaultSlurmOptions;
+      let pollMs = before.pollMs;
+      try {
+        if (given['poll-interval'] !== undefined)
+          pollMs = parseTime(given['poll-interval'], (m) =>
+            source.error([...at, 'slurm', 'poll-interval'], m),
+          );
+      } catch (err) {
+        errors.push(err as WorkflowError);
+      }
+      applied.slurm = {
+        partition: given.partition ?? before.partition,
+        account: given.account ?? before.account,
+        qos: given.qos ?? before.qos,
+        clusterOptions: given['cluster-options']?.split(/\s+/).filter(Boolean) ?? before.clusterOptions,
+        pollMs,
+      };
+    }
     for (const spec of Object.values(workflow.spec.stages)) {
       const own = {
         cpus: spec.cpus,

@@ -43,7 +43,9 @@ describe('each: items', () => {
       { fold: 1, folds: 3, index: 1 },
       { fold: 2, folds: 3, index: 2 },
     ]);
-    expect((await itemsOf('{ folds: 1 }')).items.map((i) => i.fields)).toEqual([{ fold: 0, folds: 1, index: 0 }]);
+    expect((await itemsOf('{ folds: 1 }')).items.map((i) => i.fields)).toEqual([
+      { fold: 0, folds: 1, index: 0 },
+    ]);
     await expect(itemsOf('{ folds: 0 }')).rejects.toThrow(
       /wf\.yaml:5:20: each\.folds: expected a whole number of folds from 1 to 1000, got 0/,
     );

@@ -324,6 +324,10 @@ export async function planWorkflow(
 export const sameTask = (producer: PlannedStage, consumer: PlannedStage) =>
   !consumer.gather && producer.item?.id === consumer.item?.id;
 
+/** `2x`, `1.5 x` or 2 as a number; 1 when not given. */
+const factorOf = (factor: string | number | undefined) =>
+  typeof factor === 'string' ? Number.parseFloat(factor) : (factor ?? 1);
+
 function stageResources(
   spec: LoadedWorkflow['spec']['stages'][string],
   fanned: boolean,
@@ -334,6 +338,7 @@ function stageResources(
     memory: spec.memory === undefined ? 0 : parseMemory(spec.memory, (m) => error('memory', m)),
     time: spec.time === undefined ? 0 : parseTime(spec.time, (m) => error('time', m)),
     maxParallel: spec['max-parallel'] ?? 0,
+    onRetry: { memory: factorOf(spec['on-retry']?.memory), time: factorOf(spec['on-retry']?.time) },
     counted: fanned || spec.cpus !== undefined || spec.memory !== undefined,
   };
 }

@@ -10,6 +10,11 @@ export interface Resources {
   /** Tasks of this stage running at once; 0 when not limited. */
   maxParallel: number;
   /**
+   * What each retry multiplies the memory and time by (`on-retry: {memory: 2x}`), where an
+   * attempt asks for its own resources (a SLURM job); 1 when not declared.
+   */
+  onRetry: { memory: number; time: number };
+  /**
    * Whether the cpus and memory bind the scheduler: declared (in the stage or a profile), or a
    * fan-out's task (1 cpu by default). A plain stage declaring none runs as soon as it can.
    */

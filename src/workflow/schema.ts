@@ -2,6 +2,11 @@ import { z } from 'zod';
 
 const stageName = z.string().regex(/^[A-Za-z_][\w-]*$/, 'a stage name of letters, digits, _ and -');
 
+const retryFactor = z.union([
+  z.number().min(1),
+  z.string().regex(/^\s*\d+(\.\d+)?\s*x\s*$/, 'a factor like "2x"'),
+]);
+
 /** One stage of a workflow file. */
 export const stageSpecSchema = z.strictObject({
   uses: z.string().regex(/^[\w-]+\.[\w-]+$/, 'plugin.stage, e.g. vcf.read'),
@@ -20,6 +25,8 @@ export const stageSpecSchema = z.strictObject({
   memory: z.union([z.string(), z.number().positive()]).optional(),
   time: z.union([z.string(), z.number().positive()]).optional(),
   'max-parallel': z.number().int().min(1).optional(),
+  /** Each retry asks for this many times the memory or time of the attempt before (a SLURM job). */
+  'on-retry': z.strictObject({ memory: retryFactor.optional(), time: retryFactor.optional() }).optional(),
 });
 
 /** The top level of a workflow file. */

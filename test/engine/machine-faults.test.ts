@@ -178,7 +178,7 @@ describe('what dead runs leave', () => {
     expect((await run(dir, ['-p', 'n=10'])).code).toBe(0);
     const entries = join(dir, '.genoflow/cache/entries');
     const plant = () => {
-      const partial = join(entries, `.partial-${deadPid()}-1-abc`);
+      const partial = join(entries, `.partial-${hostname()}.${deadPid()}.1-abc`);
       mkdirSync(partial);
       writeFileSync(join(partial, 'output.bin'), 'x'.repeat(1000));
     };

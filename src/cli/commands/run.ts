@@ -49,7 +49,7 @@ export async function runCommand(args: RunArgs): Promise<void> {
   process.once('SIGINT', interrupt('SIGINT', 130));
   process.once('SIGTERM', interrupt('SIGTERM', 143));
   createLogger(args.logLevel).debug('signal handlers installed; loading plugins');
-  const { plan, registry, executor } = await loadPlan(args);
+  const { plan, registry, executor, slurm } = await loadPlan(args);
   checkInputFiles(plan);
   if (controller.signal.aborted) exitWith(exitCode);
   // A closed stdout (`| head`) ends the run quietly, as it would for any Unix filter.
@@ -70,6 +70,7 @@ export async function runCommand(args: RunArgs): Promise<void> {
     threads: Math.max(1, args.threads),
     cpus: Math.max(1, args.cpus),
     executor: args.executor ?? executor,
+    slurm,
     memory: args.memory === undefined ? 0 : parseMemory(args.memory, (m) => new WorkflowError(`--${m}`)),
     resume: args.resume || args.dryRun,
     reuseStdin: args.reuseStdin,

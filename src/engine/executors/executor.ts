@@ -19,6 +19,11 @@ export interface TaskSpec {
   logLevel: LogLevel;
   /** Where the task writes its outcome (`TaskOutcome`). */
   outcomeFile: string;
+  /**
+   * Where each attempt is a task of its own (a cluster job): the number of the one attempt
+   * this task makes. Unset: the task retries its stages itself.
+   */
+  attempt?: number;
 }
 
 /** What a task reports of each of its stages. */
@@ -49,8 +54,15 @@ export interface TaskHandler {
   nativeId: string;
 }
 
-/** Where tasks run (Nextflow's Executor): a handler per task, over the task's plain description. */
+/** Where a run's tasks run (Nextflow's Executor): a handler per task, over the task's plain description. */
 export interface Executor {
   name: string;
-  createHandler(run: RunContext, group: StageState[]): TaskHandler;
+  /** A cluster's scheduler places tasks by their resources itself: the local pool then holds none back. */
+  placesTasks?: boolean;
+  createHandler(group: StageState[]): TaskHandler;
+  /** Called once every task has settled. */
+  close?(): Promise<void>;
 }
+
+/** Makes the executor of one run. */
+export type ExecutorFactory = (run: RunContext) => Executor;

@@ -1,14 +1,12 @@
 import { runAttempts } from '../attempt.js';
-import type { Executor } from './executor.js';
+import type { ExecutorFactory } from './executor.js';
 
 /** Runs a task's stages in this process, streaming through channels: the default. */
-export const inProcessExecutor: Executor = {
+export const inProcessExecutor: ExecutorFactory = (run) => ({
   name: 'in-process',
-  createHandler(run) {
-    return {
-      nativeId: String(process.pid),
-      async submit() {},
-      outcome: (state) => runAttempts(run, state),
-    };
-  },
-};
+  createHandler: () => ({
+    nativeId: String(process.pid),
+    async submit() {},
+    outcome: (state) => runAttempts(run, state),
+  }),
+});

@@ -1,10 +1,9 @@
-import { writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { Readable } from 'node:stream';
 import { loadWorkflow } from '../../workflow/load.js';
 import { type Plan, type PlannedStage, planWorkflow } from '../../workflow/plan.js';
 import { scratchDirOf } from '../attempt.js';
-import { StageCache } from '../cache.js';
+import { StageCache, writeJsonAtomic } from '../cache.js';
 import type { Decision } from '../decide.js';
 import { FingerprintStore } from '../fingerprint.js';
 import { createLogger } from '../logger.js';
@@ -62,6 +61,8 @@ export async function runTask(spec: TaskSpec, signal: AbortSignal): Promise<void
     log,
   };
   const states = stageStates(shared);
+  // An attempt of its own: numbered as the executor counts, with no retry inside the task.
+  if (spec.attempt) for (const name of spec.stages) states.get(name)!.attempt = spec.attempt - 1;
   await schedule({ ...shared, states });
   const outcome: TaskOutcome = {};
   for (const name of spec.stages) {
@@ -85,7 +86,8 @@ export async function runTask(spec: TaskSpec, signal: AbortSignal): Promise<void
     }
     outcome[name] = stage;
   }
-  await writeFile(spec.outcomeFile, JSON.stringify(outcome));
+  // Whole or not at all: a job that is requeued while writing it leaves no half outcome.
+  await writeJsonAtomic(spec.outcomeFile, outcome, false);
 }
 
 /** The plan cut down to the task: its stages, and the stages whose entries it replays. */
@@ -98,6 +100,7 @@ function taskPlan(plan: Plan, spec: TaskSpec): Plan {
       return {
         ...s,
         inputs: replayed ? {} : s.inputs,
+        retries: spec.attempt ? 0 : s.retries,
         gather: replayed ? undefined : s.gather,
         consumers: s.consumers.filter((c) => names.has(c.stage)),
       };
