@@ -7,6 +7,7 @@ const benches = [
   'engine/fingerprint.js',
   'engine/integrity.js',
   'engine/scheduler.js',
+  'engine/slurm.js',
   'io/vcf.js',
   'io/bcf.js',
   'io/bam.js',

@@ -210,6 +210,19 @@ stages:
     engine.kill('SIGKILL');
     await new Promise((r) => engine.on('close', r));
     expect(activeJobs().length).toBe(4);
+    // The killed run wrote no trace; `genoflow log RUN` names its jobs from the journal.
+    const [killed] = readdirSync(join(p.dir, '.genoflow/runs'));
+    const log = await cli(['log', killed!], { cwd: p.dir });
+    expect(log.code, log.stderr).toBe(0);
+    const logged = log.stdout
+      .toString()
+      .split('\n')
+      .filter((l) => /^\d+_\d+\t1\twork\[/.test(l));
+    expect(logged.map((l) => l.split('\t')[0]).sort()).toEqual(
+      activeJobs()
+        .map((l) => l.split(' ')[0])
+        .sort(),
+    );
 
     const resumed = await cli(['run', 'wf.yaml', '--profile', 'cluster', '--resume', '--trace', 't.tsv'], {
       cwd: p.dir,

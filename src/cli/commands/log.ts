@@ -1,5 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { TaskSpec } from '../../engine/executors/executor.js';
+import { readJournal } from '../../engine/executors/slurm/journal.js';
 import { versionsLine } from '../../engine/provenance.js';
 import { listRuns, runDir } from '../../engine/workdir.js';
 import { WorkflowError } from '../../workflow/errors.js';
@@ -17,7 +19,27 @@ export async function logCommand(args: { run?: string; workDir: string }): Promi
         `# command: ${made.command}\n# cwd: ${made.cwd}\n# versions: ${versionsLine(made)}\n# params: ${JSON.stringify(made.params)}\n`,
       );
     }
-    process.stdout.write(await readFile(join(runDir(args.workDir, run.id), 'trace.tsv'), 'utf8'));
+    const trace = await readFile(join(runDir(args.workDir, run.id), 'trace.tsv'), 'utf8').catch(
+      () => undefined,
+    );
+    if (trace !== undefined) {
+      process.stdout.write(trace);
+      return;
+    }
+    // A run killed before it wrote its trace: the SLURM jobs it submitted, from its journal.
+    const jobs = await readJournal(args.workDir, run.id);
+    if (!jobs.length)
+      throw new WorkflowError(`run ${run.id} (${run.status}) has no trace: it did not finish`);
+    process.stdout.write(
+      `# no trace: the run did not finish (${run.status}); its SLURM jobs:\nnative_id\tattempt\tstages\n`,
+    );
+    for (const job of jobs) {
+      const stages = await readFile(`${job.base}.task.json`, 'utf8').then(
+        (text) => (JSON.parse(text) as TaskSpec).stages.join(','),
+        () => '',
+      );
+      process.stdout.write(`${job.job ?? `${job.name}[${job.index}]`}\t${job.attempt}\t${stages}\n`);
+    }
     return;
   }
   const rows = [['run', 'start', 'duration', 'status', 'workflow', 'cached', 'run', 'failed']];

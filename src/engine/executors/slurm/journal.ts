@@ -35,6 +35,29 @@ export interface JournaledTask extends JournalTask {
   job?: string;
 }
 
+/** The tasks a run's journal records, in the order it submitted them (or took them over). */
+export async function readJournal(workDir: string, run: string): Promise<JournaledTask[]> {
+  const text = await readFile(journalPath(workDir, run), 'utf8').catch(() => '');
+  const arrays = new Map<string, JournaledTask[]>();
+  const tasks: JournaledTask[] = [];
+  for (const line of text.split('\n')) {
+    let entry: JournalLine;
+    try {
+      entry = JSON.parse(line) as JournalLine;
+    } catch {
+      continue; // the line a kill cut short
+    }
+    if ('submitting' in entry) {
+      const members = entry.tasks.map((t, index) => ({ ...t, run, name: entry.submitting, index }));
+      arrays.set(entry.submitting, members);
+      tasks.push(...members);
+    } else if ('submitted' in entry) {
+      for (const t of arrays.get(entry.submitted) ?? []) t.job = `${entry.job}_${t.index}`;
+    } else tasks.push({ ...entry.task, run, name: '', index: -1, job: entry.attached });
+  }
+  return tasks;
+}
+
 /**
  * The tasks of the runs that died while they ran (their run.json still says RUNNING, and
  * this run holds the lock), by task key; a later submission of a task replaces an earlier one.
@@ -43,24 +66,7 @@ export async function journaledTasks(workDir: string, current: string): Promise<
   const tasks = new Map<string, JournaledTask>();
   for (const run of await listRuns(workDir)) {
     if (run.status !== 'RUNNING' || run.id === current) continue;
-    const text = await readFile(journalPath(workDir, run.id), 'utf8').catch(() => '');
-    const arrays = new Map<string, JournaledTask[]>();
-    for (const line of text.split('\n')) {
-      let entry: JournalLine;
-      try {
-        entry = JSON.parse(line) as JournalLine;
-      } catch {
-        continue; // the line a kill cut short
-      }
-      if ('submitting' in entry) {
-        const members = entry.tasks.map((t, index) => ({ ...t, run: run.id, name: entry.submitting, index }));
-        arrays.set(entry.submitting, members);
-        for (const t of members) tasks.set(t.key, t);
-      } else if ('submitted' in entry) {
-        for (const t of arrays.get(entry.submitted) ?? []) t.job = `${entry.job}_${t.index}`;
-      } else
-        tasks.set(entry.task.key, { ...entry.task, run: run.id, name: '', index: -1, job: entry.attached });
-    }
+    for (const task of await readJournal(workDir, run.id)) tasks.set(task.key, task);
   }
   return tasks;
 }
