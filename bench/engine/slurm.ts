@@ -1,6 +1,6 @@
-import { execFileSync } from 'node:child_process';
-import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { wrapSlurmCommands } from '../../test/slurm-commands.js';
 import { benchOut, fixed, genoflowCli, intArg, measure, printTable } from '../lib.js';
 
 /*
@@ -25,13 +25,8 @@ writeFileSync(
   `profiles:\n  cluster:\n    executor: slurm\n    slurm:\n      poll-interval: ${pollS}s\n`,
 );
 const bin = join(dir, 'bin');
-mkdirSync(bin, { recursive: true });
 const calls = join(dir, 'calls.log');
-for (const command of ['sbatch', 'squeue', 'scancel']) {
-  const real = execFileSync('sh', ['-c', `command -v ${command}`], { encoding: 'utf8' }).trim();
-  writeFileSync(join(bin, command), `#!/bin/sh\necho "${command}" >> '${calls}'\nexec '${real}' "$@"\n`);
-  chmodSync(join(bin, command), 0o755);
-}
+wrapSlurmCommands(bin, calls);
 rmSync(calls, { force: true });
 
 const gf = (args: string) => `node ${genoflowCli} run wf.yaml -q ${args}`;
@@ -48,7 +43,7 @@ const slurmRun = measure(
   },
 );
 const counted = readFileSync(calls, 'utf8').trimEnd().split('\n');
-const count = (c: string) => counted.filter((l) => l === c).length;
+const count = (c: string) => counted.filter((l) => l.startsWith(`${c} `)).length;
 const perTask = (s: number) => `${fixed((s / tasks) * 1000, 0)} ms`;
 printTable(
   `${tasks} tasks of \`cat\` of a 100-line file (SLURM poll ${pollS} s; process executor --cpus ${cpus})`,

@@ -82,8 +82,8 @@ async function sweepStale(workDir: string): Promise<void> {
   await stale(workDir, (name) => name.startsWith('fingerprints.json.') && name.endsWith('.tmp'));
   const partial = partialPrefix();
   await stale(join(cache, 'entries'), (name) => {
-    const pid = name.startsWith(partial) && /^(\d+)\./.exec(name.slice(partial.length))?.[1];
-    return pid !== false && pid !== undefined && !pidAlive(Number(pid));
+    const pid = name.startsWith(partial) ? /^(\d+)\./.exec(name.slice(partial.length))?.[1] : undefined;
+    return pid !== undefined && !pidAlive(Number(pid));
   });
   await stale(join(cache, 'index'), (name) => name.endsWith('.tmp'));
   for (const workflow of await readdir(join(cache, 'last')).catch(() => [] as string[]))

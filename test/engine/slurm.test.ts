@@ -1,18 +1,11 @@
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import {
-  chmodSync,
-  existsSync,
-  mkdirSync,
-  readdirSync,
-  readFileSync,
-  statSync,
-  writeFileSync,
-} from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parseTrace, type TraceRow } from '../../src/engine/trace.js';
 import { cli, cliPath, repoRoot, tempDir, writeFile } from '../helpers.js';
 import { sharedData } from '../shared-data.js';
+import { wrapSlurmCommands } from '../slurm-commands.js';
 
 /**
  * The slurm executor on a real SLURM: `scripts/slurm-local.sh start` brings up a one-node
@@ -34,13 +27,8 @@ interface Project {
 function project(name: string, workflow: string): Project {
   const dir = tempDir(`slurm-${name}`);
   const bin = join(dir, 'bin');
-  mkdirSync(bin);
   const log = join(dir, 'calls.log');
-  for (const command of ['sbatch', 'squeue', 'scancel']) {
-    const real = execFileSync('sh', ['-c', `command -v ${command}`], { encoding: 'utf8' }).trim();
-    writeFileSync(join(bin, command), `#!/bin/sh\necho "${command} $*" >> '${log}'\nexec '${real}' "$@"\n`);
-    chmodSync(join(bin, command), 0o755);
-  }
+  wrapSlurmCommands(bin, log);
   writeFile(dir, 'wf.yaml', workflow);
   writeFile(
     dir,

@@ -23,7 +23,7 @@ export const processExecutor: ExecutorFactory = (run) => {
           await mkdir(dir, { recursive: true });
           const base = join(dir, String(++tasks));
           const spec = await taskSpecOf(run, group, base);
-          await writeTaskSpec(spec);
+          await writeTaskSpec(base, spec);
           const child = spawn(process.execPath, [process.argv[1]!, 'exec-task', `${base}.task.json`], {
             stdio: ['ignore', 'pipe', 'inherit'],
           });

@@ -19,7 +19,7 @@ export async function taskSpecOf(
   for (const s of group)
     for (const up of Object.values(s.planned.inputs))
       if (!members.has(up)) entries[up] = await run.states.get(up)!.key.promise;
-  const spec: TaskSpec = {
+  return {
     run: run.id,
     workflowFile: run.options.plan.workflow.path,
     params: run.options.plan.params,
@@ -32,11 +32,10 @@ export async function taskSpecOf(
     outcomeFile: `${base}.outcome.json`,
     ...(attempt === undefined ? {} : { attempt }),
   };
-  return spec;
 }
 
-export const writeTaskSpec = (spec: TaskSpec) =>
-  writeFile(spec.outcomeFile.replace(/\.outcome\.json$/, '.task.json'), JSON.stringify(spec));
+export const writeTaskSpec = (base: string, spec: TaskSpec) =>
+  writeFile(`${base}.task.json`, JSON.stringify(spec));
 
 /** What a task is, whichever run or attempt submits it: the same inputs give the same key. */
 export const taskKeyOf = (spec: TaskSpec) =>

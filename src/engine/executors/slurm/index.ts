@@ -166,13 +166,14 @@ export const slurmExecutor: ExecutorFactory = (run) => {
       const runJobs = async (): Promise<TaskOutcome> => {
         await ready;
         const spec = await taskSpecOf(run, group, join(dir, `${index}.1`), 1);
-        let job = await reattach(taskKeyOf(spec), label);
+        const key = taskKeyOf(spec);
+        let job = await reattach(key, label);
         let attempt = job?.attempt ?? 1;
         for (;;) {
           if (!job) {
             const base = join(dir, `${index}.${attempt}`);
-            await writeTaskSpec({ ...spec, outcomeFile: `${base}.outcome.json`, attempt });
-            const task = { key: taskKeyOf(spec), base, attempt };
+            await writeTaskSpec(base, { ...spec, outcomeFile: `${base}.outcome.json`, attempt });
+            const task = { key, base, attempt };
             job = { id: await submit(task, resourcesOf(group, attempt)), base, attempt };
           }
           handler.nativeId = job.id;
