@@ -219,6 +219,7 @@ async function runAttempt(run: RunContext, state: StageState, attempt: Attempt, 
         state.counters[name] = (state.counters[name] ?? 0) + n;
       },
       live: state,
+      pipeline: state.pipeline,
     });
     state.recordsOut = stats.recordsOut;
     outputWaitMs = stats.outputWaitMs;

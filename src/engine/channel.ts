@@ -120,12 +120,15 @@ export class Channel<T> implements AsyncIterable<T> {
         }
       }
     } finally {
-      if (!this.closed) {
-        this.cancelled = true;
-        this.clear();
-        this.wakeProducer();
-      }
+      if (!this.closed) this.cancel();
     }
+  }
+
+  /** The consumer stops reading: further pushes are dropped, the producer is told. */
+  cancel(): void {
+    this.cancelled = true;
+    this.clear();
+    this.wakeProducer();
   }
 
   async *[Symbol.asyncIterator](): AsyncGenerator<T> {

@@ -177,8 +177,8 @@ function checkPlugin(plugin: PluginDefinition): string | undefined {
   if (typeof plugin.version !== 'string') return 'version must be a string';
   if (!plugin.stages || typeof plugin.stages !== 'object') return 'stages must be an object';
   for (const [name, stage] of Object.entries(plugin.stages)) {
-    if ((typeof stage.run === 'function') === (typeof stage.load === 'function'))
-      return `stage ${name}: give run (a function) or load (a function importing the module that exports run)`;
+    if ([stage.run, stage.load, stage.command].filter((f) => typeof f === 'function').length !== 1)
+      return `stage ${name}: give one of run (a function), load (a function importing the module that exports run) or command (a function of the params giving the command line)`;
     if (!stage.params || typeof stage.params.safeParse !== 'function')
       return `stage ${name}: params must be a zod schema`;
     if (!stage.inputs || typeof stage.inputs !== 'object') return `stage ${name}: inputs must be an object`;

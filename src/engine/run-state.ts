@@ -12,6 +12,7 @@ import type { PluginRegistry } from './plugin-loader.js';
 import type { ProgressReporter, StageProgress } from './progress.js';
 import type { Provenance } from './provenance.js';
 import type { StdinSpool } from './stdin.js';
+import type { PipelineSeat } from './stage-runner.js';
 import type { StageStatus, TraceRow } from './trace.js';
 
 export interface RunOptions {
@@ -171,6 +172,8 @@ export interface StageState {
   settled: Deferred<void>;
   /** Output channels to streaming consumers, by edge. */
   outputs: Map<string, Channel<unknown>>;
+  /** A command stage's place in the OS pipeline it runs in with its neighbours. */
+  pipeline?: PipelineSeat;
   progress: StageProgress;
 }
 

@@ -3,6 +3,7 @@ import { sameTask } from '../workflow/plan.js';
 import { formatMemory } from '../workflow/resources.js';
 import { scratchDirOf } from './attempt.js';
 import { Channel } from './channel.js';
+import { CommandPipeline } from './command-pipeline.js';
 import { createExecutor } from './executors/index.js';
 import { stagesToStop, upstreamOf } from './failure-policy.js';
 import { createResourcePool, type Need } from './resource-pool.js';
@@ -89,6 +90,36 @@ function taskGroups(running: StageState[]): StageState[][] {
 }
 
 /**
+ * Command stages that stream only to each other run as one OS pipeline: a producer whose one
+ * output is not stored and goes to a command stage that reads nothing else.
+ */
+function joinCommandPipelines(running: StageState[], states: Map<string, StageState>): void {
+  const next = new Map<StageState, StageState>();
+  for (const producer of running) {
+    const { planned } = producer;
+    if (!planned.stage.command || planned.store || planned.consumers.length !== 1 || producer.outputs.size !== 1)
+      continue;
+    const [key] = producer.outputs.keys();
+    const consumer = states.get(key!.slice(0, key!.indexOf('\0')))!;
+    if (consumer.planned.stage.command && Object.keys(consumer.planned.inputs).length === 1 && !consumer.planned.gather)
+      next.set(producer, consumer);
+  }
+  const fed = new Set(next.values());
+  for (const head of next.keys()) {
+    if (fed.has(head)) continue;
+    const members = [head];
+    for (let s = next.get(head); s; s = next.get(s)) members.push(s);
+    const pipeline = new CommandPipeline(
+      members.map((s) => s.planned.name),
+      members.map((s) => s.settled.promise),
+    );
+    members.forEach((s, index) => {
+      s.pipeline = { pipeline, index };
+    });
+  }
+}
+
+/**
  * What a group asks for: the most any of its stages does (stages streaming to each other
  * mostly wait on one another); a plain stage that declares nothing asks for nothing.
  */
@@ -127,6 +158,7 @@ export async function schedule(run: RunContext): Promise<Omit<RunResult, 'id' | 
       producer.outputs.set(edge(consumer.planned.name, port), new Channel(bound));
     }
   }
+  joinCommandPipelines(running, states);
 
   /** Cancels stages: their reads throw, their consumers see the error, their producers go on. */
   const abortStages = (victims: Iterable<StageState>, reason: unknown) => {

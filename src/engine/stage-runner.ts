@@ -1,3 +1,4 @@
+import { mkdirSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { isAbsolute, resolve } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
@@ -10,6 +11,7 @@ import type {
   StageImplementation,
 } from '../plugin-api/types.js';
 import type { Channel } from './channel.js';
+import { CommandPipeline } from './command-pipeline.js';
 
 /** What the engine hands to one stage attempt. */
 export interface StageRunOptions {
@@ -37,6 +39,13 @@ export interface StageRunOptions {
   onReport?: (section: ReportSection) => void;
   /** Counted as records go out, for live progress. */
   live?: { recordsOut: number };
+  /** For a command stage joined with its neighbours into one OS pipeline: the pipeline and its place in it. */
+  pipeline?: PipelineSeat;
+}
+
+export interface PipelineSeat {
+  pipeline: CommandPipeline;
+  index: number;
 }
 
 /** Counts that end up in the trace. */
@@ -72,14 +81,18 @@ export async function runStage(options: StageRunOptions): Promise<StageStats> {
     stdout: options.stdout,
     declareInputFile: (path) => options.onInputFile?.(path),
     declareOutputFile: (path) => options.onOutputFile?.(path),
-    checkpointDir: options.checkpointDir,
+    // Made when first asked for: most stages keep no checkpoint, and each directory made
+    // costs a chain of hundreds of short stages a millisecond.
+    get checkpointDir() {
+      mkdirSync(options.checkpointDir, { recursive: true });
+      return options.checkpointDir;
+    },
     report: (section) => options.onReport?.(section),
     run: options.run,
   };
   await mkdir(options.scratchDir, { recursive: true });
-  await mkdir(options.checkpointDir, { recursive: true });
   options.signal.throwIfAborted();
-  const result = (await implementationOf(options.stage, options.stageName))(ctx);
+  const result = (await implementationOf(options))(ctx);
   let recordsOut = 0;
   let outputWaitMs = 0;
   let truncated = false;
@@ -114,6 +127,8 @@ export async function runStage(options: StageRunOptions): Promise<StageStats> {
     } finally {
       await records.return?.(undefined);
     }
+    // A command cut short inside a pipeline: its reader stopped before the end.
+    if (options.stage.command) truncated ||= outputs.length > 0 && outputs.every((o) => o.cancelled);
   } else {
     await result;
   }
@@ -121,12 +136,17 @@ export async function runStage(options: StageRunOptions): Promise<StageStats> {
   return { recordsOut, truncated, counters, outputWaitMs };
 }
 
-/** The stage's `run`, importing its implementation module first where it gives `load`. */
-async function implementationOf(
-  stage: StageDefinition<unknown, unknown>,
-  name: string,
-): Promise<StageImplementation['run']> {
+/**
+ * The stage's `run`: its own, the one its `load` imports, or, for a command stage, its seat
+ * in a pipeline (a pipeline of one where it streams to no other command stage).
+ */
+async function implementationOf(options: StageRunOptions): Promise<StageImplementation['run']> {
+  const { stage, stageName: name } = options;
   if (stage.run) return stage.run.bind(stage);
+  if (stage.command) {
+    const { pipeline, index } = options.pipeline ?? { pipeline: new CommandPipeline([name]), index: 0 };
+    return (ctx) => pipeline.member(index, ctx, stage.command!(ctx.params), options.outputs);
+  }
   const implementation = await stage.load!();
   if (typeof implementation?.run !== 'function')
     throw new Error(`stage ${name}: the module its load() imports does not export a run function`);

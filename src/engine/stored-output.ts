@@ -150,7 +150,8 @@ export async function commitStage(
     stored: writer !== undefined,
     report: state.report,
   };
-  if (whole) await run.cache.remember(run.options.plan.workflow.spec.name, record);
+  // Downstream keys need only this key, not its record on disk: a chain of stages commits at once.
   state.key.resolve(key);
+  if (whole) await run.cache.remember(run.options.plan.workflow.spec.name, record);
   state.committed.resolve();
 }

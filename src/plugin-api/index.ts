@@ -42,6 +42,7 @@ export type { Prediction, SequenceRecord, TokenBatch, TokenizerSpec } from './re
 export { Rejects } from './rejects.js';
 export type {
   CodecContext,
+  CommandLine,
   InputPort,
   Logger,
   PluginDefinition,

@@ -148,9 +148,16 @@ export interface StageDefinition<P = unknown, Out = unknown> {
   /**
    * Does the work: reads `ctx.inputs`, and either returns an async iterable of output
    * records (a generator, which may also yield `batch(records)`) or, for a sink, a promise
-   * that settles when done. Give `run` or `load`, not both.
+   * that settles when done. Give one of `run`, `load` or `command`.
    */
   run?(ctx: StageContext<P>): AsyncIterable<Out | Batch<Out>> | Promise<void>;
+  /**
+   * For a stage that is one external command, in place of `run`: its input goes to the
+   * command's stdin as lines, its stdout lines are the output. The engine runs it, and joins
+   * such stages that stream to each other inside a task into one OS pipeline, so that their
+   * bytes pass from process to process and never through genoflow.
+   */
+  command?(params: P): CommandLine;
   /**
    * Imports the module that exports the stage's `run`, when the stage first runs:
    * `load: () => import('./train-run.js')`. The declaration (params, ports) then loads
@@ -158,6 +165,19 @@ export interface StageDefinition<P = unknown, Out = unknown> {
    * import them (TensorFlow.js, worker pools, wasm kernels).
    */
   load?: () => Promise<StageImplementation<P, Out>>;
+}
+
+/** The command of a `command` stage. */
+export interface CommandLine {
+  /** The program, found on PATH. */
+  file: string;
+  args: readonly string[];
+  /** Added to the environment genoflow runs in. */
+  env: Readonly<Record<string, string>>;
+  /** Lines of its stderr quoted when it fails. */
+  stderrLines: number;
+  /** How errors name it (the command as the user wrote it). */
+  display: string;
 }
 
 /** What a stage's implementation module (its `load`) exports. */

@@ -84,7 +84,7 @@ export default {
     const neither = await cli(['validate', wf('neither')], { cwd: dir });
     expect(neither.code).toBe(2);
     expect(neither.stderr).toMatch(
-      /neither\.js: not a genoflow plugin: stage s: give run \(a function\) or load \(a function importing the module that exports run\)/,
+      /neither\.js: not a genoflow plugin: stage s: give one of run \(a function\), load \(a function importing the module that exports run\) or command/,
     );
     const empty = await cli(['run', wf('empty'), '-q'], { cwd: dir });
     expect(empty.code).toBe(1);
