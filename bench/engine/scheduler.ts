@@ -25,11 +25,13 @@ const dir = benchOut('engine');
 const lines = Array.from({ length: 100_000 }, (_, i) => `line ${i}\t${'ACGT'.repeat(4)}`).join('\n') + '\n';
 writeFileSync(join(dir, 'input.txt'), lines);
 
-function chainWorkflow(n: number): string {
-  let yaml = `name: chain${n}\nstages:\n  s0:\n    uses: text.read\n    with: { path: input.txt }\n`;
+/** With `unfused`, every stage is stored: no two stream to each other, so none is fused into one OS pipeline. */
+function chainWorkflow(n: number, unfused = false): string {
+  const name = `${unfused ? 'unfused' : 'chain'}${n}`;
+  let yaml = `name: ${name}\nstages:\n  s0:\n    uses: text.read\n    with: { path: input.txt }\n`;
   for (let i = 1; i <= n; i++)
-    yaml += `  s${i}:\n    uses: shell.run\n    from: s${i - 1}\n    with: { command: cat }\n`;
-  return `${yaml}  out:\n    uses: text.write\n    from: s${n}\n    with: { path: chain${n}.out }\n    store: true\n`;
+    yaml += `  s${i}:\n    uses: shell.run\n    from: s${i - 1}\n    with: { command: cat }\n${unfused ? '    store: true\n' : ''}`;
+  return `${yaml}  out:\n    uses: text.write\n    from: s${n}\n    with: { path: ${name}.out }\n    store: true\n`;
 }
 
 function wideWorkflow(n: number): string {
@@ -54,6 +56,7 @@ function wideSnakefile(n: number): string {
 writeFileSync(join(dir, `chain${chain}.yaml`), chainWorkflow(chain));
 writeFileSync(join(dir, `wide${wide}.yaml`), wideWorkflow(wide));
 writeFileSync(join(dir, `chain${deep}.yaml`), chainWorkflow(deep));
+writeFileSync(join(dir, `unfused${chain}.yaml`), chainWorkflow(chain, true));
 writeFileSync(join(dir, 'Snakefile.chain'), chainSnakefile(chain));
 writeFileSync(join(dir, 'Snakefile.wide'), wideSnakefile(wide));
 const gf = (args: string) => `node ${genoflowCli} ${args}`;
@@ -63,6 +66,7 @@ measure('mkdir -p wide', { cwd: dir });
 const run = bestOfInterleaved(
   {
     gfChain: `${fresh('.gf-chain')} && ${gf(`run chain${chain}.yaml -q --work-dir .gf-chain`)}`,
+    gfUnfused: `${fresh('.gf-unfused')} && ${gf(`run unfused${chain}.yaml -q --work-dir .gf-unfused`)}`,
     smChain: `${fresh('sm-chain .snakemake')} && snakemake -s Snakefile.chain -c2 --quiet >/dev/null 2>&1`,
     bashChain: `cat input.txt ${'| cat '.repeat(chain)} > bash-chain.out`,
     gfWide: `${fresh('.gf-wide')} && ${gf(`run wide${wide}.yaml -q --work-dir .gf-wide`)}`,
@@ -75,7 +79,7 @@ const deepRun = measure(`${fresh('.gf-deep')} && ${gf(`run chain${deep}.yaml -q 
   cwd: dir,
 });
 const sameOutput = measure(
-  `cmp chain${chain}.out input.txt && cmp sm-chain/s${chain}.txt input.txt && cmp chain${deep}.out input.txt`,
+  `cmp chain${chain}.out input.txt && cmp unfused${chain}.out input.txt && cmp sm-chain/s${chain}.txt input.txt && cmp chain${deep}.out input.txt`,
   { cwd: dir },
 );
 void sameOutput;
@@ -98,6 +102,14 @@ printTable(
       fixed(run.bashChain!.seconds),
       `${fixed(run.smChain!.seconds / run.gfChain!.seconds, 1)}x (>= 5x)`,
       `${fixed(run.gfChain!.seconds / run.bashChain!.seconds, 1)}x (<= 3x)`,
+    ],
+    [
+      `chain of ${chain}, unfused (each stored)`,
+      fixed(run.gfUnfused!.seconds),
+      fixed(run.smChain!.seconds),
+      fixed(run.bashChain!.seconds),
+      `${fixed(run.smChain!.seconds / run.gfUnfused!.seconds, 1)}x`,
+      `${fixed(run.gfUnfused!.seconds / run.bashChain!.seconds, 1)}x`,
     ],
     [
       `${wide} independent`,

@@ -10,7 +10,10 @@ const run = defineStage({
      */
     command: z.union([z.string().min(1), z.array(z.string()).min(1)]),
     env: z
-      .record(z.string().regex(/^[A-Za-z_]\w*$/, 'an environment variable name (letters, digits, _)'), z.string())
+      .record(
+        z.string().regex(/^[A-Za-z_]\w*$/, 'an environment variable name (letters, digits, _)'),
+        z.string(),
+      )
       .default({})
       .describe('Extra environment variables (and the GENOFLOW_PARAM_ ones the command refers to).'),
     'stderr-lines': z

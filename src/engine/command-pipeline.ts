@@ -7,7 +7,7 @@ import { type Batch, inputBytes, lineBlock } from '../plugin-api/batch.js';
 import { lineBatches, lineChunks } from '../plugin-api/io.js';
 import type { CommandLine, StageContext } from '../plugin-api/types.js';
 import type { Channel } from './channel.js';
-import { asError, type Deferred, deferred } from './run-state.js';
+import { type Deferred, deferred } from './run-state.js';
 
 /** How a member of a pipeline ended, as its stage will report it. */
 type Ending =
@@ -38,8 +38,6 @@ export class CommandPipeline {
   private readonly endings: Deferred<Ending>[];
   private readonly stdout = deferred<NodeJS.ReadableStream>();
   private stopped: { by: number; reason: unknown } | undefined;
-  /** Members whose command has exited 0, in the order their statuses came. */
-  private readonly completed = new Set<number>();
   private stopProcess: (() => void) | undefined;
 
   /**
@@ -49,15 +47,15 @@ export class CommandPipeline {
    */
   constructor(
     private readonly names: readonly string[],
-    settled: readonly Promise<unknown>[] = [],
+    private readonly settled: readonly Promise<unknown>[] = [],
   ) {
     this.members = names.map(() => undefined);
     this.endings = names.map(() => deferred<Ending>());
-    settled.forEach((promise, i) =>
+    for (const [i, promise] of settled.entries()) {
       promise.finally(() => {
         if (!this.members[i]) this.stop(i, new Error(`stage ${names[i]} ended before it ran`));
-      }),
-    );
+      });
+    }
   }
 
   /** The run of member `index`: resolves (or, for the last member, yields its lines) as its command ends. */
@@ -111,23 +109,44 @@ export class CommandPipeline {
       // Its reader stopped before the end: the stage is truncated, as when a Node consumer stops.
       for (const out of member.outputs) out.cancel();
     };
-    if ('stoppedBy' in ending) {
-      if (index < ending.stoppedBy) return cutShort();
-      if (index === ending.stoppedBy) throw ending.reason;
-      throw new Error(`stopped with stage ${this.names[ending.stoppedBy]}: ${asError(ending.reason).message}`);
+    if ('stoppedBy' in ending && index === ending.stoppedBy) throw ending.reason;
+    // A member upstream that failed is why this one's input ended early: it is blamed (once
+    // its stage has settled, so that the run reports it first), and this one did not complete.
+    const failed = await this.failedBefore(index);
+    if (failed !== undefined) {
+      await this.settled[failed];
+      throw new Error(`stopped: stage ${this.names[failed]}, upstream in its pipeline, failed`);
     }
+    if ('stoppedBy' in ending) return cutShort();
     if (ending.status === 0) return;
-    // Its reader closed its input early (`head`): killed by SIGPIPE, or it had already ended
-    // (a command that handles EPIPE itself fails instead).
-    const readerEnded = this.completed.has(index + 1);
-    if (index < this.names.length - 1 && (ending.status === 128 + constants.signals.SIGPIPE || readerEnded))
-      return cutShort();
+    if (this.cutByReader(ending, index)) return cutShort();
     const signal = ending.status > 128 ? signalName(ending.status - 128) : undefined;
     const why = signal ? `was killed by ${signal}` : `exited with status ${ending.status}`;
     const tail = await stderrTail(stderrFile(member), member.line.stderrLines);
     throw new Error(
       `command ${member.line.display} ${why}${tail.length ? `; its stderr ended with:\n  ${tail.join('\n  ')}` : ''}`,
     );
+  }
+
+  /**
+   * Killed by SIGPIPE: its reader closed its input early (`head`). A command that handles
+   * EPIPE itself and exits with an error fails here, where unfused it would have been cut short.
+   */
+  private cutByReader(ending: { status: number }, index: number): boolean {
+    return ending.status === 128 + constants.signals.SIGPIPE && index < this.names.length - 1;
+  }
+
+  /** The first member before `index` that failed, once all of them have ended. */
+  private async failedBefore(index: number): Promise<number | undefined> {
+    for (let j = 0; j < index; j++) {
+      const ending = await this.endings[j]!.promise.catch(() => undefined);
+      if (!ending) return j;
+      if (
+        'stoppedBy' in ending ? ending.stoppedBy === j : ending.status !== 0 && !this.cutByReader(ending, j)
+      )
+        return j;
+    }
+    return undefined;
   }
 
   private async start(): Promise<void> {
@@ -157,13 +176,13 @@ export class CommandPipeline {
     };
     const shellErrors: string[] = [];
     const collectingShellErrors = (async () => {
-      for await (const batch of lineBatches(child.stderr)) shellErrors.push(...batch.slice(0, 20 - shellErrors.length));
+      for await (const batch of lineBatches(child.stderr))
+        shellErrors.push(...batch.slice(0, 20 - shellErrors.length));
     })();
     const readingStatuses = (async () => {
       for await (const batch of lineBatches(child.stdio[3] as NodeJS.ReadableStream)) {
         for (const report of batch) {
           const [i, status] = report.split(' ').map(Number) as [number, number];
-          if (status === 0) this.completed.add(i);
           this.endings[i]?.resolve({ status });
         }
       }

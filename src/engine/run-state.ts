@@ -11,8 +11,8 @@ import type { createLogger, LogLevel } from './logger.js';
 import type { PluginRegistry } from './plugin-loader.js';
 import type { ProgressReporter, StageProgress } from './progress.js';
 import type { Provenance } from './provenance.js';
-import type { StdinSpool } from './stdin.js';
 import type { PipelineSeat } from './stage-runner.js';
+import type { StdinSpool } from './stdin.js';
 import type { StageStatus, TraceRow } from './trace.js';
 
 export interface RunOptions {

@@ -97,11 +97,20 @@ function joinCommandPipelines(running: StageState[], states: Map<string, StageSt
   const next = new Map<StageState, StageState>();
   for (const producer of running) {
     const { planned } = producer;
-    if (!planned.stage.command || planned.store || planned.consumers.length !== 1 || producer.outputs.size !== 1)
+    if (
+      !planned.stage.command ||
+      planned.store ||
+      planned.consumers.length !== 1 ||
+      producer.outputs.size !== 1
+    )
       continue;
     const [key] = producer.outputs.keys();
     const consumer = states.get(key!.slice(0, key!.indexOf('\0')))!;
-    if (consumer.planned.stage.command && Object.keys(consumer.planned.inputs).length === 1 && !consumer.planned.gather)
+    if (
+      consumer.planned.stage.command &&
+      Object.keys(consumer.planned.inputs).length === 1 &&
+      !consumer.planned.gather
+    )
       next.set(producer, consumer);
   }
   const fed = new Set(next.values());
