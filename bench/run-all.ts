@@ -8,6 +8,7 @@ const benches = [
   'engine/integrity.js',
   'engine/scheduler.js',
   'engine/slurm.js',
+  'engine/spawn.js',
   'io/vcf.js',
   'io/bcf.js',
   'io/bam.js',

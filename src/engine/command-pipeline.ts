@@ -1,6 +1,6 @@
-import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { open, stat, unlink } from 'node:fs/promises';
+import type { Socket } from 'node:net';
 import { constants } from 'node:os';
 import { join } from 'node:path';
 import { type Batch, inputBytes, lineBlock } from '../plugin-api/batch.js';
@@ -8,6 +8,7 @@ import { lineBatches, lineChunks } from '../plugin-api/io.js';
 import type { CommandLine, StageContext } from '../plugin-api/types.js';
 import type { Channel } from './channel.js';
 import { type Deferred, deferred } from './run-state.js';
+import { type HelperChild, spawnThroughHelper } from './spawn-helper.js';
 
 /** How a member of a pipeline ended, as its stage will report it. */
 type Ending =
@@ -162,45 +163,52 @@ export class CommandPipeline {
     // The script comes on sh's stdin (it may be too long for an argument, and leaves no file),
     // the input on fd 4, each member's exit status on fd 3. Own process group, so that the
     // whole pipeline (and what its commands start) ends together.
-    const child = spawn('sh', ['-s'], { stdio: ['pipe', 'pipe', 'pipe', 'pipe', 'pipe'], detached: true });
-    child.stdin.on('error', () => {}); // sh is gone: its exit tells why
-    child.stdin.end(`${elements.join(' |\n')}\n`);
+    let child: HelperChild;
+    try {
+      child = await spawnThroughHelper('sh', ['-s'], 5);
+    } catch (err) {
+      return this.stop(0, err);
+    }
+    const [script, stdout, stderr, statuses, input] = child.stdio as [Socket, Socket, Socket, Socket, Socket];
     let running = true;
     this.stopProcess = () => {
-      if (!running || child.pid === undefined) return;
+      if (!running) return;
       try {
         process.kill(-child.pid, 'SIGKILL');
       } catch {
         // already gone
       }
     };
+    if (this.stopped) this.stopProcess();
+    script.end(`${elements.join(' |\n')}\n`);
     const shellErrors: string[] = [];
     const collectingShellErrors = (async () => {
-      for await (const batch of lineBatches(child.stderr))
+      for await (const batch of lineBatches(stderr))
         shellErrors.push(...batch.slice(0, 20 - shellErrors.length));
     })();
     const readingStatuses = (async () => {
-      for await (const batch of lineBatches(child.stdio[3] as NodeJS.ReadableStream)) {
+      for await (const batch of lineBatches(statuses)) {
         for (const report of batch) {
           const [i, status] = report.split(' ').map(Number) as [number, number];
           this.endings[i]?.resolve({ status });
         }
       }
     })();
-    child.on('error', (err) => this.stop(0, err));
-    child.on('close', async () => {
+    Promise.allSettled([child.exit, collectingShellErrors, readingStatuses]).then(() => {
       running = false;
-      await Promise.allSettled([collectingShellErrors, readingStatuses]);
+      // Nothing reads these two, so their closing is never seen: they are let go here.
+      script.destroy();
+      input.destroy();
       const said = shellErrors.length ? `: ${shellErrors.join('; ')}` : '';
       for (const [i, ending] of this.endings.entries())
         ending.reject(new Error(`stage ${this.names[i]}'s command ended without an exit status${said}`));
     });
-    this.stdout.resolve(child.stdout);
-    this.feed(members[0]!.ctx, child.stdio[4] as NodeJS.WritableStream & { destroyed: boolean });
+    this.stdout.resolve(stdout);
+    this.feed(members[0]!.ctx, input);
   }
 
   /** The first member's input, as lines on the pipeline's stdin. */
-  private feed(ctx: StageContext<unknown>, stdin: NodeJS.WritableStream & { destroyed: boolean }): void {
+  private feed(ctx: StageContext<unknown>, stdin: Socket): void {
     stdin.on('error', () => {}); // a command that stops reading is not an error by itself
     const input = ctx.inputs.in;
     (async () => {
