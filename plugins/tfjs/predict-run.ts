@@ -12,6 +12,7 @@ import { type Bundle, bundleFiles, onnxFile, readBundle, taskFile } from './bund
 import { fitRow, specDifferences } from './dataset.js';
 import { createEnsemblePredictor, type Predictor } from './inference.js';
 import { recordInferenceBackend, useInferenceBackend } from './inference-backend.js';
+import { createExplainer } from './interpret/top-substitution.js';
 import { type SharedModel, shareModel } from './model-artifacts.js';
 import { bundleOnnx } from './onnx-export.js';
 import type { OnnxPredictTask } from './onnx-predict-worker.js';
@@ -45,9 +46,13 @@ export async function loadModelFor(
 
 interface Prepared {
   batch: TokenBatch;
+  /** The batch's rows that are not invalid. */
+  valid: number[];
   /** Valid rows, whose ids `ids` holds fitted to the model's length. */
   rows: number;
   ids: Int32Array;
+  /** A copy of `ids` for explaining, kept here while `ids` goes to a worker. */
+  explainIds?: Int32Array;
 }
 
 export async function* run(ctx: StageContext<PredictParams>) {
@@ -79,9 +84,19 @@ export async function* run(ctx: StageContext<PredictParams>) {
       for (const [i, r] of valid.entries()) {
         ids.set(fitRow(batch.ids.subarray(r * batch.length, (r + 1) * batch.length), length), i * length);
       }
-      yield { batch, rows: valid.length, ids };
+      yield {
+        batch,
+        valid,
+        rows: valid.length,
+        ids,
+        explainIds: ctx.params.explain ? ids.slice() : undefined,
+      };
     }
   }
+  const explainer = ctx.params.explain
+    ? createExplainer(models, spec, length, scoredIndex, batchSize, `${ctx.stageName}: ${path}`)
+    : undefined;
+  if (explainer) ctx.log.info(`explain: ${explainer.fast ? 'fast' : 'naive'} ISM of every window`);
   let inline: Predictor | undefined;
   let shared: SharedModel[] | undefined;
   let onnx: OnnxPredictor | undefined;
@@ -132,6 +147,8 @@ export async function* run(ctx: StageContext<PredictParams>) {
   try {
     for await (const { input, result: probs } of predicted()) {
       const batch = input.batch;
+      // Before the rows go out: the ids were handed to a worker with the batch only if not explained.
+      const explained = explainer?.explain(batch, input.valid, input.explainIds!);
       let next = 0;
       for (let r = 0; r < batch.rows; r++) {
         const item = batch.items[r]!;
@@ -142,6 +159,7 @@ export async function* run(ctx: StageContext<PredictParams>) {
           ctx.progress.count('invalid');
           yield {
             ...base,
+            ...(explainer && { top_pos: Number.NaN, top_delta: Number.NaN }),
             predicted: '',
             probabilities: new Array<number>(k).fill(Number.NaN),
             score: Number.NaN,
@@ -149,10 +167,17 @@ export async function* run(ctx: StageContext<PredictParams>) {
           continue;
         }
         const p = Array.from(probs.subarray(next * k, (next + 1) * k));
+        const explanation = explained?.[next];
         next++;
         let best = 0;
         for (let c = 1; c < k; c++) if (p[c]! > p[best]!) best = c;
-        yield { ...base, predicted: classes[best]!, probabilities: p, score: p[scoredIndex]! } as Prediction;
+        yield {
+          ...base,
+          ...explanation,
+          predicted: classes[best]!,
+          probabilities: p,
+          score: p[scoredIndex]!,
+        } as Prediction;
       }
     }
   } finally {

@@ -12,6 +12,12 @@ const params = z.strictObject({
     ),
   'batch-size': z.coerce.number().int().positive().default(256),
   backend: inferenceBackendParam,
+  explain: z
+    .boolean()
+    .default(false)
+    .describe(
+      "Explain each score by in-silico mutagenesis of the whole window: `top_pos`, the 1-based position of the base whose substitution moves the score most (genome coordinates where the record has a locus), and `top_delta`, that substitution's change of the score",
+    ),
 });
 export type PredictParams = z.output<typeof params>;
 

@@ -19,7 +19,9 @@ export const write = defineStage({
     info: z
       .record(z.string().regex(/^[A-Za-z_][0-9A-Za-z_.]*$/), z.string())
       .default({})
-      .describe('INFO key -> field of the incoming record, e.g. `{ GF_SCORE: score }`.'),
+      .describe(
+        'INFO key -> field of the incoming record, e.g. `{ GF_SCORE: score }`. A key whose field the first record lacks is left out, header line and all (a stage gives a field on every record or on none, e.g. `tfjs.predict` gives `top_pos` only with `explain: true`).',
+      ),
     format: z
       .enum(['auto', 'vcf', 'bcf'])
       .default('auto')
@@ -55,7 +57,7 @@ export const write = defineStage({
     const compressor = bgzf ? new BgzfCompressor() : undefined;
     const index = indexKind === 'none' ? undefined : new IndexBuilder();
     const output = openOutput(ctx, path, compressor);
-    const infoFields = Object.entries(info);
+    let infoFields: [string, string][] | undefined;
     let headerWritten = false;
     let offset = 0;
     const gathered = new LineGatherer();
@@ -67,6 +69,9 @@ export const write = defineStage({
           count++;
           const record = vcfRecordOf(item, count);
           let added: Record<string, string | number | undefined> | undefined = record.infoAdd;
+          infoFields ??= Object.entries(info).filter(
+            ([, field]) => (item as Record<string, unknown>)[field] !== undefined,
+          );
           if (infoFields.length) {
             added = { ...added };
             for (const [key, field] of infoFields)

@@ -3,7 +3,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { cli, repoRoot, tempDir } from '../helpers.js';
+import { cli, repoRoot, tempDir, writeFile } from '../helpers.js';
 import { sharedData } from '../shared-data.js';
 
 describe('workflows/score-variants.yaml', () => {
@@ -94,5 +94,59 @@ describe('workflows/score-variants.yaml', () => {
     });
     expect(query.status, query.stderr).toBe(0);
     expect(query.stdout.trimEnd().split('\n')).toHaveLength(inBody.length - missing);
-  }, 90_000);
+
+    // -p explain=true: each scored record also names the base of its window whose substitution
+    // moves the score most, and by how much: what tfjs.interpret's naive ISM of the window says.
+    const reference = sharedData('bam/bcftools-mpileup/mpileup.ref.fa');
+    const header = inLines.filter((l) => l.startsWith('#'));
+    const subset = inBody.filter((l, i) => outBody[i] !== l).slice(0, 20);
+    writeFileSync(join(out, 'subset.vcf'), `${[...header, ...subset].join('\n')}\n`);
+    const explained = await cli(
+      [
+        'run',
+        'workflows/score-variants.yaml',
+        '-p',
+        `model=${join(out, 'model')}`,
+        '-p',
+        `reference=${reference}`,
+        '-p',
+        'explain=true',
+        '-p',
+        `input=${join(out, 'subset.vcf')}`,
+        '--work-dir',
+        join(out, 'work-explain'),
+      ],
+      { cwd: repoRoot },
+    );
+    expect(explained.code, explained.stderr).toBe(0);
+    const explainedLines = explained.stdout.toString().trimEnd().split('\n');
+    expect(explainedLines.filter((l) => /^##INFO=<ID=GF_TOP(POS|DELTA),/.test(l))).toHaveLength(2);
+    writeFile(
+      out,
+      'ism.yaml',
+      `name: ism\nstages:\n  variants:\n    uses: vcf.read\n    with: { path: subset.vcf }\n  context:\n    uses: fasta.context\n    from: variants\n    with: { reference: ${reference}, flank: 50 }\n  tokens:\n    uses: kmer.encode\n    from: context\n    with: { k: 4, max-tokens: 128 }\n  ism:\n    uses: tfjs.interpret\n    from: tokens\n    with: { model: model, method: ism, ism: naive, out: ism }\n`,
+    );
+    const ism = await cli(['run', 'ism.yaml', '-q', '--work-dir', 'work-ism'], { cwd: out });
+    expect(ism.code, ism.stderr).toBe(0);
+    // Per window (in record order), the first substitution of largest |delta|.
+    const top = new Map<string, { pos: number; delta: number }>();
+    for (const row of readFileSync(join(out, 'ism/ism.tsv'), 'utf8').trimEnd().split('\n').slice(1)) {
+      const [id, pos, , , , , delta] = row.split('\t');
+      const best = top.get(id!);
+      if (!best || Math.abs(Number(delta)) > Math.abs(best.delta))
+        top.set(id!, { pos: Number(pos), delta: Number(delta) });
+    }
+    const windows = [...top.values()];
+    const body = explainedLines.filter((l) => !l.startsWith('#'));
+    expect(body).toHaveLength(subset.length);
+    expect(windows).toHaveLength(subset.length);
+    for (const [i, line] of body.entries()) {
+      const [, pos, , , , , , info] = line.split('\t');
+      const topPos = Number(/GF_TOPPOS=([^;]+)/.exec(info!)![1]);
+      const topDelta = Number(/GF_TOPDELTA=([^;]+)/.exec(info!)![1]);
+      // The window starts `flank` bases before the variant (0-based), clipped at the contig's start.
+      expect(topPos).toBe(Math.max(0, Number(pos) - 1 - 50) + windows[i]!.pos + 1);
+      expect(topDelta).toBeCloseTo(windows[i]!.delta, 5);
+    }
+  }, 150_000);
 });
