@@ -71,16 +71,31 @@ describe('gradient attributions', () => {
   });
 
   // A CNN's max pool switches positions along the path, so its gradient jumps and the
-  // quadrature needs more steps than smooth models' 64.
-  for (const { kind, scale, steps } of [
-    { kind: 'transformer', scale: 1, steps: 64 },
-    { kind: 'cnn', scale: 1.5, steps: 256 },
+  // midpoint rule may need more than 64 steps: they are doubled until complete.
+  for (const { kind, scale } of [
+    { kind: 'transformer', scale: 1 },
+    { kind: 'cnn', scale: 1.5 },
   ] as const) {
     for (const baseline of ['unk', 'shuffle'] as const) {
-      it(`integrated gradients of a ${kind} are complete within 1% at ${steps} steps (baseline ${baseline})`, () => {
+      it(`integrated gradients of a ${kind} from 64 steps are complete within 1% (baseline ${baseline})`, () => {
         const split = splitAtEmbedding(model(kind, scale), length, 1);
-        const options = { method: 'integrated-gradients' as const, steps, baseline, seed: 1 };
+        let used: { steps: number; gap: number } | undefined;
+        const options = {
+          method: 'integrated-gradients' as const,
+          steps: 64,
+          baseline,
+          seed: 1,
+          onIntegrated: (steps: number, gap: number) => {
+            used = { steps, gap };
+          },
+        };
         const tokens = tokenAttributions(split, batch!.ids, bases, layout, options);
+        expect(used!.gap).toBeLessThanOrEqual(0.01);
+        // The transformer is complete at 64 steps; this CNN is not (the largest gap left is
+        // 3.0% at 64 steps and 1.02% at 128 with the [UNK] baseline, 15.6% and 1.6% with the
+        // shuffled one), and takes 256.
+        if (kind === 'transformer') expect(used!.steps).toBe(64);
+        else expect(used!.steps).toBeGreaterThan(64);
         const f = split.score(split.embed(batch!.ids, 3)).dataSync();
         const f0 = split.score(split.embed(baselineIds(bases, layout, options), 3)).dataSync();
         for (let r = 0; r < 3; r++) {

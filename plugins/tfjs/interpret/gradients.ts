@@ -38,8 +38,18 @@ export function embeddingGradients(split: EmbeddingSplit, x: tf.Tensor3D): tf.Te
 
 export interface GradientOptions {
   method: GradientMethod;
-  /** Integrated gradients: midpoint-rule steps from the baseline. */
+  /** Integrated gradients: midpoint-rule steps from the baseline, to begin with. */
   steps: number;
+  /**
+   * Integrated gradients: the steps are doubled (up to `maxSteps`, default 16 × steps) until
+   * every row's attributions sum to f(x) − f(x′) within this share (default 0.01). A CNN's
+   * max pool and ReLUs switch along the path, so its gradient jumps and the midpoint rule
+   * needs more steps than a smooth model's.
+   */
+  tolerance?: number;
+  maxSteps?: number;
+  /** Told the steps integrated gradients took and the largest relative gap left. */
+  onIntegrated?: (steps: number, gap: number) => void;
   baseline: 'unk' | 'shuffle';
   seed: number;
 }
@@ -69,22 +79,50 @@ export function tokenAttributions(
   } else {
     const reference = split.embed(baselineIds(bases, layout, options), rows);
     const difference = tf.sub(x, reference);
-    let total: tf.Tensor = tf.zerosLike(x);
-    // One step at a time, so that memory holds one path point, not all of them.
-    for (let i = 0; i < options.steps; i++) {
-      const alpha = (i + 0.5) / options.steps;
-      const next = tf.tidy(() =>
-        tf.add(total, embeddingGradients(split, tf.add(reference, tf.mul(difference, alpha)) as tf.Tensor3D)),
-      );
-      total.dispose();
-      total = next;
+    const expected = tf.tidy(() => tf.sub(split.score(x), split.score(reference)).dataSync());
+    const tolerance = options.tolerance ?? 0.01;
+    const maxSteps = options.maxSteps ?? options.steps * 16;
+    for (let steps = options.steps; ; steps *= 2) {
+      result = pathIntegral(split, reference, difference, steps);
+      const sums = tf.tidy(() => tf.sum(result!, -1).dataSync());
+      let gap = 0;
+      // Rows whose score does not move between baseline and input have nothing to complete.
+      for (let r = 0; r < rows; r++)
+        if (Math.abs(expected[r]!) > 1e-6)
+          gap = Math.max(gap, Math.abs(sums[r]! - expected[r]!) / Math.abs(expected[r]!));
+      if (gap <= tolerance || steps * 2 > maxSteps) {
+        options.onIntegrated?.(steps, gap);
+        break;
+      }
+      result.dispose();
     }
-    result = tf.tidy(() => tf.sum(tf.mul(difference, tf.div(total, options.steps)), -1));
-    tf.dispose([reference, difference, total]);
+    tf.dispose([reference, difference]);
   }
   const out = result.dataSync() as Float32Array;
   tf.dispose([x, result]);
   return out;
+}
+
+/** Integrated gradients at `steps` midpoints: (x − x′) · the mean gradient on the path, per token. */
+function pathIntegral(
+  split: EmbeddingSplit,
+  reference: tf.Tensor3D,
+  difference: tf.Tensor,
+  steps: number,
+): tf.Tensor {
+  let total: tf.Tensor = tf.zerosLike(difference);
+  // One step at a time, so that memory holds one path point, not all of them.
+  for (let i = 0; i < steps; i++) {
+    const alpha = (i + 0.5) / steps;
+    const next = tf.tidy(() =>
+      tf.add(total, embeddingGradients(split, tf.add(reference, tf.mul(difference, alpha)) as tf.Tensor3D)),
+    );
+    total.dispose();
+    total = next;
+  }
+  const result = tf.tidy(() => tf.sum(tf.mul(difference, tf.div(total, steps)), -1));
+  total.dispose();
+  return result;
 }
 
 /** The baseline rows of integrated gradients. */

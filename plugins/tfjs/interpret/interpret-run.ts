@@ -69,6 +69,7 @@ export async function* run(ctx: StageContext<InterpretParams>) {
   const track: TrackValue[] = [];
   const shown: AttributionRecord[] = [];
   let explained = 0;
+  let stepsUsed = 0;
   let chosen: AttributionRecord | undefined;
   const splits = p.method === 'ism' ? [] : models.map((m) => splitAtEmbedding(m, length, classIndex));
   try {
@@ -107,6 +108,18 @@ export async function* run(ctx: StageContext<InterpretParams>) {
         const options = {
           method: p.method as GradientMethod,
           steps: p.steps,
+          tolerance: p.tolerance,
+          onIntegrated: (steps: number, gap: number) => {
+            if (gap > p.tolerance)
+              ctx.log.warn(
+                `integrated gradients: ${steps} steps leave a completeness gap of ${(gap * 100).toFixed(1)}% (tolerance ${p.tolerance * 100}%)`,
+              );
+            if (steps > stepsUsed) {
+              stepsUsed = steps;
+              if (steps > p.steps)
+                ctx.log.info(`integrated gradients: ${steps} steps to complete within ${p.tolerance * 100}%`);
+            }
+          },
           baseline: p.baseline,
           seed: p.seed,
         };

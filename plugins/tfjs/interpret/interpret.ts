@@ -12,7 +12,21 @@ const params = z.strictObject({
     .enum(['auto', 'fast', 'naive'])
     .default('auto')
     .describe('ISM: fast recomputes only what a substitution reaches (CNNs); auto is fast where it can be.'),
-  steps: z.coerce.number().int().positive().default(64),
+  steps: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(64)
+    .describe(
+      'Integrated gradients: path steps to begin with (doubled, up to 16x, until `tolerance` is met).',
+    ),
+  tolerance: z.coerce
+    .number()
+    .positive()
+    .default(0.01)
+    .describe(
+      "Integrated gradients: how far (a share) each sequence's attributions may sum from f(x) - f(baseline).",
+    ),
   baseline: z.enum(['unk', 'shuffle']).default('unk'),
   seed: z.coerce.number().int().default(1),
   out: z.string().describe('Directory for ism.tsv, attributions.tsv and attributions.bedgraph.gz(.tbi).'),
