@@ -309,7 +309,8 @@ stages:
     memory: 100 MB
     retries: 1
     on-retry: { memory: 2x }
-    with: { command: "test -e tried-b || { touch tried-b; kill -9 $PPID; }; echo b" }
+    # As the OOM killer would: kill -9 the job's genoflow exec-task process (an ancestor).
+    with: { command: "test -e tried-b || { touch tried-b; p=$PPID; while ! grep -q exec-task /proc/$p/cmdline; do p=$(cut -d' ' -f4 /proc/$p/stat); done; kill -9 $p; }; echo b" }
 `,
     );
     const run = await cli(['run', 'wf.yaml', '--profile', 'cluster', '--trace', 't.tsv'], {
