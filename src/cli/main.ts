@@ -89,7 +89,7 @@ Nextflow's -resume, -preview, -profile, -params-file, -c, -w, -with-trace and -w
 const topLevelHelp = given.length === 0 || (given.length === 1 && ['--help', '-h'].includes(given[0]!));
 
 /**
- * What needs no parser answers before yargs is imported (~40 ms of start-up, even bundled):
+ * What needs no parser answers before yargs is imported (~30 ms of start-up, even bundled):
  * `--version`, and `exec-task TASK`, the process and slurm executors' child, once per task.
  */
 async function fastPath(): Promise<boolean> {
