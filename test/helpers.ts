@@ -1,7 +1,8 @@
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
+import { pathToFileURL } from 'node:url';
 
 export const repoRoot = resolve(import.meta.dirname, '..');
 export const cliPath = join(repoRoot, 'dist/src/cli/main.js');
@@ -61,4 +62,17 @@ export function cli(
       resolvePromise({ code, signal, stdout: Buffer.concat(out), stderr: err }),
     );
   });
+}
+
+const recorder = pathToFileURL(join(repoRoot, 'test/fixtures/record-imports.mjs')).href;
+
+/** Runs the CLI with every resolved module URL recorded; returns the result and the URLs. */
+export async function cliImports(args: string[], cwd?: string) {
+  const log = join(tempDir('imports'), 'imports.txt');
+  writeFileSync(log, '');
+  const result = await cli(args, {
+    cwd,
+    env: { NODE_OPTIONS: `--import=${recorder}`, GENOFLOW_TEST_IMPORT_LOG: log },
+  });
+  return { result, imports: readFileSync(log, 'utf8').split('\n').filter(Boolean) };
 }

@@ -1,17 +1,16 @@
 #!/usr/bin/env node
 import { cpus } from 'node:os';
 import { resolve } from 'node:path';
-import yargs, { type Argv } from 'yargs';
-import { hideBin } from 'yargs/helpers';
-import { exportCommandModule } from './commands/export.js';
+import type { Argv } from 'yargs';
+import { genoflowVersion } from '../engine/provenance.js';
 import { exitWith, reportError } from './exit.js';
-import { translateNextflowFlags } from './nextflow-flags.js';
 
 // Each command's module is loaded only when it runs, so `validate` stays quick to start.
 const command = {
   clean: () => import('./commands/clean.js'),
   dag: () => import('./commands/dag.js'),
   execTask: () => import('./commands/exec-task.js'),
+  export: () => import('./commands/export.js'),
   log: () => import('./commands/log.js'),
   params: () => import('./commands/params.js'),
   plugins: () => import('./commands/plugins.js'),
@@ -57,7 +56,7 @@ function usageMessage(message: string): string {
   return `unknown option${flags.length > 1 ? 's' : ''} ${flags.join(', ')}`;
 }
 
-const given = hideBin(process.argv);
+const given = process.argv.slice(2);
 const logLevelAt = given.indexOf('--log-level');
 const debug = given.includes('--log-level=debug') || (logLevelAt !== -1 && given[logLevelAt + 1] === 'debug');
 
@@ -89,9 +88,29 @@ Nextflow's -resume, -preview, -profile, -params-file, -c, -w, -with-trace and -w
 // The by-task table keeps its lines whole in `genoflow --help`.
 const topLevelHelp = given.length === 0 || (given.length === 1 && ['--help', '-h'].includes(given[0]!));
 
-const runEpilogue = runHelpFor && !runHelpFor.startsWith('-') ? await workflowHelp(runHelpFor) : '';
+/**
+ * What needs no parser answers before yargs is imported (~30 ms of start-up, even bundled):
+ * `--version`, and `exec-task TASK`, the process and slurm executors' child, once per task.
+ */
+async function fastPath(): Promise<boolean> {
+  if (given.length === 1 && given[0] === '--version') {
+    process.stdout.write(`${genoflowVersion}\n`);
+    return true;
+  }
+  if (given.length === 2 && given[0] === 'exec-task' && !given[1]!.startsWith('-')) {
+    await (await command.execTask()).execTaskCommand({ task: given[1]! });
+    return true;
+  }
+  return false;
+}
 
-try {
+/** Everything else: parsed by yargs, which runs the command. */
+async function parse(): Promise<void> {
+  const [{ default: yargs }, { translateNextflowFlags }] = await Promise.all([
+    import('yargs'),
+    import('./nextflow-flags.js'),
+  ]);
+  const runEpilogue = runHelpFor && !runHelpFor.startsWith('-') ? await workflowHelp(runHelpFor) : '';
   await yargs(translateNextflowFlags(given))
     .scriptName('genoflow')
     // The workflow params table after `run WF --help` keeps its lines whole. yargs renders
@@ -207,7 +226,12 @@ try {
           .option('all', { type: 'boolean', default: false, describe: 'remove the whole cache' }),
       async (args) => (await command.clean()).cleanCommand({ ...args, workDir: resolve(args.workDir) }),
     )
-    .command(exportCommandModule)
+    .command(
+      'export <path>',
+      'write portable forms of a model bundle (model.onnx)',
+      (y) => y.positional('path', { type: 'string', demandOption: true, describe: 'a model bundle folder' }),
+      async (args) => (await command.export()).exportCommand(args),
+    )
     .demandCommand(1, 'name a command')
     .strict()
     .fail((message, error) => {
@@ -216,8 +240,14 @@ try {
       const text = usageMessage(message ?? error?.message ?? '');
       throw Object.assign(new Error(`${text}\nRun genoflow --help for usage.`), { exitCode: 2 });
     })
+    // its own version: yargs would look for a package.json from the working directory
+    .version(genoflowVersion)
     .help()
     .parseAsync();
+}
+
+try {
+  if (!(await fastPath())) await parse();
   exitWith(0);
 } catch (error) {
   // yargs reports usage errors by throwing, some before its promise exists

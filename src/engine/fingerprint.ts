@@ -1,5 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import type { createXXHash128 } from 'hash-wasm';
 import { writeJsonAtomic } from './cache.js';
 
 interface Remembered {
@@ -9,8 +11,17 @@ interface Remembered {
   hash: string;
 }
 
-/** The wasm hasher, loaded when a file is first hashed (a resume of unchanged files needs none). */
-export const xxhash128 = async () => (await import('hash-wasm')).createXXHash128();
+/**
+ * The wasm hasher, loaded when a file is first hashed (a resume of unchanged files needs none).
+ * From hash-wasm's one-algorithm build: its main file carries every algorithm's wasm, ~270 kB
+ * of CommonJS that costs ~25 ms to load, in each task of the process and slurm executors.
+ */
+export const xxhash128 = async () =>
+  (
+    createRequire(import.meta.url)('hash-wasm/dist/xxhash128.umd.min.js') as {
+      createXXHash128: typeof createXXHash128;
+    }
+  ).createXXHash128();
 
 /** Content hash of a file or directory (xxhash128), computed from its bytes. */
 export async function hashFile(path: string): Promise<string> {

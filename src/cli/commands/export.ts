@@ -1,5 +1,4 @@
 import { resolve } from 'node:path';
-import type { CommandModule } from 'yargs';
 import { createLogger } from '../../engine/logger.js';
 import { PluginRegistry } from '../../engine/plugin-loader.js';
 
@@ -19,11 +18,3 @@ export async function exportCommand(args: { path: string; quiet?: boolean }): Pr
     exitCode: 2,
   });
 }
-
-export const exportCommandModule: CommandModule<object, { path: string; quiet?: boolean }> = {
-  command: 'export <path>',
-  describe: 'write portable forms of a model bundle (model.onnx)',
-  builder: (y) =>
-    y.positional('path', { type: 'string', demandOption: true, describe: 'a model bundle folder' }),
-  handler: exportCommand,
-};
