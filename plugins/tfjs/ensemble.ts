@@ -36,6 +36,7 @@ export async function trainEnsemble(
         await trainModel({ ...settings, seed }, shape, train, valid, {
           ...hooks,
           log: (m) => hooks.log(label + m),
+          warn: (m) => hooks.warn(label + m),
           status: (m) => hooks.status(label + m),
           checkpointDir,
           fingerprint: members > 1 ? `${hooks.fingerprint}/member-${i + 1}` : hooks.fingerprint,

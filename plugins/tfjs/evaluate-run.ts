@@ -122,6 +122,7 @@ export async function* run(ctx: StageContext<EvaluateParams>) {
       const members = await trainEnsemble(settings, ensemble, shape, trainSet, validSet, {
         signal: ctx.signal,
         log: (m) => ctx.log.info(`fold ${f + 1}/${folds.length}: ${m}`),
+        warn: (m) => ctx.log.warn(`fold ${f + 1}/${folds.length}: ${m}`),
         status: (m) => ctx.progress.status(`fold ${f + 1}/${folds.length}: ${m}`),
         fingerprint: '',
         threads: ctx.threads,

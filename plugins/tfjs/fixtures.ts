@@ -167,7 +167,13 @@ export function withRandomWeights<M extends tf.LayersModel>(model: M, seed: numb
 
 /** Training hooks that log nothing and are never aborted. */
 export function silentHooks(): TrainHooks {
-  return { signal: new AbortController().signal, log: () => {}, status: () => {}, fingerprint: '' };
+  return {
+    signal: new AbortController().signal,
+    log: () => {},
+    warn: () => {},
+    status: () => {},
+    fingerprint: '',
+  };
 }
 
 /** The models' toy set: 160 sequences of 30 bp as 3-mers, the positive class carrying TATAAT (separable). */

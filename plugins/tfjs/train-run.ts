@@ -67,6 +67,7 @@ export async function* run(ctx: StageContext<TrainParams>) {
   const members = await trainEnsemble(settings, ensemble, shape, trainSet, validSet, {
     signal: ctx.signal,
     log: (m) => ctx.log.info(m),
+    warn: (m) => ctx.log.warn(m),
     status: (m) => ctx.progress.status(m),
     checkpointDir: ctx.checkpointDir,
     fingerprint: fingerprint({ settings, validationSplit, backend }, rows, given),

@@ -41,6 +41,7 @@ export interface EpochRecord {
 export interface TrainHooks {
   signal: AbortSignal;
   log(message: string): void;
+  warn(message: string): void;
   status(message: string): void;
   /** Where to checkpoint every epoch and resume from; none for throw-away models (CV folds). */
   checkpointDir?: string;
@@ -86,6 +87,7 @@ export async function trainModel(
   const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
   const adam = new Adam(variables, settings['learning-rate']);
   const weights = classWeights(train.labels, shape.classes, settings['class-weight']);
+  const constant = constantLoss(train.labels, weights);
   const rng = new Rng(settings.seed ^ 0x5eed);
   let history: EpochRecord[] = [];
   let best = { epoch: 0, valLoss: Number.POSITIVE_INFINITY, weights: null as Float32Array[] | null };
@@ -171,6 +173,10 @@ export async function trainModel(
       );
       hooks.log(line);
       hooks.status(line);
+      if (epoch === FLAT_EPOCHS && loss > 0.99 * constant)
+        hooks.warn(
+          `training loss after ${FLAT_EPOCHS} epochs is ${loss.toFixed(4)}, no better than predicting the class shares for every row (${constant.toFixed(4)}): the model is not learning; try another learning-rate (now ${settings['learning-rate']}) or model`,
+        );
       if (stopped)
         hooks.log(
           `stopping early after epoch ${epoch} of ${settings.epochs}: validation loss has not gone below epoch ${best.epoch}'s ${best.valLoss.toFixed(4)} for ${settings.patience} epochs (patience ${settings.patience})`,
@@ -285,6 +291,20 @@ function describeEpoch(r: EpochRecord, epochs: number, tail: string): string {
       ? ''
       : ` val_loss ${r.valLoss.toFixed(4)} val_acc ${r.valAccuracy!.toFixed(4)} val_mcc ${r.valMcc!.toFixed(4)}`;
   return `epoch ${r.epoch}/${epochs} loss ${r.loss.toFixed(4)} acc ${r.accuracy.toFixed(4)}${valid} ${r.samplesPerSecond.toFixed(0)} samples/s ${tail}`;
+}
+
+/**
+ * A training whose loss after FLAT_EPOCHS epochs is not 1% below a constant classifier's (the
+ * best one, predicting the class shares; ln K with balanced class weights) has learned
+ * nothing from the sequences: it is warned of.
+ */
+const FLAT_EPOCHS = 3;
+
+function constantLoss(labels: Int32Array, weights: Float32Array): number {
+  const mass = Array.from(weights, () => 0);
+  for (const l of labels) mass[l]! += weights[l]!;
+  const total = mass.reduce((a, b) => a + b, 0);
+  return -mass.reduce((sum, m) => (m ? sum + m * Math.log(m / total) : sum), 0) / labels.length;
 }
 
 /** Which epoch's weights the model keeps, and why. */

@@ -17,6 +17,7 @@ it('says when training stops early, and which epoch it keeps and why', async () 
     const hooks = {
       signal: new AbortController().signal,
       log: (m: string) => log.push(m),
+      warn: (m: string) => log.push(`warning: ${m}`),
       status: () => {},
       fingerprint: '',
     };
@@ -52,6 +53,7 @@ it('keeps the last epoch without validation rows, and says so', async () => {
   const hooks = {
     signal: new AbortController().signal,
     log: (m: string) => log.push(m),
+    warn: (m: string) => log.push(`warning: ${m}`),
     status: () => {},
     fingerprint: '',
   };
@@ -61,4 +63,34 @@ it('keeps the last epoch without validation rows, and says so', async () => {
   expect(log.at(-1)).toBe(
     'keeping the weights of the last epoch (2): no validation rows to choose another by',
   );
+});
+
+it('warns when 3 epochs leave the loss no better than a constant classifier, and not when it learns', async () => {
+  await useBackend('wasm');
+  const { data, shape } = await motifDataset();
+  const train = async (learningRate: number) => {
+    const log: string[] = [];
+    const hooks = {
+      signal: new AbortController().signal,
+      log: () => {},
+      warn: (m: string) => log.push(m),
+      status: () => {},
+      fingerprint: '',
+    };
+    const settings = { ...toySettings('cnn', 3), 'learning-rate': learningRate };
+    const { model, history } = await trainModel(settings, shape, data, null, hooks);
+    model.dispose();
+    return { log, losses: history.map((h) => h.loss) };
+  };
+  // Balanced class weights: the best constant classifier's loss is ln 2.
+  const constant = Math.log(2);
+  // A step too small to move any weight: the loss stays where it began.
+  const stuck = await train(1e-9);
+  expect(stuck.losses.at(-1)!).toBeGreaterThan(0.99 * constant);
+  expect(stuck.log).toEqual([
+    `training loss after 3 epochs is ${stuck.losses.at(-1)!.toFixed(4)}, no better than predicting the class shares for every row (0.6931): the model is not learning; try another learning-rate (now 1e-9) or model`,
+  ]);
+  const learning = await train(0.01);
+  expect(learning.losses.at(-1)!).toBeLessThan(0.99 * constant);
+  expect(learning.log).toEqual([]);
 });
