@@ -3,6 +3,7 @@ import type { Logger, TokenizerSpec } from '../../src/plugin-api/index.js';
 import type { Bundle, TrainingRecord } from './bundle.js';
 import { graphBuilder, irVersion, onnx, opsetVersion, valueInfo } from './onnx-graph.js';
 import { memberGraph } from './onnx-layers.js';
+import { defaultRunRows, runRowsFor, runRowsKey } from './onnx-runtime.js';
 
 /** What model.onnx's metadata_props hold besides the graph (values are JSON). */
 export const metadataKeys = {
@@ -10,6 +11,7 @@ export const metadataKeys = {
   labels: 'genoflow.labels',
   length: 'genoflow.length',
   params: 'genoflow.params',
+  runRows: runRowsKey,
 } as const;
 
 export interface OnnxContents {
@@ -26,6 +28,8 @@ export interface OnnxMetadata {
   spec: TokenizerSpec;
   length: number;
   params: TrainingRecord['params'];
+  /** Rows per session run that keep the largest intermediate tensor in cache (a hint; any batch size works). */
+  runRows: number;
 }
 
 /**
@@ -37,10 +41,12 @@ export interface OnnxMetadata {
 export function toOnnx(models: readonly tf.LayersModel[], contents: OnnxContents): Uint8Array {
   const { training } = contents;
   const graph = graphBuilder(['tokens', 'probabilities']);
-  const outputs = models.map((model, i) =>
+  const members = models.map((model, i) =>
     memberGraph(models.length > 1 ? graph.scoped(`member${i + 1}/`) : graph, model, 'tokens'),
   );
+  const outputs = members.map((m) => m.probabilities);
   graph.node(outputs.length > 1 ? 'Mean' : 'Identity', outputs, [], ['probabilities']);
+  const runRows = runRowsFor(Math.max(...members.map((m) => m.largestRowBytes)));
   const { FLOAT, INT32 } = onnx.TensorProto.DataType;
   const model = onnx.ModelProto.create({
     irVersion,
@@ -60,6 +66,7 @@ export function toOnnx(models: readonly tf.LayersModel[], contents: OnnxContents
       { key: metadataKeys.labels, value: JSON.stringify(contents.classes) },
       { key: metadataKeys.length, value: JSON.stringify(training.length) },
       { key: metadataKeys.params, value: JSON.stringify(training.params) },
+      { key: metadataKeys.runRows, value: JSON.stringify(runRows) },
     ],
   });
   return onnx.ModelProto.encode(model).finish();
@@ -79,6 +86,8 @@ export function readOnnxMetadata(bytes: Uint8Array): OnnxMetadata {
     classes: get(metadataKeys.labels) as string[],
     length: get(metadataKeys.length) as number,
     params: get(metadataKeys.params) as TrainingRecord['params'],
+    // Written since the folded CNN's one-Gather form; before, every model ran in runs of 64.
+    runRows: props.has(metadataKeys.runRows) ? (get(metadataKeys.runRows) as number) : defaultRunRows,
   };
 }
 

@@ -31,10 +31,12 @@ export const attr = {
 export interface GraphBuilder {
   /** A float32 initializer of `shape`. */
   floats(name: string, values: Float32Array, shape: number[]): string;
-  /** A 1-D int64 initializer (shapes, axes, indices). */
-  int64s(name: string, values: number[]): string;
+  /** An int64 initializer (shapes, axes, indices), 1-D unless `shape` is given. */
+  int64s(name: string, values: number[], shape?: number[]): string;
   /** An int32 scalar initializer (to pad or offset token ids). */
   int32(name: string, value: number): string;
+  /** An int32 initializer (token-id offsets), 1-D unless `shape` is given. */
+  int32s(name: string, values: Int32Array, shape?: number[]): string;
   /** A node; returns its outputs' names (`outputs` of them, or the names given). */
   node(op: string, inputs: string[], attributes?: Attribute[], outputs?: number | string[]): string[];
   /** The same builder naming under `prefix` too. */
@@ -60,13 +62,13 @@ export function graphBuilder(reserved: string[]): GraphBuilder {
       initializers.push({ name: unique_, dataType: onnx.TensorProto.DataType.FLOAT, dims: shape, rawData });
       return unique_;
     },
-    int64s(name, values) {
+    int64s(name, values, shape = [values.length]) {
       const unique_ = unique(prefix + name);
       const rawData = new Uint8Array(BigInt64Array.from(values, BigInt).buffer);
       initializers.push({
         name: unique_,
         dataType: onnx.TensorProto.DataType.INT64,
-        dims: [values.length],
+        dims: shape,
         rawData,
       });
       return unique_;
@@ -75,6 +77,12 @@ export function graphBuilder(reserved: string[]): GraphBuilder {
       const unique_ = unique(prefix + name);
       const rawData = new Uint8Array(Int32Array.of(value).buffer);
       initializers.push({ name: unique_, dataType: onnx.TensorProto.DataType.INT32, dims: [], rawData });
+      return unique_;
+    },
+    int32s(name, values, shape = [values.length]) {
+      const unique_ = unique(prefix + name);
+      const rawData = new Uint8Array(values.buffer, values.byteOffset, values.byteLength).slice();
+      initializers.push({ name: unique_, dataType: onnx.TensorProto.DataType.INT32, dims: shape, rawData });
       return unique_;
     },
     node(op, inputs, attributes = [], outputs = 1) {

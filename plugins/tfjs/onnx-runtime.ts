@@ -2,6 +2,7 @@
  * Inference on onnxruntime-node, an optional dependency: genoflow installs, tests and runs
  * without it (on tfjs), and `backend: onnx` then says how to get it.
  */
+import { onnx } from './onnx-graph.js';
 
 /** The part of onnxruntime-node's API used here (typed locally: the package may be absent). */
 interface OnnxRuntime {
@@ -44,12 +45,46 @@ export async function onnxRuntimeVersion(): Promise<string> {
   return (await loadOnnxRuntime())?.env.versions?.node ?? 'unknown';
 }
 
+/** model.onnx's metadata key of the rows per session run (runRowsFor). */
+export const runRowsKey = 'genoflow.run-rows';
+/** Rows per run for a model without a large intermediate tensor: an LSTM's or a GEMM's batch. */
+export const defaultRunRows = 64;
+
 /**
- * Rows per session run at most: a folded CNN's per-tap [rows, length, filters] tensors then
- * stay in cache (2 threads, length 128, 128 filters: 6,800 rows/s in runs of 32, 5,600 of 64,
- * 2,500 of 256, on this 2-core machine under load).
+ * What a run's largest intermediate tensor may take: runs of more rows push a folded CNN's tap
+ * rows [rows, taps, length, filters] out of cache. Measured with 9 taps, length 128 and 128
+ * filters (590 KB a row), one-thread sessions on 2 workers as tfjs.predict runs them, on this
+ * 2-core machine: vocabulary 261 (the workflows' 4-mers) 38,400 rows/s in runs of 8, 27,600
+ * of 16, 15,700 of 64; vocabulary 4,101 (6-mers) 17,100, 16,600 and 10,800.
  */
-const runRows = 64;
+const runBytes = 5 << 20;
+
+/** Rows per run for a model whose largest intermediate takes `rowBytes` a row (0: none stands out). */
+export function runRowsFor(rowBytes: number): number {
+  if (rowBytes <= 0) return defaultRunRows;
+  return Math.max(1, Math.min(defaultRunRows, Math.floor(runBytes / rowBytes)));
+}
+
+/**
+ * The rows per session run `model` asks for: its metadata's, or for a file written before
+ * the key, the same rule applied to a folded CNN's tap tables (`conv_bias_by_tap`, [taps, 1,
+ * filters]; the per-tap form of those files holds as many bytes a row at once).
+ */
+export function runRowsOf(model: Uint8Array): number {
+  const decoded = onnx.ModelProto.decode(model);
+  const value = decoded.metadataProps.find((p) => p.key === runRowsKey)?.value;
+  const rows = value === undefined || value === null ? Number.NaN : Number(JSON.parse(value));
+  if (Number.isInteger(rows) && rows > 0) return rows;
+  const int = (v: unknown) => Number(String(v ?? 0)); // int64s may decode as Long
+  const length = int(decoded.graph?.input?.[0]?.type?.tensorType?.shape?.dim?.[1]?.dimValue);
+  let largest = 0;
+  for (const initializer of decoded.graph?.initializer ?? []) {
+    if (!initializer.name?.endsWith('conv_bias_by_tap') || initializer.dims?.length !== 3) continue;
+    const [taps, , filters] = initializer.dims.map(int);
+    largest = Math.max(largest, taps! * length * filters! * 4);
+  }
+  return runRowsFor(largest);
+}
 
 export interface OnnxPredictor {
   /** Class probabilities of `rows` rows of ids (row-major, `length` wide), in runs of at most `batchSize` rows. */
@@ -65,7 +100,7 @@ export async function createOnnxPredictor(
   const ort = await loadOnnxRuntime();
   if (!ort) throw new Error(onnxMissing);
   const { length, classes } = options;
-  const batchSize = Math.min(options.batchSize, runRows);
+  const batchSize = Math.min(options.batchSize, runRowsOf(model));
   const session = await ort.InferenceSession.create(model, {
     intraOpNumThreads: Math.max(1, options.threads),
     interOpNumThreads: 1,

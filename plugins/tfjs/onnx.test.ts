@@ -8,7 +8,8 @@ import { motifDataset, withRandomWeights } from './fixtures.js';
 import { predictProbabilities } from './inference.js';
 import { type ArchitectureParams, buildModel } from './models.js';
 import { readOnnxMetadata, toOnnx } from './onnx-export.js';
-import { loadOnnxRuntime, predictOnnx } from './onnx-runtime.js';
+import { onnx } from './onnx-graph.js';
+import { loadOnnxRuntime, predictOnnx, runRowsOf } from './onnx-runtime.js';
 
 const { length, rows, classes, data, shape } = await motifDataset();
 const ort = await loadOnnxRuntime();
@@ -107,6 +108,20 @@ describe('ONNX export', () => {
     expect(metadata.classes).toEqual(['neg', 'pos']);
     expect(metadata.length).toBe(length);
     expect(metadata.params.model).toBe('lstm');
+    expect(metadata.runRows).toBe(64);
+  });
+
+  it("a folded CNN's file asks for runs whose tap rows fit in 5 MiB, and a file without the key gets the same", () => {
+    const model = randomModel({ model: 'cnn', filters: 128, 'kernel-size': 9 }, 4);
+    const bytes = onnxOf([model], { model: 'cnn', filters: 128, 'kernel-size': 9 });
+    model.dispose();
+    // [rows, 9 taps, length, 128 filters] float32 per run.
+    const expected = Math.min(64, Math.floor((5 << 20) / (9 * length * 128 * 4)));
+    expect(readOnnxMetadata(bytes).runRows).toBe(expected);
+    expect(runRowsOf(bytes)).toBe(expected);
+    const older = onnx.ModelProto.decode(bytes);
+    older.metadataProps = older.metadataProps.filter((p) => p.key !== 'genoflow.run-rows');
+    expect(runRowsOf(onnx.ModelProto.encode(older).finish())).toBe(expected);
   });
 
   it('a layer it cannot translate is refused by name', () => {
