@@ -10,7 +10,7 @@ import plugin from './index.js';
 import { readOnnxMetadata } from './onnx-export.js';
 import { loadOnnxRuntime } from './onnx-runtime.js';
 
-const { train, predict, evaluate } = plugin.stages;
+const { train, predict, evaluate, interpret } = plugin.stages;
 const ort = await loadOnnxRuntime();
 const batches = kmerBatches(motifSequences(120, 30, 21), 3, 32);
 
@@ -105,6 +105,36 @@ describe('model bundles as ONNX', () => {
     const wasm = await predictions(ensemble, 'wasm');
     expect(largestDifference(onnx.predictions, wasm.predictions)).toBeLessThan(1e-5);
   });
+
+  it.skipIf(!ort)(
+    'tfjs.interpret on onnx gives naive ISM equal to tfjs (wasm) to 1e-5; gradients refuse it',
+    async () => {
+      const ism = async (backend: string) => {
+        const out = tempDir(`interpret-${backend}`);
+        await runStageForTest(interpret, {
+          params: { model: cnn, method: 'ism', ism: 'naive', backend, out },
+          inputs: { in: batches.slice(0, 1) },
+        });
+        return (await readFile(join(out, 'ism.tsv'), 'utf8')).trimEnd().split('\n').slice(1);
+      };
+      const [onnx, wasm] = [await ism('onnx'), await ism('wasm')];
+      expect(onnx.length).toBe(32 * 3 * 30);
+      let largest = 0;
+      for (const [i, row] of onnx.entries()) {
+        const a = row.split('\t');
+        const b = wasm[i]!.split('\t');
+        expect(a.slice(0, 4)).toEqual(b.slice(0, 4));
+        largest = Math.max(largest, Math.abs(Number(a[5]) - Number(b[5])));
+      }
+      expect(largest).toBeLessThan(1e-5);
+      await expect(
+        runStageForTest(interpret, {
+          params: { model: cnn, method: 'saliency', backend: 'onnx', out: tempDir('interpret-refused') },
+          inputs: { in: batches.slice(0, 1) },
+        }),
+      ).rejects.toThrow(/backend onnx runs naive ISM only \(saliency needs TensorFlow\.js\)/);
+    },
+  );
 
   it('a bundle without model.onnx (written before ONNX export) still predicts on onnx, and `genoflow export` writes the file training writes', async () => {
     const written = await readFile(join(cnn, 'model.onnx'));

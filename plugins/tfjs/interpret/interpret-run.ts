@@ -6,6 +6,10 @@ import * as tf from '@tensorflow/tfjs';
 import type { StageContext, TokenBatch } from '../../../src/plugin-api/index.js';
 import { useBackend } from '../backend.js';
 import { fitRow, specDifferences } from '../dataset.js';
+import { recordInferenceBackend, useInferenceBackend } from '../inference-backend.js';
+import { bundleOnnx } from '../onnx-export.js';
+import { createOnnxPredictor, type OnnxPredictor } from '../onnx-runtime.js';
+import type { BackendChoice } from '../params.js';
 import { loadModelFor } from '../predict-run.js';
 import { type TrackValue, writeBedGraph } from './bedgraph.js';
 import {
@@ -16,7 +20,7 @@ import {
 } from './gradients.js';
 import type { InterpretParams } from './interpret.js';
 import { attributionCharts } from './interpret-report.js';
-import { canFastIsm, fastIsm, type IsmScores, naiveIsm } from './ism.js';
+import { canFastIsm, fastIsm, type IsmInput, type IsmScores, naiveIsm, naiveIsmBatches } from './ism.js';
 import { BASE_LETTERS, baseAttributions, basesOffset, N_CODE, rowBases, rowLayout } from './token-bases.js';
 
 /** Port `attribution`: one sequence's per-base attributions for the chosen class. */
@@ -43,8 +47,14 @@ async function write(stream: WriteStream, text: string): Promise<void> {
 
 export async function* run(ctx: StageContext<InterpretParams>) {
   const p = ctx.params;
-  const backend = await useBackend(p.backend);
-  ctx.log.info(`tfjs backend: ${backend}`);
+  // onnxruntime gives no gradients and no fastISM: only naive ISM runs there, when asked for.
+  const onnx = p.backend === 'onnx';
+  if (onnx && (p.method !== 'ism' || p.ism === 'fast'))
+    throw new Error(
+      `${ctx.stageName}: backend onnx runs naive ISM only (${p.method === 'ism' ? 'ism: fast' : p.method} needs TensorFlow.js): use backend auto, wasm, cpu or node`,
+    );
+  const backend = onnx ? await useInferenceBackend('onnx') : await useBackend(p.backend as BackendChoice);
+  await recordInferenceBackend(ctx, backend);
   const { path, bundle } = await loadModelFor(ctx, p.model);
   const { models, classes, spec } = bundle;
   const length = bundle.training.length;
@@ -52,7 +62,15 @@ export async function* run(ctx: StageContext<InterpretParams>) {
   if (classIndex < 0)
     throw new Error(`${ctx.stageName}: class "${p.class}" is not one of the model's (${classes.join(', ')})`);
   const layout = rowLayout(spec, length, `${ctx.stageName}: ${path}`);
-  const fast = p.method === 'ism' && p.ism !== 'naive' && models.every(canFastIsm);
+  const fast = p.method === 'ism' && !onnx && p.ism !== 'naive' && models.every(canFastIsm);
+  const onnxPredictor = onnx
+    ? await createOnnxPredictor(bundleOnnx(bundle, path, ctx.log), {
+        length,
+        classes: classes.length,
+        batchSize: p['batch-size'],
+        threads: Math.max(1, ctx.threads),
+      })
+    : undefined;
   if (p.method === 'ism' && p.ism === 'fast' && !fast)
     throw new Error(
       `${ctx.stageName}: ism: fast needs a CNN (Embedding → Conv1D, padding same); ${path} is a ${bundle.training.params.model}`,
@@ -93,7 +111,11 @@ export async function* run(ctx: StageContext<InterpretParams>) {
       let refScores: number[];
       if (p.method === 'ism') {
         const input = { ids, bases, layout, classIndex, batchSize: p['batch-size'] };
-        ism = fast ? fastIsm(models, input) : naiveIsm(models, input);
+        ism = onnxPredictor
+          ? await onnxIsm(onnxPredictor, input, classes.length)
+          : fast
+            ? fastIsm(models, input)
+            : naiveIsm(models, input);
         refScores = ism.map((s) => s.ref);
         // A base's ISM attribution: how much the score falls when it is replaced (the mean over its three alternatives).
         perBase = ism.map((s, r) =>
@@ -177,6 +199,7 @@ export async function* run(ctx: StageContext<InterpretParams>) {
     }
   } finally {
     for (const model of models) model.dispose();
+    await onnxPredictor?.dispose();
     await Promise.all([ismOut, attributionsOut].map((s) => s && new Promise((done) => s.end(done))));
   }
   ctx.declareOutputFile(attributionsFile);
@@ -189,6 +212,17 @@ export async function* run(ctx: StageContext<InterpretParams>) {
   }
   if (p.show !== undefined && !chosen) ctx.log.warn(`show: no sequence "${p.show}" was explained`);
   for (const section of attributionCharts(shown, chosen ?? shown[0], p.method)) ctx.report(section);
+}
+
+/** Naive ISM with onnxruntime scoring the rows (an ensemble's model.onnx is the members' mean). */
+async function onnxIsm(predictor: OnnxPredictor, input: IsmInput, classes: number): Promise<IsmScores[]> {
+  const score = async (ids: Int32Array, rows: number) => {
+    const probs = await predictor.predict(ids, rows);
+    return Float32Array.from({ length: rows }, (_, r) => probs[r * classes + input.classIndex]!);
+  };
+  const { scores, batches } = naiveIsmBatches(input, await score(input.ids, input.bases.length));
+  for (const batch of batches) batch.place(await score(batch.ids, batch.rows));
+  return scores;
 }
 
 /** The class score of each row: the mean over the members. */

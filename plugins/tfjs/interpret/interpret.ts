@@ -1,5 +1,5 @@
 import { defineStage, z } from '../../../src/plugin-api/index.js';
-import { backendParam } from '../params.js';
+import { inferenceBackendParam } from '../params.js';
 
 const params = z.strictObject({
   model: z.string().optional(),
@@ -35,7 +35,9 @@ const params = z.strictObject({
     .optional()
     .describe('The sequence whose ISM matrix the report shows; default the best-scoring one.'),
   'batch-size': z.coerce.number().int().positive().default(256),
-  backend: backendParam,
+  backend: inferenceBackendParam.describe(
+    "auto, node, wasm or cpu: TensorFlow.js; onnx: naive ISM on the bundle's model.onnx (onnxruntime gives no gradients)",
+  ),
 });
 export type InterpretParams = z.output<typeof params>;
 

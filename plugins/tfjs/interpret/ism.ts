@@ -53,27 +53,53 @@ function emptyScores(input: IsmInput, refScores: Float32Array): IsmScores[] {
   });
 }
 
-/** Naive ISM: every mutant row through the whole model, `batchSize` rows at a time. */
-export function naiveIsm(models: readonly tf.LayersModel[], input: IsmInput): IsmScores[] {
+/** One batch of naive ISM's mutant rows, and where their scores go. */
+export interface MutantBatch {
+  ids: Int32Array;
+  rows: number;
+  place(scores: Float32Array): void;
+}
+
+/**
+ * Naive ISM as batches of mutant rows (`batchSize` at a time, one buffer reused: score each
+ * batch before taking the next), for any scorer: `refScores` are the rows' own scores.
+ */
+export function naiveIsmBatches(
+  input: IsmInput,
+  refScores: Float32Array,
+): { scores: IsmScores[]; batches: Iterable<MutantBatch> } {
   const { layout } = input;
-  const rows = input.bases.length;
-  const out = emptyScores(input, classScores(models, input.ids, rows, input));
+  const scores = emptyScores(input, refScores);
   const list = mutants(input);
   const chunk = input.batchSize;
   const ids = new Int32Array(chunk * layout.length);
-  for (let start = 0; start < list.length; start += chunk) {
-    const part = list.slice(start, start + chunk);
-    part.forEach(({ row, pos, alt }, m) => {
-      const target = ids.subarray(m * layout.length, (m + 1) * layout.length);
-      target.set(input.ids.subarray(row * layout.length, (row + 1) * layout.length));
-      writeMutantRow(input.bases[row]!, pos, alt, layout, target);
-    });
-    const scores = classScores(models, ids, part.length, input);
-    part.forEach(({ row, pos, alt }, m) => {
-      out[row]!.alt[pos * 4 + alt] = scores[m]!;
-    });
+  function* batches(): Generator<MutantBatch> {
+    for (let start = 0; start < list.length; start += chunk) {
+      const part = list.slice(start, start + chunk);
+      part.forEach(({ row, pos, alt }, m) => {
+        const target = ids.subarray(m * layout.length, (m + 1) * layout.length);
+        target.set(input.ids.subarray(row * layout.length, (row + 1) * layout.length));
+        writeMutantRow(input.bases[row]!, pos, alt, layout, target);
+      });
+      yield {
+        ids,
+        rows: part.length,
+        place: (values) =>
+          part.forEach(({ row, pos, alt }, m) => {
+            scores[row]!.alt[pos * 4 + alt] = values[m]!;
+          }),
+      };
+    }
   }
-  return out;
+  return { scores, batches: batches() };
+}
+
+/** Naive ISM on tfjs: every mutant row through the whole model. */
+export function naiveIsm(models: readonly tf.LayersModel[], input: IsmInput): IsmScores[] {
+  const rows = input.bases.length;
+  const { scores, batches } = naiveIsmBatches(input, classScores(models, input.ids, rows, input));
+  for (const batch of batches) batch.place(classScores(models, batch.ids, batch.rows, input));
+  return scores;
 }
 
 /** Whether fast ISM applies: Embedding → Conv1D ('same', stride 1) [→ more such Conv1D] → the rest. */
