@@ -147,7 +147,7 @@ export async function* run(ctx: StageContext<PredictParams>) {
   try {
     for await (const { input, result: probs } of predicted()) {
       const batch = input.batch;
-      // Before the rows go out: the ids were handed to a worker with the batch only if not explained.
+      // From the copy: the ids themselves may have gone to a worker.
       const explained = explainer?.explain(batch, input.valid, input.explainIds!);
       let next = 0;
       for (let r = 0; r < batch.rows; r++) {

@@ -25,8 +25,8 @@ interface Member {
 
 /**
  * Command stages that stream to each other, run as one OS pipeline: one `sh` that wires
- * the members' stdin and stdout with pipes, so their bytes never pass through Node, and
- * Node forks once for the whole chain rather than once per member. Each member keeps its
+ * the members' stdin and stdout with pipes, so their bytes never pass through Node, and one
+ * process is started for the whole chain rather than one per member. Each member keeps its
  * own exit status (reported on fd 3 as it exits), stderr (a file in its scratch dir) and
  * outcome. A lone command stage is a pipeline of one.
  *
@@ -38,7 +38,7 @@ export class CommandPipeline {
   private readonly members: (Member | undefined)[];
   private readonly endings: Deferred<Ending>[];
   private readonly stdout = deferred<NodeJS.ReadableStream>();
-  private stopped: { by: number; reason: unknown } | undefined;
+  private stopped = false;
   private stopProcess: (() => void) | undefined;
 
   /**
@@ -93,7 +93,7 @@ export class CommandPipeline {
   /** Ends the pipeline on account of member `by`; the first stop is the one reported. */
   private stop(by: number, reason: unknown): void {
     if (this.stopped) return;
-    this.stopped = { by, reason };
+    this.stopped = true;
     this.stopProcess?.();
     if (!this.stopProcess) this.stdout.reject(reason);
     // Members still running end now; the process's own report of them no longer counts.

@@ -24,23 +24,28 @@ export interface SpawnRequest {
 
 export type HelperRequest = { op: 'fd'; id: number; index: number } | SpawnRequest;
 
+/** How a command exited. */
+export interface Exit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+}
+
 export type HelperReport =
   | { op: 'spawned'; id: number; pid: number }
   | { op: 'error'; id: number; message: string }
-  | { op: 'exit'; id: number; code: number | null; signal: NodeJS.Signals | null };
+  | ({ op: 'exit'; id: number } & Exit);
 
 /** A command started by the helper: its own process group, with `stdio` as its fds 0.. */
 export interface HelperChild {
   pid: number;
   /** The engine's ends of the command's fds, in fd order. */
   stdio: Socket[];
-  /** Resolves with how the command exited. */
-  exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  exit: Promise<Exit>;
 }
 
 interface Pending {
   spawned: Deferred<number>;
-  exit: Deferred<{ code: number | null; signal: NodeJS.Signals | null }>;
+  exit: Deferred<Exit>;
 }
 
 class SpawnHelper {

@@ -20,8 +20,23 @@ import {
 } from './gradients.js';
 import type { InterpretParams } from './interpret.js';
 import { attributionCharts } from './interpret-report.js';
-import { canFastIsm, fastIsm, type IsmInput, type IsmScores, naiveIsm, naiveIsmBatches } from './ism.js';
-import { BASE_LETTERS, baseAttributions, basesOffset, N_CODE, rowBases, rowLayout } from './token-bases.js';
+import {
+  canFastIsm,
+  classColumn,
+  fastIsm,
+  type IsmInput,
+  type IsmScores,
+  naiveIsm,
+  naiveIsmBatches,
+} from './ism.js';
+import {
+  BASE_LETTERS,
+  baseAttributions,
+  firstBaseOnGenome,
+  N_CODE,
+  rowBases,
+  rowLayout,
+} from './token-bases.js';
 
 /** Port `attribution`: one sequence's per-base attributions for the chosen class. */
 export interface AttributionRecord {
@@ -112,7 +127,7 @@ export async function* run(ctx: StageContext<InterpretParams>) {
       if (p.method === 'ism') {
         const input = { ids, bases, layout, classIndex, batchSize: p['batch-size'] };
         ism = onnxPredictor
-          ? await onnxIsm(onnxPredictor, input, classes.length)
+          ? await onnxIsm(onnxPredictor, input)
           : fast
             ? fastIsm(models, input)
             : naiveIsm(models, input);
@@ -182,13 +197,13 @@ export async function* run(ctx: StageContext<InterpretParams>) {
           }
           await write(ismOut, lines);
         }
-        if (item.chrom !== undefined && item.start !== undefined && item.end !== undefined) {
-          const start = item.start + basesOffset(spec, item.end - item.start, seq.length - layout.k + 1);
-          record.chrom = item.chrom;
+        const locus = firstBaseOnGenome(item, spec, seq.length, layout);
+        if (locus) {
+          const { chrom, start } = locus;
+          record.chrom = chrom;
           record.start = start;
           for (let pos = 0; pos < seq.length; pos++)
-            if (!Number.isNaN(scores[pos]!))
-              track.push({ chrom: item.chrom, pos: start + pos, value: scores[pos]! });
+            if (!Number.isNaN(scores[pos]!)) track.push({ chrom, pos: start + pos, value: scores[pos]! });
         }
         keepTop(shown, record);
         if (record.id === p.show) chosen = record;
@@ -215,11 +230,9 @@ export async function* run(ctx: StageContext<InterpretParams>) {
 }
 
 /** Naive ISM with onnxruntime scoring the rows (an ensemble's model.onnx is the members' mean). */
-async function onnxIsm(predictor: OnnxPredictor, input: IsmInput, classes: number): Promise<IsmScores[]> {
-  const score = async (ids: Int32Array, rows: number) => {
-    const probs = await predictor.predict(ids, rows);
-    return Float32Array.from({ length: rows }, (_, r) => probs[r * classes + input.classIndex]!);
-  };
+async function onnxIsm(predictor: OnnxPredictor, input: IsmInput): Promise<IsmScores[]> {
+  const score = async (ids: Int32Array, rows: number) =>
+    classColumn(await predictor.predict(ids, rows), rows, input.classIndex);
   const { scores, batches } = naiveIsmBatches(input, await score(input.ids, input.bases.length));
   for (const batch of batches) batch.place(await score(batch.ids, batch.rows));
   return scores;

@@ -19,13 +19,17 @@ export interface IsmInput {
   batchSize: number;
 }
 
+/** Of class probabilities for `rows` rows (row-major), the column of `classIndex`. */
+export function classColumn(probs: Float32Array, rows: number, classIndex: number): Float32Array {
+  const classes = probs.length / rows;
+  return Float32Array.from({ length: rows }, (_, r) => probs[r * classes + classIndex]!);
+}
+
 /** The score of `classIndex` for each row of ids: the mean over an ensemble's members. */
 function classScores(models: readonly tf.LayersModel[], ids: Int32Array, rows: number, input: IsmInput) {
   const predictor = createEnsemblePredictor(models, input.layout.length, input.batchSize, rows);
   try {
-    const probs = predictor.predict(ids, rows);
-    const classes = probs.length / rows;
-    return Float32Array.from({ length: rows }, (_, r) => probs[r * classes + input.classIndex]!);
+    return classColumn(predictor.predict(ids, rows), rows, input.classIndex);
   } finally {
     predictor.dispose();
   }

@@ -111,6 +111,23 @@ export function baseAttributions(tokenScores: Float32Array, count: number, layou
   return out;
 }
 
+/**
+ * Where on the genome (0-based) a row's first base lies, when its record has a locus: the
+ * record's start, plus where the row's `bases` bases lie in the record's sequence.
+ */
+export function firstBaseOnGenome(
+  item: { chrom?: string; start?: number; end?: number },
+  spec: TokenizerSpec,
+  bases: number,
+  layout: RowLayout,
+): { chrom: string; start: number } | undefined {
+  if (item.chrom === undefined || item.start === undefined || item.end === undefined) return undefined;
+  return {
+    chrom: item.chrom,
+    start: item.start + basesOffset(spec, item.end - item.start, bases - layout.k + 1),
+  };
+}
+
 /** Where the row's first base lies in its record's sequence of `recordLength` bases. */
 export function basesOffset(spec: TokenizerSpec, recordLength: number, tokens: number): number {
   const all = Math.max(0, recordLength - spec.k + 1);

@@ -1,7 +1,7 @@
 import type * as tf from '@tensorflow/tfjs';
 import type { TokenBatch, TokenizerSpec } from '../../../src/plugin-api/index.js';
 import { canFastIsm, fastIsm, type IsmScores, naiveIsm } from './ism.js';
-import { basesOffset, N_CODE, type RowLayout, rowBases, rowLayout } from './token-bases.js';
+import { firstBaseOnGenome, N_CODE, type RowLayout, rowBases, rowLayout } from './token-bases.js';
 
 /** The single-base substitution that moves a sequence's score most: where, and by how much. */
 export interface TopSubstitution {
@@ -50,11 +50,7 @@ export function createExplainer(
       return valid.map((r, i) => {
         const top = topSubstitution(ism[i]!, bases[i]!);
         if (!top) return { top_pos: Number.NaN, top_delta: Number.NaN };
-        const item = batch.items[r]!;
-        const located = item.chrom !== undefined && item.start !== undefined && item.end !== undefined;
-        const first = located
-          ? item.start! + basesOffset(spec, item.end! - item.start!, bases[i]!.length - layout.k + 1)
-          : 0;
+        const first = firstBaseOnGenome(batch.items[r]!, spec, bases[i]!.length, layout)?.start ?? 0;
         return { top_pos: first + top.pos + 1, top_delta: top.delta };
       });
     },
